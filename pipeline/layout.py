@@ -1,0 +1,62 @@
+"""Where every output goes (fixed, so that people and scripts can find things).
+
+    OUT/manifest.json
+    OUT/alignment.json
+    OUT/notes/LANG/CHANNEL/SLUG.md
+    OUT/bilingual/LANG/CHANNEL/SLUG.md
+    OUT/subtitles/VIDEO_ID/VIDEO_ID.LANG.vtt          (+ .srt)
+    OUT/subtitles/VIDEO_ID/VIDEO_ID.claims.LANG.vtt   (+ .srt)
+    OUT/review/index.html
+    OUT/review/LANG/CHANNEL/SLUG.html
+
+Every path is built from safe names and checked to lie inside OUT.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .fileio import inside
+from .model import Note
+
+
+@dataclass(frozen=True)
+class Layout:
+    out: Path
+
+    def _note_parts(self, note: Note) -> list[str]:
+        return [note.channel, note.slug] if note.channel else [note.slug]
+
+    @property
+    def manifest(self) -> Path:
+        return inside(self.out, "manifest.json")
+
+    @property
+    def alignment(self) -> Path:
+        return inside(self.out, "alignment.json")
+
+    def translated_note(self, note: Note, lang: str) -> Path:
+        *head, slug = self._note_parts(note)
+        return inside(self.out, "notes", lang, *head, f"{slug}.md")
+
+    def bilingual_note(self, note: Note, lang: str) -> Path:
+        *head, slug = self._note_parts(note)
+        return inside(self.out, "bilingual", lang, *head, f"{slug}.md")
+
+    def transcript_track(self, video_id: str, lang: str, ext: str = "vtt") -> Path:
+        return inside(self.out, "subtitles", video_id, f"{video_id}.{lang}.{ext}")
+
+    def claims_track(self, video_id: str, lang: str, ext: str = "vtt") -> Path:
+        return inside(self.out, "subtitles", video_id, f"{video_id}.claims.{lang}.{ext}")
+
+    @property
+    def review_index(self) -> Path:
+        return inside(self.out, "review", "index.html")
+
+    def review_page(self, note: Note, lang: str) -> Path:
+        *head, slug = self._note_parts(note)
+        return inside(self.out, "review", lang, *head, f"{slug}.html")
+
+    def relative(self, path: Path) -> str:
+        return path.resolve().relative_to(self.out.resolve()).as_posix()
