@@ -1,0 +1,1 @@
+"""Translation engines behind `pipeline.translate` (import the public names from there)."""

