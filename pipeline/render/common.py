@@ -1,0 +1,188 @@
+"""What both renderers share: citation statuses, links to the video, anchors in text.
+
+Every URL that an output links to is built here from a checked video id and an integer
+time; nothing from a note's text is ever used as a link target.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from ..errors import OutputError
+from ..model import Citation, CitationCheck, CitationStatus, Note, NoteAlignment
+from ..notes import ANCHOR, VIDEO_ID
+from ..timecode import hms, youtube_url
+
+STATUSES: tuple[CitationStatus, ...] = (
+    "ok", "repaired", "suspect", "out_of_range", "no_transcript",
+)
+PROBLEMS: frozenset[str] = frozenset({"repaired", "suspect", "out_of_range"})
+MARK: dict[str, str] = {
+    "ok": "✓", "repaired": "↻", "suspect": "⚠", "out_of_range": "✗", "no_transcript": "∅",
+}
+LABEL: dict[str, str] = {
+    "ok": "ok", "repaired": "repaired", "suspect": "suspect", "out_of_range": "out of range",
+    "no_transcript": "no transcript", "unchecked": "not checked",
+}
+# Severity order, worst last: a claim takes the status of its worst citation.
+_SEVERITY = {"ok": 0, "no_transcript": 1, "unchecked": 1, "repaired": 2, "suspect": 3,
+             "out_of_range": 4}
+
+_TAG = re.compile(r"<(?:br\s*/?|/?sup|/?sub)>", re.I)
+_CODE_SPAN = re.compile(r"(`+)(?:.+?)(?<!`)\1(?!`)", re.S)
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+_ANCHOR_PARTS = re.compile(r'data-t="(?P<t>[^"<>]*)"[^<>]*>(?P<inner>\[[^\]<>\n]*\])</a>$')
+
+
+def video_id_ok(video_id: str | None) -> bool:
+    return bool(video_id) and VIDEO_ID.fullmatch(video_id or "") is not None
+
+
+def video_link(video_id: str | None, ms: int | None = None) -> str | None:
+    """`https://www.youtube.com/watch?v=ID[&t=Ns]`, only for a well-formed id; else None."""
+    if not video_id_ok(video_id) or (ms is not None and ms < 0):
+        return None
+    return youtube_url(video_id or "", ms)
+
+
+def checks_by_index(alignment: NoteAlignment | None) -> dict[int, CitationCheck]:
+    return {} if alignment is None else {c.citation.index: c for c in alignment.checks}
+
+
+@dataclass(frozen=True)
+class CiteView:
+    """How one citation shows: its status, the time it links to, its quote."""
+
+    citation: Citation
+    status: str  # a CitationStatus, or "unchecked" when no alignment was given
+    link_ms: int | None
+    check: CitationCheck | None
+
+    @property
+    def problem(self) -> bool:
+        return self.status in PROBLEMS
+
+    @property
+    def quote(self) -> str:
+        c = self.check
+        if c is None:
+            return ""
+        segs = c.context or ((c.segment,) if c.segment else ())
+        return " ".join(" ".join(s.text.split()) for s in segs)
+
+    @property
+    def resolved_differs(self) -> bool:
+        c = self.check
+        return bool(c and c.resolved_ms is not None and self.citation.ms is not None
+                    and c.resolved_ms // 1000 != self.citation.ms // 1000)
+
+
+def cite_view(citation: Citation, checks: Mapping[int, CitationCheck]) -> CiteView:
+    check = checks.get(citation.index)
+    if check is None:
+        return CiteView(citation, "unchecked", citation.ms, None)
+    link_ms = None if check.status == "out_of_range" else check.resolved_ms
+    return CiteView(citation, check.status, link_ms, check)
+
+
+def worst(statuses: Sequence[str]) -> str:
+    return max(statuses, key=lambda s: _SEVERITY.get(s, 0), default="ok")
+
+
+def status_counts(alignment: NoteAlignment | None) -> dict[str, int]:
+    counts: dict[str, int] = dict.fromkeys(STATUSES, 0)
+    for c in alignment.checks if alignment else ():
+        counts[c.status] = counts.get(c.status, 0) + 1
+    return counts
+
+
+def time_text(ms: int | None) -> str:
+    return hms(ms) if ms is not None and ms >= 0 else "?"
+
+
+def check_blocks(note: Note, blocks: Sequence[str]) -> None:
+    if len(blocks) != len(note.blocks):
+        raise OutputError(
+            f"{note.path}: translation has {len(blocks)} blocks, the note has {len(note.blocks)}"
+        )
+
+
+# --------------------------------------------------------------------------- anchors
+
+
+def split_anchors(
+    text: str, citations: Sequence[Citation]
+) -> Iterator[tuple[str, Citation | None, str]]:
+    """The text cut at its timestamp anchors: (text before, citation, anchor as written).
+
+    The anchors are those of `ANCHOR` in `text`, paired in order with `citations` (the
+    source block's, as translation keeps them): by position when the counts agree, else by
+    identical anchor text. An anchor that pairs with nothing yields citation None. The
+    last item carries the text after the last anchor, with citation None and anchor "".
+    """
+    found = list(ANCHOR.finditer(text))
+    pairs: list[Citation | None]
+    if len(found) == len(citations):
+        pairs = list(citations)
+    else:
+        pairs, j = [], 0
+        for m in found:
+            k = next((i for i in range(j, len(citations)) if citations[i].raw == m.group(0)),
+                     None)
+            pairs.append(None if k is None else citations[k])
+            j = j if k is None else k + 1
+    pos = 0
+    for m, cit in zip(found, pairs, strict=True):
+        yield text[pos:m.start()], cit, m.group(0)
+        pos = m.end()
+    yield text[pos:], None, ""
+
+
+def canonical_anchor(raw: str) -> str:
+    """The anchor with only its class and data-t attributes (drops anything else written)."""
+    m = _ANCHOR_PARTS.search(raw)
+    if m is None:  # not an anchor ANCHOR matched: never emitted as a tag
+        return escape_tags(raw)
+    return f'<a class="yt-timestamp" data-t="{m.group("t")}">{m.group("inner")}</a>'
+
+
+# --------------------------------------------------------------------------- markdown
+
+
+def escape_tags(text: str) -> str:
+    """Markdown text with every HTML tag shown as text, except `<br>`, `<sup>`, `<sub>`.
+
+    Only a `<` that could open a tag is changed (to `&lt;`), so `x < 5` stays as it is;
+    code spans are left alone (markdown shows them as text already).
+    """
+    out: list[str] = []
+    pos = 0
+    for m in _CODE_SPAN.finditer(text):
+        out.append(_escape_tags_plain(text[pos:m.start()]))
+        out.append(m.group(0))
+        pos = m.end()
+    out.append(_escape_tags_plain(text[pos:]))
+    return "".join(out)
+
+
+def _escape_tags_plain(text: str) -> str:
+    out: list[str] = []
+    pos = 0
+    for m in _TAG_START.finditer(text):
+        out.append(text[pos:m.start()])
+        out.append("<" if _TAG.match(text, m.start()) else "&lt;")
+        pos = m.end()
+    out.append(text[pos:])
+    return "".join(out)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]$%=~|^#])")
+
+
+def md_text(text: str) -> str:
+    """Any text (a transcript quote, a title) as inert markdown inline text on one line."""
+    flat = " ".join(text.split())
+    flat = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", flat)

@@ -1,0 +1,8 @@
+(function () {
+  var box = document.getElementById("only-problems");
+  var top = document.querySelector(".top");
+  function apply() { document.body.classList.toggle("only-problems", box.checked); }
+  function pin() { if (top) document.body.style.setProperty("--top-h", top.offsetHeight + "px"); }
+  if (box) { box.addEventListener("change", apply); apply(); }
+  window.addEventListener("resize", pin); pin();
+})();
