@@ -1,0 +1,397 @@
+"""Inline markup of one line: what an engine may see, and what it must never touch.
+
+A line's content is cut into tokens: text (translatable), atoms (copied verbatim:
+timestamp anchors and every other HTML tag, URLs, inline code, maths, label-less
+wiki-links, bracketed timestamps, callout markers, entities) and pairs (bold/italic
+markers, a wiki-link's `[[target | ` ... `]]` around its label, a markdown link's `[` ...
+`](url)` around its text). The text is split into sentences; each sentence becomes a
+`Unit` whose engine text carries placeholders `XQX1`, `XQX2`... for the atoms and pair
+markers inside it (no underscore: argostranslate's tokenizer turns `_` into a space).
+Atoms, markers and punctuation at a sentence's edges stay outside its unit, so an anchor
+closing a sentence follows that sentence's translation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+TokKind = Literal["text", "atom", "open", "close"]
+
+PREFIXES = ("XQX", "ZQZ", "QXQ", "XZX", "QZQX")
+
+_ATOMS = re.compile(
+    r"""
+      <a\b[^<>]*>[^<>]*?</a>                      # timestamp anchor (or any link tag pair)
+    | <a\s[^<>\n]*$                               # a truncated anchor at the end of the line
+    | </?[A-Za-z][^<>\n]*>                        # any other HTML tag (<br/>, <sup>)
+    | <!--.*?-->                                  # HTML comment
+    | `[^`\n]+`                                   # inline code
+    | \$\$[^$\n]+\$\$                             # display maths on one line
+    | \$(?=[^\s$])[^$\n]*?(?<=[^\s$])\$(?!\d)     # inline maths (not "$5 to $10")
+    | !?\[\[[^\[\]\n]*\]\]                        # wiki-link / embed (label handled below)
+    | !\[[^\]\n]*\]\([^)\n]*\)                    # markdown image
+    | \[!\w+\][+-]?                               # callout marker [!NOTE]
+    | \[\^[^\]\n]+\]                              # footnote reference
+    | \[\d{1,2}(?::\d{2}){1,2}(?:\s*[,;–-]\s*\d{1,2}(?::\d{2}){1,2})*\]  # [00:02:37, 00:03:49]
+    | (?<![\w:])\d{1,2}:\d{2}:\d{2}(?![\w:])      # a bare timestamp
+    | (?:https?|ftp)://[^\s<>"'\]\)]+[^\s<>"'\]\).,;:!?]   # URL
+    | www\.[^\s<>"'\]\)]+[^\s<>"'\]\).,;:!?]
+    | &(?:\w+|\#\d+|\#x[0-9A-Fa-f]+);             # HTML entity
+    """,
+    re.X,
+)
+_WIKI_LABEL = re.compile(r"(\[\[[^\[\]|\n]*\|\s*)([^\[\]\n]*?\S)(\s*\]\])")
+_MD_LINK = re.compile(r"(?<![!\[])(\[)([^\[\]\n]*[^\s\[\]])(\]\([^()\s]+(?:\s+\"[^\"\n]*\")?\))")
+_EMPHASIS = (
+    re.compile(r"(\*\*|__)(?=[^\s*_])(.+?)(?<=[^\s*_])\1"),
+    re.compile(r"(?<![*\w\\])(\*|_)(?=[^\s*_])(.+?)(?<=[^\s*_])\1(?![*\w])"),
+    re.compile(r"(~~)(?=\S)(.+?)(?<=\S)~~"),
+)
+_MASK = "\ue000"
+
+_ABBREV = {
+    "e.g", "i.e", "vs", "mr", "mrs", "ms", "dr", "st", "prof", "gen", "col", "lt", "sgt",
+    "u.s", "u.k", "u.n", "no", "fig", "approx", "jr", "sr", "cf", "al", "inc", "ltd",
+}
+_BOUNDARY = re.compile(r"[.!?…]+[\"'”’»)\]]*(\s+)")
+_OPENERS = "\"'“‘«([{-–— \t"
+
+
+@dataclass(frozen=True)
+class Tok:
+    kind: TokKind
+    raw: str
+    pair: int = -1  # which pair an open/close belongs to (index in the line)
+
+
+# --------------------------------------------------------------------------- tokens
+
+
+def tokenize(line: str) -> list[Tok]:
+    """Text, atom and pair tokens whose raws concatenate to `line`."""
+    marks: list[tuple[int, int, TokKind, int]] = []  # start, end, kind, pair
+    pair_no = 0
+    for m in _MD_LINK.finditer(line):
+        marks.append((m.start(1), m.end(1), "open", pair_no))
+        marks.append((m.start(3), m.end(3), "close", pair_no))
+        pair_no += 1
+    for m in _ATOMS.finditer(_masked(line, marks)):
+        w = _WIKI_LABEL.fullmatch(line, m.start(), m.end()) if m.group().startswith("[[") \
+            else None
+        if w:
+            marks.append((m.start(), w.end(1), "open", pair_no))
+            marks.append((w.start(3), m.end(), "close", pair_no))
+            pair_no += 1
+        else:
+            marks.append((m.start(), m.end(), "atom", -1))
+    for pattern in _EMPHASIS:
+        masked = _masked(line, marks)
+        for m in pattern.finditer(masked):
+            o, c = (m.start(1), m.end(1)), (m.end(2), m.end())
+            if _free(marks, *o) and _free(marks, *c) and _nests(marks, o[1], c[0]):
+                marks.append((*o, "open", pair_no))
+                marks.append((*c, "close", pair_no))
+                pair_no += 1
+    marks.sort()
+    toks: list[Tok] = []
+    pos = 0
+    for start, end, kind, pair in marks:
+        if start > pos:
+            toks.append(Tok("text", line[pos:start]))
+        toks.append(Tok(kind, line[start:end], pair))
+        pos = end
+    if pos < len(line):
+        toks.append(Tok("text", line[pos:]))
+    return toks
+
+
+def _masked(line: str, marks: list[tuple[int, int, TokKind, int]]) -> str:
+    chars = list(line)
+    for start, end, _, _ in marks:
+        chars[start:end] = _MASK * (end - start)
+    return "".join(chars)
+
+
+def _free(marks: list[tuple[int, int, TokKind, int]], start: int, end: int) -> bool:
+    return not any(a < end and start < b for a, b, _, _ in marks)
+
+
+def _nests(marks: list[tuple[int, int, TokKind, int]], start: int, end: int) -> bool:
+    """Whether every pair with a marker inside [start, end) has both markers inside."""
+    inside: dict[int, int] = {}
+    for a, _, kind, pair in marks:
+        if kind in ("open", "close") and start <= a < end:
+            inside[pair] = inside.get(pair, 0) + 1
+    return all(n == 2 for n in inside.values())
+
+
+# --------------------------------------------------------------------------- sentences
+
+
+def sentences(toks: Sequence[Tok]) -> list[list[Tok]]:
+    """Split tokens into sentences; never inside a pair, never after an abbreviation."""
+    out: list[list[Tok]] = [[]]
+    depth = 0
+    for i, tok in enumerate(toks):
+        if tok.kind == "open":
+            depth += 1
+        elif tok.kind == "close":
+            depth = max(0, depth - 1)
+        if tok.kind != "text" or depth:
+            out[-1].append(tok)
+            continue
+        text, pos = tok.raw, 0
+        for m in _BOUNDARY.finditer(text):
+            after = text[m.end():]
+            nxt = after[:1] or _next_visible(toks, i)
+            if not nxt or not (nxt.isupper() or nxt.isdigit() or nxt in _OPENERS or
+                               nxt == _MASK):
+                continue
+            before = text[:m.start()]
+            word = re.search(r"([\w.]+)$", before)
+            if m.group().startswith(".") and word and (
+                word.group(1).lower() in _ABBREV or re.fullmatch(r"[A-Z]", word.group(1))
+            ):
+                continue
+            out[-1].append(Tok("text", text[pos:m.end()]))
+            out.append([])
+            pos = m.end()
+        if pos < len(text):
+            out[-1].append(Tok("text", text[pos:]))
+    return [s for s in out if s]
+
+
+def _next_visible(toks: Sequence[Tok], i: int) -> str:
+    for tok in toks[i + 1:]:
+        if tok.kind == "text":
+            return tok.raw.lstrip()[:1]
+        if tok.kind in ("open", "atom"):
+            return _MASK
+    return ""
+
+
+# --------------------------------------------------------------------------- units
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One sentence (or title, or table cell) to translate, with its inline markup."""
+
+    toks: tuple[Tok, ...]
+    prefix: str  # placeholder prefix, absent from the source ("" when none could be chosen)
+    added: str = ""  # punctuation appended for the engine (it followed the trailing anchors)
+    yaml: bool = False  # the front matter's title: render as a YAML scalar
+
+    @property
+    def original(self) -> str:
+        """The unit's exact source text."""
+        return "".join(t.raw for t in self.toks)
+
+    @property
+    def plain(self) -> str:
+        """The words people read: text tokens only (link labels included)."""
+        return "".join(t.raw if t.kind == "text" else " " for t in self.toks)
+
+    @property
+    def slots(self) -> list[int]:
+        return [i for i, t in enumerate(self.toks) if t.kind != "text"]
+
+    def placeholder(self, n: int) -> str:
+        return f"{self.prefix}{n}"
+
+    @property
+    def text(self) -> str:
+        """What the engine sees: text with a placeholder per atom or marker."""
+        parts: list[str] = []
+        n = 0
+        for i, tok in enumerate(self.toks):
+            if tok.kind == "text":
+                parts.append(tok.raw)
+                continue
+            n += 1
+            left = parts[-1][-1:] if parts and parts[-1] else ""
+            if left and not left.isspace():
+                parts.append(" ")
+            parts.append(self.placeholder(n))
+            nxt = self.toks[i + 1].raw[:1] if i + 1 < len(self.toks) else ""
+            if nxt and not nxt.isspace():
+                parts.append(" ")
+        return "".join(parts) + self.added
+
+    def restore(self, output: str) -> str | None:
+        """The engine's output with the markup put back, or None if a placeholder was lost,
+        doubled or invented, a pair came back crossed, or a pair's content came back empty."""
+        output = re.sub(r"[\r\n\t\v\f]+", " ", output).strip()
+        if self.added:
+            stripped = re.sub(r"\s*[.!?…。]+$", "", output)
+            output = stripped if stripped else output
+        slots = self.slots
+        if not slots:
+            return output if output.strip() else None
+        if not self.prefix:
+            return None
+        pattern = re.compile(re.escape(self.prefix) + r"\s?(\d+)(?!\d)", re.I)
+        found = list(pattern.finditer(output))
+        ids = [int(m.group(1)) for m in found]
+        if sorted(ids) != list(range(1, len(slots) + 1)):
+            return None
+        stack: list[int] = []
+        for n in ids:
+            tok = self.toks[slots[n - 1]]
+            if tok.kind == "open":
+                stack.append(tok.pair)
+            elif tok.kind == "close" and (not stack or stack.pop() != tok.pair):
+                return None
+        glue = self._glue()
+        out = ""
+        pos = 0
+        opened: dict[int, int] = {}
+        for m in found:
+            tok = self.toks[slots[int(m.group(1)) - 1]]
+            left, right = glue[int(m.group(1)) - 1]
+            chunk = output[pos:m.start()]
+            out += chunk.rstrip() if left else chunk
+            if tok.kind == "close" and tok.pair in opened and self._filled(tok.pair) \
+                    and not _alnum(out[opened[tok.pair]:]):
+                return None  # the pair's content was lost
+            out += tok.raw
+            if tok.kind == "open":
+                opened[tok.pair] = len(out)
+            pos = m.end()
+            if right:
+                while pos < len(output) and output[pos].isspace():
+                    pos += 1
+        return out + output[pos:]
+
+    def _filled(self, pair: int) -> bool:
+        """Whether the pair encloses letters or digits in the source."""
+        inside = False
+        for tok in self.toks:
+            if tok.pair == pair:
+                if inside:
+                    return False
+                inside = True
+            elif inside and tok.kind == "text" and _alnum(tok.raw):
+                return True
+        return False
+
+    def _glue(self) -> list[tuple[bool, bool]]:
+        """Per slot: whether it touches the text before / after it in the source."""
+        glue = []
+        for i in self.slots:
+            before = self.toks[i - 1].raw[-1:] if i > 0 else ""
+            after = self.toks[i + 1].raw[:1] if i + 1 < len(self.toks) else ""
+            glue.append((bool(before) and not before.isspace(),
+                         bool(after) and not after.isspace()))
+        return glue
+
+    # -- the fallback: translate the text between markers piece by piece
+    def pieces(self) -> list[str]:
+        """The text runs to translate separately when placeholders do not survive."""
+        return [t.raw.strip() for t in self.toks if t.kind == "text" and _wordy(t.raw)]
+
+    def assemble(self, translated: Sequence[str]) -> str:
+        it = iter(translated)
+        out = []
+        for tok in self.toks:
+            if tok.kind == "text" and _wordy(tok.raw):
+                lead = tok.raw[: len(tok.raw) - len(tok.raw.lstrip())]
+                trail = tok.raw[len(tok.raw.rstrip()):]
+                out.append(lead + " ".join(next(it).split()) + trail)
+            else:
+                out.append(tok.raw)
+        return "".join(out)
+
+
+def _alnum(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)
+
+
+def _wordy(text: str) -> bool:
+    return any(ch.isalpha() for ch in text)
+
+
+def choose_prefix(text: str) -> str:
+    folded = text.casefold()
+    for p in PREFIXES:
+        if p.casefold() not in folded:
+            return p
+    return ""
+
+
+def line_parts(content: str) -> list[str | Unit]:
+    """A line's content as verbatim strings and Units, concatenating to the content."""
+    parts: list[str | Unit] = []
+    for sent in sentences(tokenize(content)):
+        for piece in _lead_in(sent):
+            parts.extend(_peel(piece, content))
+    return parts
+
+
+def _lead_in(sent: list[Tok]) -> list[list[Tok]]:
+    """Split off a bold lead-in such as `**Crimea Status:**` as a unit of its own."""
+    if len(sent) >= 4 and sent[0].kind == "open" and sent[2].kind == "close" \
+            and sent[0].pair == sent[2].pair and sent[1].kind == "text":
+        rest = sent[3:]
+        colon = sent[1].raw.rstrip().endswith(":") or (
+            rest[0].kind == "text" and rest[0].raw.lstrip().startswith(":"))
+        if colon and any(t.kind == "text" and _wordy(t.raw) for t in rest):
+            return [sent[:3], rest]
+    return [sent]
+
+
+def _peel(toks: list[Tok], content: str) -> list[str | Unit]:
+    """Leading and trailing atoms, stray punctuation and whole-unit pairs stay verbatim."""
+    head: list[str] = []
+    tail: list[str] = []
+    toks = list(toks)
+    while True:
+        changed = False
+        while toks and (toks[0].kind == "atom" or toks[0].kind == "text" and not _wordy(
+                toks[0].raw) and not any(c.isdigit() for c in toks[0].raw)):
+            head.append(toks.pop(0).raw)
+            changed = True
+        while toks and (toks[-1].kind == "atom" or toks[-1].kind == "text" and not _wordy(
+                toks[-1].raw) and not any(c.isdigit() for c in toks[-1].raw)):
+            tail.insert(0, toks.pop().raw)
+            changed = True
+        if len(toks) >= 2 and toks[0].kind == "open" and toks[-1].kind == "close" \
+                and toks[0].pair == toks[-1].pair:
+            head.append(toks.pop(0).raw)
+            tail.insert(0, toks.pop().raw)
+            changed = True
+        if not changed:
+            break
+    if not toks or not any(t.kind == "text" and (_wordy(t.raw)) for t in toks):
+        return ["".join(head) + "".join(t.raw for t in toks) + "".join(tail)]
+    first = toks[0]
+    if first.kind == "text":
+        m = re.match(r"[\s,;:.)\]}»”’]*", first.raw)
+        cut = m.end() if m else 0
+        if cut:
+            head.append(first.raw[:cut])
+            toks[0] = Tok("text", first.raw[cut:])
+    last = toks[-1]
+    if last.kind == "text":
+        m = re.search(r"[\s(\[{«“‘\"'—–-]*$", last.raw)
+        cut = m.start() if m else len(last.raw)
+        if cut < len(last.raw) and cut > 0:
+            tail.insert(0, last.raw[cut:])
+            toks[-1] = Tok("text", last.raw[:cut])
+    toks = [t for t in toks if t.raw]
+    unit_text = "".join(t.raw for t in toks)
+    added = ""
+    trailing = re.sub(r"<[^>]*>|\s", "", "".join(tail))
+    if trailing[-1:] in (".", "!", "?", "…") and not re.search(r"[.!?…:;]$", unit_text):
+        added = trailing[-1]
+    unit = Unit(tuple(toks), choose_prefix(content), added)
+    out: list[str | Unit] = []
+    if head:
+        out.append("".join(head))
+    out.append(unit)
+    if tail:
+        out.append("".join(tail))
+    return out
