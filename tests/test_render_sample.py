@@ -29,7 +29,7 @@ tags:
 - war
 ---
 
-From: [[bonus_professor]] <br/> 
+From: [[bonus_professor]] <br/>{" "}
 
 The withdrawal from [[Kherson]] is the main event of the week {A.format("00:01:21")}. The \
 initiative passed to [[Ukraine | Ukrainian forces]] {A.format("00:02:10")}, {A.format("00:02:12")}.

@@ -167,7 +167,34 @@ def escape_tags(text: str) -> str:
     return "".join(out)
 
 
+_LINK_DEST = re.compile(r"\]\(")
+_LINK_DEF = re.compile(r"^([ \t]{0,3})\[(?=[^\]\n]+\]:)", re.M)
+_SAFE_DEST = re.compile(  # http(s), mailto, #anchor, or a relative path with nothing else
+    r"[ \t]*<?(?:https?://|mailto:|#|\)|[\w./%?=&~+-]+(?:[)>]|[ \t]+[\"'(]|[ \t]*$))",
+    re.I | re.M,
+)
+
+
+def _defuse_links(text: str) -> str:
+    """Markdown links whose target is not http(s), mailto, an anchor or a plain relative
+    path (`javascript:`, `data:`, ...) are shown as text (`](` becomes `]\\(`)."""
+    out: list[str] = []
+    pos = 0
+    for m in _LINK_DEST.finditer(text):
+        if not _SAFE_DEST.match(text, m.end()):
+            out.append(text[pos:m.start()] + "]\\(")
+            pos = m.end()
+    out.append(text[pos:])
+    text = "".join(out)
+    return _LINK_DEF.sub(
+        lambda m: m.group(0) if _SAFE_DEST.match(text, text.index("]:", m.end()) + 2)
+        else m.group(1) + "\\[",
+        text,
+    )
+
+
 def _escape_tags_plain(text: str) -> str:
+    text = _defuse_links(text)
     out: list[str] = []
     pos = 0
     for m in _TAG_START.finditer(text):

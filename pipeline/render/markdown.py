@@ -171,9 +171,10 @@ class _Ctx:
     def __init__(self, note: Note, lang: str, alignment: NoteAlignment | None,
                  quote_translations: Mapping[int, str]) -> None:
         self.note = note
-        self.lang = lang
+        self.lang = md_text(lang)
         self.checks = checks_by_index(alignment)
-        self.quote_lang = (alignment.transcript_language or "").upper() if alignment else ""
+        quote_lang = alignment.transcript_language if alignment else None
+        self.quote_lang = md_text((quote_lang or "").upper())
         self.quote_translations = quote_translations
         self.counts = status_counts(alignment) if alignment else None
 
@@ -223,7 +224,8 @@ def _quote_lines(ctx: _Ctx, block: Block) -> list[str]:
     lines = []
     for cit in block.citations:
         view = cite_view(cit, ctx.checks)
-        entry = f"- {_link(ctx, view, marked=False)} {MARK.get(view.status, '·')} {LABEL[view.status]}"
+        mark = MARK.get(view.status, "·")
+        entry = f"- {_link(ctx, view, marked=False)} {mark} {LABEL[view.status]}"
         check = view.check
         if view.quote:
             entry += f" — «{md_text(view.quote)}»"
