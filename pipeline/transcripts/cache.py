@@ -1,0 +1,218 @@
+"""An on-disk cache in front of a transcript source (normally YouTube).
+
+One JSON file per video and language, `CACHE_DIR/VIDEO_ID/LANG.json`, written atomically,
+holding the segments, when and by what they were fetched, the track (language, generated
+or manual), whether it is the video's original language, and a checksum of all that. A
+cached video is never fetched again unless `refresh` is set or the entry is older than
+`max_age_s`. A damaged file (not JSON, wrong shape, checksum mismatch) is reported (log
+warning and `take_warnings`), moved aside as `LANG.json.damaged`, and fetched again; it is
+never used. When a refresh fails on a transient error, the old entry is used, with a warning.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..errors import TranscriptError
+from ..fileio import atomic_write_text, safe_name
+from ..model import Segment, Transcript
+from ..settings import default_cache_dir as shared_cache_dir
+from .base import TranscriptSource, language_matches, preference_order
+from .local import check_video_id
+from .youtube import LIBRARY_VERSION
+
+__all__ = ["CACHE_FORMAT", "CachedSource", "default_cache_dir"]
+
+log = logging.getLogger(__name__)
+
+CACHE_FORMAT = 1
+
+
+def default_cache_dir() -> Path:
+    """`transcripts/` in the shared cache folder (`$INTERLINEAR_CACHE`, else
+    `~/.cache/interlinear`; see `pipeline.settings.default_cache_dir`)."""
+    return shared_cache_dir() / "transcripts"
+
+
+def _checksum(body: dict[str, Any]) -> str:
+    data = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class _Entry:
+    path: Path
+    transcript: Transcript
+    original_language: str | None
+    fetched_at: float
+
+    @property
+    def is_original(self) -> bool:
+        lang = self.original_language
+        return lang is not None and language_matches(lang, self.transcript.language)
+
+
+def _decode(path: Path, video_id: str, text: str) -> _Entry:
+    """A cache entry from its file text; ValueError saying what is wrong."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not JSON ({exc.msg})") from None
+    if not isinstance(data, dict):
+        raise ValueError("not a cache entry")
+    body = {k: v for k, v in data.items() if k != "checksum"}
+    if data.get("checksum") != _checksum(body):
+        raise ValueError("checksum mismatch")
+    if data.get("format") != CACHE_FORMAT or data.get("video_id") != video_id:
+        raise ValueError("wrong format or video id")
+    lang, segs = data.get("language"), data.get("segments")
+    if not isinstance(lang, str) or not isinstance(segs, list) or not segs:
+        raise ValueError("no language or no segments")
+    segments: list[Segment] = []
+    for seg in segs:
+        ok = isinstance(seg, list) and len(seg) == 3 and isinstance(seg[2], str)
+        if not ok or not all(type(x) is int for x in seg[:2]) or not 0 <= seg[0] <= seg[1]:
+            raise ValueError("malformed segment")
+        segments.append(Segment(seg[0], seg[1], seg[2], lang))
+    generated = data.get("generated")
+    fetched_at = data.get("fetched_at_epoch")
+    if generated not in (True, False, None) or not isinstance(fetched_at, int | float):
+        raise ValueError("malformed fields")
+    orig = data.get("original_language")
+    transcript = Transcript(
+        video_id, lang, tuple(segments), generated=generated, source="cache",
+        origin=f"{data.get('origin', '')}; cached {data.get('fetched_at', '')} in {path}",
+    )
+    return _Entry(path, transcript, orig if isinstance(orig, str) else None, float(fetched_at))
+
+
+def _pick(
+    entries: Sequence[_Entry], languages: Sequence[str], original: str | None
+) -> _Entry | None:
+    """The entry the source's language rule would take, if it is cached."""
+    orig = original or next((e.original_language for e in entries if e.original_language), None)
+    for lang in preference_order(languages, orig):
+        exact = [e for e in entries if e.transcript.language.lower() == lang.lower()]
+        near = [e for e in entries if language_matches(lang, e.transcript.language)]
+        if exact or near:
+            return (exact or near)[0]
+    if not languages:
+        marked = [e for e in entries if e.is_original]
+        if marked or len(entries) == 1:
+            return (marked or list(entries))[0]
+    return None
+
+
+class CachedSource:
+    """Answers from `cache_dir` when it can, else asks `inner` and stores its answer."""
+
+    def __init__(
+        self,
+        inner: TranscriptSource,
+        cache_dir: Path,
+        *,
+        max_age_s: float | None = None,
+        refresh: bool = False,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.inner = inner
+        self.cache_dir = Path(cache_dir)
+        self.max_age_s = max_age_s
+        self.refresh = refresh
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._warnings: dict[str, list[str]] = {}
+
+    def __repr__(self) -> str:
+        return f"CachedSource({self.inner!r}, {str(self.cache_dir)!r})"
+
+    def take_warnings(self, video_id: str) -> tuple[str, ...]:
+        """Warnings about this video since the last call (damaged entries, stale fallbacks)."""
+        with self._lock:
+            return tuple(self._warnings.pop(video_id, ()))
+
+    def _warn(self, video_id: str, message: str) -> None:
+        log.warning("%s: %s", video_id, message)
+        with self._lock:
+            self._warnings.setdefault(video_id, []).append(message)
+
+    def path_for(self, video_id: str, language: str) -> Path:
+        return self.cache_dir / safe_name(video_id) / f"{safe_name(language)}.json"
+
+    def entries(self, video_id: str) -> list[_Entry]:
+        """The usable entries of a video; damaged ones are reported and moved aside."""
+        folder = self.cache_dir / safe_name(video_id)
+        out: list[_Entry] = []
+        try:
+            paths = sorted(folder.glob("*.json"))
+        except OSError:
+            return out
+        for path in paths:
+            try:
+                out.append(_decode(path, video_id, path.read_text(encoding="utf-8")))
+            except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+                reason = exc.args[0] if isinstance(exc, ValueError) and exc.args else \
+                    type(exc).__name__
+                self._warn(video_id, f"damaged cache file {path} ({reason}); fetched again")
+                with contextlib.suppress(OSError):
+                    os.replace(path, path.with_name(path.name + ".damaged"))
+        return out
+
+    def store(self, transcript: Transcript, original_language: str | None) -> Path:
+        now = self._clock()
+        body: dict[str, Any] = {
+            "format": CACHE_FORMAT,
+            "video_id": transcript.video_id,
+            "language": transcript.language,
+            "generated": transcript.generated,
+            "original_language": original_language,
+            "origin": transcript.origin,
+            "fetched_at": datetime.fromtimestamp(now, UTC).isoformat(timespec="seconds"),
+            "fetched_at_epoch": now,
+            "produced_by": {"interlinear": __version__,
+                            "youtube-transcript-api": LIBRARY_VERSION},
+            "segments": [[s.start_ms, s.end_ms, s.text] for s in transcript.segments],
+        }
+        body["checksum"] = _checksum(body)
+        path = self.path_for(transcript.video_id, transcript.language)
+        atomic_write_text(path, json.dumps(body, ensure_ascii=False, indent=0) + "\n")
+        return path
+
+    def fetch(
+        self, video_id: str, *, languages: Sequence[str] = (), original: str | None = None
+    ) -> Transcript:
+        check_video_id(video_id)
+        entries = self.entries(video_id)
+        now = self._clock()
+        fresh = [e for e in entries
+                 if self.max_age_s is None or now - e.fetched_at <= self.max_age_s]
+        hit = None if self.refresh else _pick(fresh, languages, original)
+        if hit is not None:
+            return hit.transcript
+        try:
+            transcript = self.inner.fetch(video_id, languages=languages, original=original)
+        except TranscriptError as exc:
+            old = _pick(entries, languages, original) if exc.transient else None
+            if old is None:
+                raise
+            when = datetime.fromtimestamp(old.fetched_at, UTC).isoformat(timespec="seconds")
+            self._warn(video_id, f"could not refresh ({exc.reason}); using the cached "
+                                 f"transcript fetched {when}")
+            return old.transcript
+        if transcript.source != "local":
+            known = getattr(self.inner, "original_language", None)
+            orig = (known(video_id) if known else None) or original
+            self.store(transcript, orig)
+        return transcript
