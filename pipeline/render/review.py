@@ -77,7 +77,7 @@ class ReviewEntry:
 
 def review_page_parts(lang: str, channel: str, slug: str) -> tuple[str, str, str]:
     """The page's path under `OUT/review/`, as safe names: (LANG, CHANNEL, SLUG.html)."""
-    return safe_name(lang), safe_name(channel or "_"), safe_name(f"{slug}.html")
+    return safe_name(lang), safe_name(channel or "_"), safe_name(slug) + ".html"
 
 
 def relative_href(from_page: str, to_page: str) -> str:
@@ -235,8 +235,8 @@ def _cite_chip(video_id: str | None, view: CiteView) -> str:
     if view.resolved_differs and view.link_ms is not None:
         tip += f", taken as {hms(view.link_ms)}"
     mark = f" {MARK[view.status]}" if view.problem else ""
-    return _ext_link(video_link(video_id, view.link_ms), f"{view.citation.written}{mark}",
-                     f"ts s-{view.status}", tip)
+    url = None if view.link_ms is None else video_link(video_id, view.link_ms)
+    return _ext_link(url, f"{view.citation.written}{mark}", f"ts s-{view.status}", tip)
 
 
 def _missing_in_block(src: TermMatcher, tgt: TermMatcher, source: str, text: str) -> list[str]:
@@ -370,7 +370,7 @@ def review_index(
     missing_total = sum(len(e.missing_terms) for e in entries)
     chips = "".join(_chip(s, totals[s]) for s in STATUSES)
     chips += _chip("missing", missing_total, "missing terms")
-    chips += _chip("out_of_range" if failures else "ok", len(failures), "failures")
+    chips += _chip("out_of_range" if failures else "ok", len(failures), "failed")
     header = (
         '<header class="top"><div class="crumbs">Interlinear · review</div>'
         f"<h1>{len(entries)} note page{'s' if len(entries) != 1 else ''}</h1>"
