@@ -135,6 +135,7 @@ def player_response(video: FakeVideo | None, video_id: str) -> dict[str, Any]:
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # no 40 ms delayed-ACK stalls between headers and body
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
         pass

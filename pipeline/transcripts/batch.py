@@ -89,15 +89,11 @@ def requests_for_notes(
     notes: Iterable[Note], *, languages: Sequence[str] = (), original: str | None = None
 ) -> list[FetchRequest]:
     """One request per video the notes cite (first seen order); a note's `lang` wins."""
-    seen: dict[str, FetchRequest] = {}
+    said: dict[str, str | None] = {}  # video id -> the first language a note gives for it
     for note in notes:
-        vid = note.video_id
-        if not vid:
-            continue
-        lang = note.lang or original
-        if vid not in seen or (seen[vid].original is None and lang):
-            seen[vid] = FetchRequest(vid, lang, tuple(languages))
-    return list(seen.values())
+        if note.video_id and not said.get(note.video_id):
+            said[note.video_id] = note.lang
+    return [FetchRequest(vid, lang or original, tuple(languages)) for vid, lang in said.items()]
 
 
 def _one(req: FetchRequest, source: TranscriptSource) -> FetchResult:

@@ -51,12 +51,20 @@ def _checksum(body: dict[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
+RequestKey = tuple[str | None, tuple[str, ...]]
+
+
+def _key(languages: Sequence[str], original: str | None) -> RequestKey:
+    return (original.lower() if original else None, tuple(x.lower() for x in languages))
+
+
 @dataclass(frozen=True)
 class _Entry:
     path: Path
     transcript: Transcript
     original_language: str | None
     fetched_at: float
+    answers: tuple[RequestKey, ...]  # the requests (hints) this entry was fetched for
 
     @property
     def is_original(self) -> bool:
@@ -91,24 +99,35 @@ def _decode(path: Path, video_id: str, text: str) -> _Entry:
     if generated not in (True, False, None) or not isinstance(fetched_at, int | float):
         raise ValueError("malformed fields")
     orig = data.get("original_language")
+    answers = data.get("answers", [])
+    if not isinstance(answers, list) or not all(
+            isinstance(a, list) and len(a) == 2 and isinstance(a[1], list) for a in answers):
+        raise ValueError("malformed answers")
     transcript = Transcript(
         video_id, lang, tuple(segments), generated=generated, source="cache",
         origin=f"{data.get('origin', '')}; cached {data.get('fetched_at', '')} in {path}",
     )
-    return _Entry(path, transcript, orig if isinstance(orig, str) else None, float(fetched_at))
+    keys = tuple((a[0], tuple(a[1])) for a in answers)
+    return _Entry(path, transcript, orig if isinstance(orig, str) else None, float(fetched_at),
+                  keys)
 
 
 def _pick(
     entries: Sequence[_Entry], languages: Sequence[str], original: str | None
 ) -> _Entry | None:
-    """The entry the source's language rule would take, if it is cached."""
+    """The entry fetched for the same request, else the one the source's language rule
+    would take if it is cached."""
+    key = _key(languages, original)
+    for entry in entries:
+        if key in entry.answers:
+            return entry
     orig = original or next((e.original_language for e in entries if e.original_language), None)
     for lang in preference_order(languages, orig):
         exact = [e for e in entries if e.transcript.language.lower() == lang.lower()]
         near = [e for e in entries if language_matches(lang, e.transcript.language)]
         if exact or near:
             return (exact or near)[0]
-    if not languages:
+    if not languages and original is None:
         marked = [e for e in entries if e.is_original]
         if marked or len(entries) == 1:
             return (marked or list(entries))[0]
@@ -170,7 +189,10 @@ class CachedSource:
                     os.replace(path, path.with_name(path.name + ".damaged"))
         return out
 
-    def store(self, transcript: Transcript, original_language: str | None) -> Path:
+    def store(
+        self, transcript: Transcript, original_language: str | None,
+        answers: Sequence[RequestKey] = (),
+    ) -> Path:
         now = self._clock()
         body: dict[str, Any] = {
             "format": CACHE_FORMAT,
@@ -183,6 +205,7 @@ class CachedSource:
             "fetched_at_epoch": now,
             "produced_by": {"interlinear": __version__,
                             "youtube-transcript-api": LIBRARY_VERSION},
+            "answers": [[o, list(langs)] for o, langs in dict.fromkeys(answers)],
             "segments": [[s.start_ms, s.end_ms, s.text] for s in transcript.segments],
         }
         body["checksum"] = _checksum(body)
@@ -214,5 +237,7 @@ class CachedSource:
         if transcript.source != "local":
             known = getattr(self.inner, "original_language", None)
             orig = (known(video_id) if known else None) or original
-            self.store(transcript, orig)
+            same = [e for e in entries if e.transcript.language == transcript.language]
+            answers = [*(same[0].answers if same else ()), _key(languages, original)]
+            self.store(transcript, orig, answers)
         return transcript
