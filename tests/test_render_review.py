@@ -158,7 +158,8 @@ def test_page_paths_and_relative_links() -> None:
     assert review_page_parts("pt", "bonus_professor", "kherson") == (
         "pt", "bonus_professor", "kherson.html")
     lang, channel, name = review_page_parts("pt", "../..", "a/b#c?")
-    assert "/" not in channel + name and not channel.startswith(".")
+    assert "/" not in channel + name and not channel.startswith(".") and name.endswith(".html")
+    assert review_page_parts("pt", "", "n") == ("pt", "n.html")  # a note at the vault's root
     assert relative_href("index.html", "pt/ch/n.html") == "pt/ch/n.html"
     assert relative_href("pt/ch/n.html", "index.html") == "../../index.html"
     assert relative_href("pt/ch/n.html", "ru/ch/n.html") == "../../ru/ch/n.html"

@@ -75,9 +75,10 @@ class ReviewEntry:
 # --------------------------------------------------------------------------- paths
 
 
-def review_page_parts(lang: str, channel: str, slug: str) -> tuple[str, str, str]:
-    """The page's path under `OUT/review/`, as safe names: (LANG, CHANNEL, SLUG.html)."""
-    return safe_name(lang), safe_name(channel or "_"), safe_name(slug) + ".html"
+def review_page_parts(lang: str, channel: str, slug: str) -> tuple[str, ...]:
+    """The page's path under `OUT/review/` as safe names: LANG, CHANNEL (if any), SLUG.html."""
+    head = (safe_name(lang), safe_name(channel)) if channel else (safe_name(lang),)
+    return (*head, safe_name(slug) + ".html")
 
 
 def relative_href(from_page: str, to_page: str) -> str:
@@ -270,15 +271,7 @@ def _note_panels(
     note: Note, translated: TranslatedNote | None, terms: Sequence[TermCheck],
     flags: Sequence[CueFlag],
 ) -> str:
-    term_items = "".join(
-        f'<span class="term-chip {escape(t.status)}" title="{escape(" | ".join(t.expected))}">'
-        f"{escape(t.term)} <small>→ {escape(t.expected[0] if t.expected else '?')} · "
-        f"{escape(t.status)}</small></span>"
-        for t in sorted(terms, key=lambda t: (t.status != "missing", t.term.casefold()))
-    )
-    panels = [f'<div class="panel"><h2>Glossary terms ({len(terms)})</h2>'
-              f'<div class="terms">{term_items or "<p class=none>none in this note</p>"}'
-              "</div></div>"]
+    panels = [_terms_panel(terms)]
     if translated and translated.failures:
         items = "".join(f"<li>{escape(f)}</li>" for f in translated.failures)
         panels.append(f'<div class="panel"><h2>Not translated ({len(translated.failures)})'
@@ -288,6 +281,24 @@ def _note_panels(
         panels.append(f'<div class="panel"><h2>Subtitle cues too fast ({len(flags)})</h2>'
                       f"<ul>{items}</ul></div>")
     return f'<div class="panels">{"".join(panels)}</div>'
+
+
+def _term_chip(t: TermCheck) -> str:
+    return (f'<span class="term-chip {escape(t.status)}" title="{escape(" | ".join(t.expected))}">'
+            f"{escape(t.term)} <small>→ {escape(t.expected[0] if t.expected else '?')} · "
+            f"{escape(t.status)}</small></span>")
+
+
+def _terms_panel(terms: Sequence[TermCheck]) -> str:
+    """Missing and repaired terms in view; the found ones folded away (no script needed)."""
+    ordered = sorted(terms, key=lambda t: (t.status != "missing", t.term.casefold()))
+    shown = "".join(_term_chip(t) for t in ordered if t.status != "found")
+    found = [t for t in ordered if t.status == "found"]
+    folded = (f'<details><summary>{len(found)} found</summary><div class="terms">'
+              f'{"".join(_term_chip(t) for t in found)}</div></details>') if found else ""
+    body = (f'<div class="terms">{shown}</div>' if shown else "") + folded
+    return (f'<div class="panel"><h2>Glossary terms ({len(terms)})</h2>'
+            f'{body or "<p class=none>none in this note</p>"}</div>')
 
 
 def _flag_html(video_id: str | None, flag: CueFlag) -> str:
