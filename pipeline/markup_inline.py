@@ -228,6 +228,8 @@ class Unit:
         if self.added:
             stripped = re.sub(r"\s*[.!?…。]+$", "", output)
             output = stripped if stripped else output
+        if self.toks and self.toks[-1].raw.endswith(":") and not output.endswith(":"):
+            output = re.sub(r"[\s.;,]*$", "", output) + ":"  # a lead-in keeps its colon
         slots = self.slots
         if not slots:
             return output if output.strip() else None

@@ -1,0 +1,311 @@
+"""Translate whole notes: markup kept, one batch for all notes, glossary enforced.
+
+`translate_notes` cuts every block of every note into units (`markup`) and sends all
+unit texts of all notes to the engine in ONE call (sorting by length is the engine's job;
+a `CachedEngine` answers what it has seen). Each unit then ends in one mode:
+
+- `masked`: its placeholders came back exactly once and in order: markup restored;
+- `aligned`: pair placeholders were lost, so the unit is translated again without pair
+  markers and each label on its own, and the markers are put around the label's
+  translation found in the sentence (`markup_fallback`);
+- `pieces`: otherwise the text between markers is translated piece by piece;
+- `kept`: not in the source language (a Russian title in an English note): as written;
+- `failed`: the engine failed on it (raised, or answered nothing): kept in the source
+  language and listed in `TranslatedNote.failures`.
+
+The glossary is then enforced on every translated segment (`glossary_enforce`), refusing
+any repair that would break the unit's markup, and each note's blocks are assembled.
+"""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from .glossary import Glossary
+from .glossary_enforce import TermResult, enforce
+from .markup import Template, Unit, segment_block
+from .markup_fallback import flat, labels, wrap
+from .markup_inline import choose_prefix
+from .model import Note, TermCheck, TranslatedNote
+from .translate import TranslationEngine, translate_safely
+
+
+@dataclass
+class TranslationStats:
+    """What one `translate_notes` call did (for the run summary and the benchmarks)."""
+
+    notes: int = 0
+    units: int = 0
+    engine_texts: int = 0  # distinct unit texts sent in the main batch
+    modes: Counter[str] = field(default_factory=Counter)  # masked/aligned/pieces/failed
+    term_occurrences: int = 0
+    compliant_before: int = 0
+    compliant_after: int = 0
+    repaired_by: Counter[str] = field(default_factory=Counter)
+    seconds_translate: float = 0.0
+    seconds_enforce: float = 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        d = dict(self.__dict__)
+        d["modes"] = dict(self.modes)
+        d["repaired_by"] = dict(self.repaired_by)
+        return d
+
+
+@dataclass
+class _Seg:
+    """A distinct engine-level text and its translation."""
+
+    source: str
+    prefix: str
+    checks: list[Callable[[str], bool]] = field(default_factory=list)  # for any output
+    output: str | None = None
+    results: list[TermResult] = field(default_factory=list)
+
+
+class _Batch:
+    """Distinct texts to translate in one engine call."""
+
+    def __init__(self) -> None:
+        self.segs: dict[str, _Seg] = {}
+
+    def add(self, text: str, prefix: str, check: Callable[[str], bool] | None = None) -> _Seg:
+        seg = self.segs.get(text)
+        if seg is None:
+            seg = self.segs[text] = _Seg(text, prefix)
+        if check is not None:
+            seg.checks.append(check)
+        return seg
+
+    def run(self, engine: TranslationEngine, source: str, target: str) -> None:
+        todo = [s for s in self.segs.values() if s.output is None]
+        if not todo:
+            return
+        result = translate_safely(engine, [s.source for s in todo], source, target)
+        for seg, out in zip(todo, result.outputs, strict=True):
+            seg.output = " ".join(out.split()) if out is not None else None
+
+
+def translate_notes(
+    notes: Sequence[Note],
+    target: str,
+    engine: TranslationEngine,
+    glossary: Glossary,
+    *,
+    source: str = "en",
+    strategies: Sequence[str] | None = None,
+) -> list[TranslatedNote]:
+    """Each note translated into `target`, in order (see `translate_notes_with_stats`)."""
+    return translate_notes_with_stats(notes, target, engine, glossary, source=source,
+                                      strategies=strategies)[0]
+
+
+def translate_notes_with_stats(
+    notes: Sequence[Note],
+    target: str,
+    engine: TranslationEngine,
+    glossary: Glossary,
+    *,
+    source: str = "en",
+    strategies: Sequence[str] | None = None,
+) -> tuple[list[TranslatedNote], TranslationStats]:
+    stats = TranslationStats(notes=len(notes))
+    plans: list[list[Template]] = [[segment_block(b) for b in n.blocks] for n in notes]
+    units = list(dict.fromkeys(u for plan in plans for t in plan for u in t.units))
+    stats.units = sum(len(t.units) for plan in plans for t in plan)
+    t0 = time.perf_counter()
+
+    # 1. one batch: every distinct unit text of every note
+    main = _Batch()
+    mode: dict[Unit, str] = {u: "kept" for u in units if not in_language(u.plain, source)}
+    for u in units:
+        if u not in mode:
+            main.add(u.text, u.prefix, _restores(u))
+    stats.engine_texts = len(main.segs)
+    main.run(engine, source, target)
+    for u in units:
+        if u in mode:
+            continue
+        out = main.segs[u.text].output
+        mode[u] = ("failed" if out is None else "masked" if u.restore(out) is not None
+                   else "aligned" if flat(u) is not None else "pieces")
+
+    # 2. lost pair placeholders: the sentence without pair markers, and each label alone
+    second = _Batch()
+    flats: dict[Unit, Unit] = {}
+    for u in units:
+        f = flat(u) if mode[u] == "aligned" else None
+        if f is not None:
+            flats[u] = f
+            for label in labels(u).values():
+                second.add(label, choose_prefix(label))
+            second.add(f.text, f.prefix, _aligns(u, f, second, target))
+    second.run(engine, source, target)
+    for u, f in flats.items():
+        out = second.segs[f.text].output
+        if out is None or _aligned_text(u, f, out, second, target) is None:
+            mode[u] = "pieces"
+
+    # 3. the rest piece by piece
+    pieces = _Batch()
+    for u in units:
+        if mode[u] == "pieces":
+            for piece in u.pieces():
+                pieces.add(piece, choose_prefix(piece))
+    pieces.run(engine, source, target)
+    stats.seconds_translate = time.perf_counter() - t0
+
+    # 4. the glossary, on every segment whose translation is used
+    t1 = time.perf_counter()
+    used = _used_segments(units, mode, main, second, flats, pieces)
+    gl = glossary.for_lang(target)
+    if len(gl) and used:
+        outs, results = enforce(
+            [s.source for s in used], [s.output or "" for s in used], engine, gl,
+            source, target, prefixes=[s.prefix for s in used],
+            valid=lambda i, text: all(check(text) for check in used[i].checks),
+            strategies=strategies,
+        )
+        for seg, out, res in zip(used, outs, results, strict=True):
+            seg.output, seg.results = out, res
+    stats.seconds_enforce = time.perf_counter() - t1
+
+    # 5. each note
+    name = getattr(engine, "name", type(engine).__name__)
+    model = engine.model_id(source, target)
+    translated = []
+    for note, plan in zip(notes, plans, strict=True):
+        blocks, failures, terms, title = [], [], _Terms(), note.title
+        for template in plan:
+            rendered = []
+            for unit in template.units:
+                text, failed, segs = _render(unit, mode[unit], main, second, flats, pieces,
+                                             target)
+                stats.modes[mode[unit]] += 1
+                rendered.append(text)
+                failures.extend(failed)
+                for seg in segs:
+                    terms.add(seg.results)
+                if unit.yaml:
+                    title = " ".join(text.split())
+            blocks.append(template.render(rendered))
+        for n, before, after in terms.rows.values():
+            stats.term_occurrences += n
+            stats.compliant_before += before
+            stats.compliant_after += after
+        stats.repaired_by.update(terms.strategies)
+        translated.append(TranslatedNote(
+            note=note, lang=target, blocks=tuple(blocks), title=title, engine=name,
+            model=model, glossary_hash=glossary.hash, terms=terms.checks(),
+            failures=tuple(dict.fromkeys(failures)),
+        ))
+    return translated, stats
+
+
+_SCRIPTS = {"ru": "CYRILLIC", "uk": "CYRILLIC", "bg": "CYRILLIC", "sr": "CYRILLIC",
+            "el": "GREEK", "ar": "ARABIC", "fa": "ARABIC", "he": "HEBREW", "hi": "DEVANAGARI",
+            "zh": "CJK", "ja": "CJK", "ko": "HANGUL"}
+
+
+def in_language(text: str, lang: str) -> bool:
+    """Whether most letters of `text` are in the script of `lang` (a Russian video title
+    quoted in an English note is not sent to an en->pt engine: it is kept as written)."""
+    want = _SCRIPTS.get(lang, "LATIN")
+    letters = [unicodedata.name(ch, "?").split()[0] for ch in text if ch.isalpha()]
+    if not letters:
+        return True
+    if want == "CJK":
+        return sum(s in ("CJK", "HIRAGANA", "KATAKANA") for s in letters) * 2 >= len(letters)
+    return sum(s == want for s in letters) * 2 >= len(letters)
+
+
+def _restores(unit: Unit) -> Callable[[str], bool]:
+    return lambda text: unit.restore(text) is not None
+
+
+def _aligns(unit: Unit, flat_unit: Unit, batch: _Batch, lang: str) -> Callable[[str], bool]:
+    def check(text: str) -> bool:
+        return _aligned_text(unit, flat_unit, text, batch, lang) is not None
+    return check
+
+
+def _aligned_text(unit: Unit, flat_unit: Unit, text: str, batch: _Batch,
+                  lang: str) -> str | None:
+    restored = flat_unit.restore(text)
+    if restored is None:
+        return None
+    translated = {p: batch.segs[label].output or "" for p, label in labels(unit).items()}
+    return wrap(unit, restored, translated, lang)
+
+
+def _used_segments(units: list[Unit], mode: dict[Unit, str], main: _Batch, second: _Batch,
+                   flats: dict[Unit, Unit], pieces: _Batch) -> list[_Seg]:
+    used: dict[int, _Seg] = {}
+    for u in units:
+        segs: list[_Seg] = []
+        if mode[u] == "masked":
+            segs = [main.segs[u.text]]
+        elif mode[u] == "aligned":
+            segs = [second.segs[flats[u].text]]
+        elif mode[u] == "pieces":
+            segs = [pieces.segs[p] for p in u.pieces()]
+        for s in segs:
+            if s.output is not None:
+                used[id(s)] = s
+    return list(used.values())
+
+
+def _render(unit: Unit, how: str, main: _Batch, second: _Batch, flats: dict[Unit, Unit],
+            pieces: _Batch, lang: str) -> tuple[str, list[str], list[_Seg]]:
+    """The unit's translated text, the source texts kept untranslated, segments used."""
+    if how == "kept":
+        return unit.original, [], []
+    if how == "failed":
+        return unit.original, [unit.original], []
+    if how == "masked":
+        seg = main.segs[unit.text]
+        return unit.restore(seg.output or "") or unit.original, [], [seg]
+    if how == "aligned":
+        seg = second.segs[flats[unit].text]
+        text = _aligned_text(unit, flats[unit], seg.output or "", second, lang)
+        return text or unit.original, [], [seg]
+    outs, failures, used = [], [], []
+    for piece in unit.pieces():
+        p = pieces.segs[piece]
+        if p.output is None:
+            outs.append(piece)
+            failures.append(piece)
+        else:
+            outs.append(p.output)
+            used.append(p)
+    return unit.assemble(outs), failures, used
+
+
+class _Terms:
+    """Per-note totals per term: occurrences, compliant before and after repair."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[int]] = {}
+        self.expected: dict[str, tuple[str, ...]] = {}
+        self.strategies: Counter[str] = Counter()
+
+    def add(self, results: list[TermResult]) -> None:
+        for r in results:
+            row = self.rows.setdefault(r.term.source, [0, 0, 0])
+            row[0] += r.count
+            row[1] += r.found_before
+            row[2] += r.found_after
+            self.expected[r.term.source] = r.expected
+            if r.strategy:
+                self.strategies[r.strategy] += 1
+
+    def checks(self) -> tuple[TermCheck, ...]:
+        out = []
+        for term, (n, before, after) in self.rows.items():
+            status = "found" if before >= n else "repaired" if after >= n else "missing"
+            out.append(TermCheck(term, self.expected[term], n, status))  # type: ignore[arg-type]
+        return tuple(out)
