@@ -3,16 +3,10 @@
 Pure functions returning text; the caller writes the files (atomically).
 """
 
+from .index import ReviewEntry, review_entry, review_index
 from .markdown import bilingual_note, front_matter, provenance_block, translated_note
-from .review import (
-    CueFlag,
-    ReviewEntry,
-    relative_href,
-    review_entry,
-    review_index,
-    review_note_page,
-    review_page_parts,
-)
+from .page import relative_href, review_page_parts
+from .review import CueFlag, review_note_page
 
 __all__ = [
     "CueFlag",

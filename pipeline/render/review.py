@@ -1,23 +1,15 @@
-"""The review pages: static HTML that opens from disk, one page per note and language.
+"""A note's review page: source and translation side by side, each claim checked.
 
 Every piece of note, transcript and translation text goes through `html.escape`; the only
-links are video links built from a checked id, and relative links between the pages. A
-Content-Security-Policy lets only the page's own script run, as a second line of defence.
+links are video links built from a checked id (see `page` for the shell and its CSP).
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import posixpath
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 from html import escape
-from importlib import resources
-from urllib.parse import quote
 
-from ..fileio import safe_name
 from ..model import Citation, Claim, Note, NoteAlignment, TermCheck, TranslatedNote
 from ..timecode import hms
 from .common import (
@@ -35,6 +27,7 @@ from .common import (
     worst,
 )
 from .htmltext import Inline, TermMatcher, block_html
+from .page import chip, ext_link, filter_box, footer, page
 
 
 @dataclass(frozen=True)
@@ -47,114 +40,6 @@ class CueFlag:
     lang: str = ""
     rule: str = "reading speed"
     detail: str = ""  # e.g. "24.1 chars/s (limit 20)"
-
-
-@dataclass(frozen=True)
-class ReviewEntry:
-    """One row of the index: a note in one language, with its counts."""
-
-    href: str  # relative to the index page
-    title: str
-    translated_title: str
-    channel: str
-    slug: str
-    lang: str
-    video_id: str | None
-    counts: Mapping[str, int]
-    missing_terms: tuple[str, ...] = ()
-    flags: int = 0
-    untranslated: int = 0
-    translated: bool = True
-
-    @property
-    def problem(self) -> bool:
-        return (any(self.counts.get(s, 0) for s in PROBLEMS) or bool(self.missing_terms)
-                or self.untranslated > 0 or not self.translated)
-
-
-# --------------------------------------------------------------------------- paths
-
-
-def review_page_parts(lang: str, channel: str, slug: str) -> tuple[str, ...]:
-    """The page's path under `OUT/review/` as safe names: LANG, CHANNEL (if any), SLUG.html."""
-    head = (safe_name(lang), safe_name(channel)) if channel else (safe_name(lang),)
-    return (*head, safe_name(slug) + ".html")
-
-
-def relative_href(from_page: str, to_page: str) -> str:
-    """A URL from one page to another, both given relative to `OUT/review/` (posix)."""
-    start = posixpath.dirname(from_page) or "."
-    return quote(posixpath.relpath(to_page, start), safe="/")
-
-
-def review_entry(
-    note: Note, translated: TranslatedNote | None, alignment: NoteAlignment | None,
-    href: str, *, lang: str | None = None, flags: Sequence[CueFlag] = (),
-) -> ReviewEntry:
-    terms = translated.terms if translated else ()
-    return ReviewEntry(
-        href=href, title=note.title,
-        translated_title=translated.title if translated else "",
-        channel=note.channel, slug=note.slug,
-        lang=translated.lang if translated else (lang or ""), video_id=note.video_id,
-        counts=status_counts(alignment),
-        missing_terms=tuple(t.term for t in terms if t.status == "missing"),
-        flags=len(flags), untranslated=len(translated.failures) if translated else 0,
-        translated=translated is not None,
-    )
-
-
-# --------------------------------------------------------------------------- page shell
-
-
-@cache
-def _asset(name: str) -> str:
-    return (resources.files("pipeline") / "templates" / name).read_text(encoding="utf-8")
-
-
-def _page(title: str, header: str, main: str, footer: str, lang: str = "en") -> str:
-    script = _asset("review.js")
-    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
-    csp = (f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{digest}'; "
-           "img-src data:; base-uri 'none'; form-action 'none'")
-    return (
-        f'<!doctype html>\n<html lang="{escape(lang)}">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{csp}">\n'
-        '<meta name="referrer" content="no-referrer">\n'
-        f"<title>{escape(title)}</title>\n<style>\n{_asset('review.css')}</style>\n</head>\n"
-        f"<body>\n{header}\n<main>\n{main}\n</main>\n{footer}\n"
-        f"<script>{script}</script>\n</body>\n</html>\n"
-    )
-
-
-def _ext_link(url: str | None, text: str, cls: str = "", tip: str = "") -> str:
-    """A link out to YouTube (`url` is always built by `video_link`), or plain text."""
-    attrs = f' class="{cls}"' if cls else ""
-    attrs += f' title="{escape(tip)}"' if tip else ""
-    if url is None:
-        return f"<span{attrs}>{escape(text)}</span>"
-    return (f'<a{attrs} href="{escape(url)}" target="_blank" rel="noopener noreferrer">'
-            f"{escape(text)}</a>")
-
-
-def _chip(status: str, n: int, label: str | None = None) -> str:
-    zero = " zero" if n == 0 else ""
-    text = f"{MARK.get(status, '')} {n} {label or LABEL.get(status, status)}".strip()
-    return f'<span class="chip s-{escape(status)}{zero}">{escape(text)}</span>'
-
-
-def _filter_box(label: str) -> str:
-    return (f'<label class="filter"><input type="checkbox" id="only-problems"> '
-            f"{escape(label)}</label>")
-
-
-def _footer(provenance: Mapping[str, object]) -> str:
-    if not provenance:
-        return "<footer></footer>"
-    items = " · ".join(f"{escape(str(k))} <code>{escape(str(v))}</code>"
-                       for k, v in provenance.items())
-    return f"<footer>Made by Interlinear · {items}</footer>"
 
 
 # --------------------------------------------------------------------------- note page
@@ -228,7 +113,7 @@ def review_note_page(
     if translated:
         prov.update(engine=translated.engine, model=translated.model,
                     glossary_hash=translated.glossary_hash)
-    return _page(f"{note.title} · {lang.upper()} · review", header, main, _footer(prov), lang)
+    return page(f"{note.title} · {lang.upper()} · review", header, main, footer(prov), lang)
 
 
 def _cite_chip(video_id: str | None, view: CiteView) -> str:
@@ -237,7 +122,7 @@ def _cite_chip(video_id: str | None, view: CiteView) -> str:
         tip += f", taken as {hms(view.link_ms)}"
     mark = f" {MARK[view.status]}" if view.problem else ""
     url = None if view.link_ms is None else video_link(video_id, view.link_ms)
-    return _ext_link(url, f"{view.citation.written}{mark}", f"ts s-{view.status}", tip)
+    return ext_link(url, f"{view.citation.written}{mark}", f"ts s-{view.status}", tip)
 
 
 def _missing_in_block(src: TermMatcher, tgt: TermMatcher, source: str, text: str) -> list[str]:
@@ -251,11 +136,11 @@ def _note_header(
     note: Note, lang: str, title_tr: str, counts: Mapping[str, int],
     missing: frozenset[str], flags: Sequence[CueFlag], index_href: str,
 ) -> str:
-    chips = "".join(_chip(s, counts.get(s, 0)) for s in STATUSES)
-    chips += _chip("missing", len(missing), "missing terms")
+    chips = "".join(chip(s, counts.get(s, 0)) for s in STATUSES)
+    chips += chip("missing", len(missing), "missing terms")
     if flags:
-        chips += _chip("fast", len(flags), "subtitle cues too fast")
-    watch = _ext_link(video_link(note.video_id), "Watch on YouTube ↗", "watch")
+        chips += chip("fast", len(flags), "subtitle cues too fast")
+    watch = ext_link(video_link(note.video_id), "Watch on YouTube ↗", "watch")
     sub = f'<p class="subtitle" lang="{escape(lang)}">{escape(title_tr)}</p>' if title_tr else ""
     return (
         '<header class="top">'
@@ -263,7 +148,7 @@ def _note_header(
         f"{escape(note.channel)} · {escape(note.slug)} · {escape(lang.upper())}</div>"
         f"<h1>{escape(note.title)}</h1>{sub}"
         f'<div class="bar"><div class="chips">{chips}</div>{watch}'
-        f'{_filter_box("Only problems")}</div></header>'
+        f'{filter_box("Only problems")}</div></header>'
     )
 
 
@@ -302,7 +187,7 @@ def _terms_panel(terms: Sequence[TermCheck]) -> str:
 
 
 def _flag_html(video_id: str | None, flag: CueFlag) -> str:
-    when = _ext_link(video_link(video_id, flag.start_ms), time_text(flag.start_ms), "ts s-fast")
+    when = ext_link(video_link(video_id, flag.start_ms), time_text(flag.start_ms), "ts s-fast")
     detail = f" · {escape(flag.detail)}" if flag.detail else ""
     return (f"<li>{when} {escape(flag.lang.upper())} {escape(flag.rule)}{detail}: "
             f"{escape(' '.join(flag.text.split()))}</li>")
@@ -356,67 +241,10 @@ def _cite_html(
     if check is not None and (check.reason or check.suggested_ms is not None):
         reason = escape(check.reason)
         if check.status == "suspect" and check.suggested_ms is not None:
-            link = _ext_link(video_link(note.video_id, check.suggested_ms),
+            link = ext_link(video_link(note.video_id, check.suggested_ms),
                              hms(check.suggested_ms), "ts s-ok")
             reason += f" · supported at {link}"
         if check.score is not None:
             reason += f' <span class="score">score {check.score:.2f}</span>'
         details.append(f'<span class="reason s-{view.status}">{reason}</span>')
     return f'<div class="cite"><span class="when">{when}</span><div>{"".join(details)}</div></div>'
-
-
-# --------------------------------------------------------------------------- index
-
-
-def review_index(
-    entries: Sequence[ReviewEntry],
-    failures: Sequence[tuple[str, str]] = (),
-    provenance: Mapping[str, object] | None = None,
-) -> str:
-    """`OUT/review/index.html`: every note and language with its counts, and the run's failures."""
-    totals = dict.fromkeys(STATUSES, 0)
-    for e in entries:
-        for s in STATUSES:
-            totals[s] += e.counts.get(s, 0)
-    missing_total = sum(len(e.missing_terms) for e in entries)
-    chips = "".join(_chip(s, totals[s]) for s in STATUSES)
-    chips += _chip("missing", missing_total, "missing terms")
-    chips += _chip("out_of_range" if failures else "ok", len(failures), "failed")
-    header = (
-        '<header class="top"><div class="crumbs">Interlinear · review</div>'
-        f"<h1>{len(entries)} note page{'s' if len(entries) != 1 else ''}</h1>"
-        f'<div class="bar"><div class="chips">{chips}</div>'
-        f'{_filter_box("Only notes with problems")}</div></header>'
-    )
-    rows = "".join(_index_row(e) for e in sorted(
-        entries, key=lambda e: (e.channel, e.slug, e.lang)))
-    heads = "".join(f'<th title="{escape(LABEL[s])}">{escape(MARK[s])} {escape(LABEL[s])}</th>'
-                    for s in STATUSES)
-    table = (
-        '<table class="notes"><thead><tr><th>Note</th><th>Lang</th>'
-        f"{heads}<th>Missing terms</th><th>Fast cues</th><th>Untranslated</th></tr></thead>"
-        f"<tbody>{rows}</tbody></table>"
-    ) if entries else '<p class="none">No notes were reviewed.</p>'
-    fail = ""
-    if failures:
-        items = "".join(f"<li><strong>{escape(what)}</strong>: {escape(why)}</li>"
-                        for what, why in failures)
-        fail = (f'<div class="panels"><div class="panel"><h2>Failures of the run '
-                f'({len(failures)})</h2><ul class="failures">{items}</ul></div></div>')
-    return _page("Interlinear review", header, fail + table, _footer(provenance or {}))
-
-
-def _index_row(e: ReviewEntry) -> str:
-    cls = "note problem" if e.problem else "note"
-    sub = f'<span class="sub">{escape(e.translated_title)}</span>' if e.translated_title else ""
-    note = (f'<a href="{escape(e.href)}">{escape(e.title)}</a>{sub}'
-            f'<span class="sub">{escape(e.channel)} / {escape(e.slug)}</span>')
-    cells = "".join(
-        f'<td class="n s-{s}{" hot" if e.counts.get(s, 0) and s in PROBLEMS else ""}">'
-        f"{e.counts.get(s, 0)}</td>" for s in STATUSES
-    )
-    missing = (f'<td class="n s-missing hot" title="{escape(", ".join(e.missing_terms))}">'
-               f"{len(e.missing_terms)}</td>") if e.missing_terms else '<td class="n">0</td>'
-    untranslated = "no model" if not e.translated else str(e.untranslated)
-    return (f'<tr class="{cls}"><td>{note}</td><td>{escape(e.lang.upper())}</td>{cells}'
-            f'{missing}<td class="n">{e.flags}</td><td class="n">{escape(untranslated)}</td></tr>')

@@ -1,0 +1,106 @@
+"""`OUT/review/index.html`: every note page with its counts, and the run's failures."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from html import escape
+
+from ..model import Note, NoteAlignment, TranslatedNote
+from .common import LABEL, MARK, PROBLEMS, STATUSES, status_counts
+from .page import chip, filter_box, footer, page
+from .review import CueFlag
+
+
+@dataclass(frozen=True)
+class ReviewEntry:
+    """One row of the index: a note in one language, with its counts."""
+
+    href: str  # relative to the index page
+    title: str
+    translated_title: str
+    channel: str
+    slug: str
+    lang: str
+    video_id: str | None
+    counts: Mapping[str, int]
+    missing_terms: tuple[str, ...] = ()
+    flags: int = 0
+    untranslated: int = 0
+    translated: bool = True
+
+    @property
+    def problem(self) -> bool:
+        return (any(self.counts.get(s, 0) for s in PROBLEMS) or bool(self.missing_terms)
+                or self.untranslated > 0 or not self.translated)
+
+
+def review_entry(
+    note: Note, translated: TranslatedNote | None, alignment: NoteAlignment | None,
+    href: str, *, lang: str | None = None, flags: Sequence[CueFlag] = (),
+) -> ReviewEntry:
+    terms = translated.terms if translated else ()
+    return ReviewEntry(
+        href=href, title=note.title,
+        translated_title=translated.title if translated else "",
+        channel=note.channel, slug=note.slug,
+        lang=translated.lang if translated else (lang or ""), video_id=note.video_id,
+        counts=status_counts(alignment),
+        missing_terms=tuple(t.term for t in terms if t.status == "missing"),
+        flags=len(flags), untranslated=len(translated.failures) if translated else 0,
+        translated=translated is not None,
+    )
+
+
+def review_index(
+    entries: Sequence[ReviewEntry],
+    failures: Sequence[tuple[str, str]] = (),
+    provenance: Mapping[str, object] | None = None,
+) -> str:
+    """`OUT/review/index.html`: every note and language with its counts, and the run's failures."""
+    totals = dict.fromkeys(STATUSES, 0)
+    for e in entries:
+        for s in STATUSES:
+            totals[s] += e.counts.get(s, 0)
+    missing_total = sum(len(e.missing_terms) for e in entries)
+    chips = "".join(chip(s, totals[s]) for s in STATUSES)
+    chips += chip("missing", missing_total, "missing terms")
+    chips += chip("out_of_range" if failures else "ok", len(failures), "failed")
+    header = (
+        '<header class="top"><div class="crumbs">Interlinear · review</div>'
+        f"<h1>{len(entries)} note page{'s' if len(entries) != 1 else ''}</h1>"
+        f'<div class="bar"><div class="chips">{chips}</div>'
+        f'{filter_box("Only notes with problems")}</div></header>'
+    )
+    rows = "".join(_index_row(e) for e in sorted(
+        entries, key=lambda e: (e.channel, e.slug, e.lang)))
+    heads = "".join(f'<th title="{escape(LABEL[s])}">{escape(MARK[s])} {escape(LABEL[s])}</th>'
+                    for s in STATUSES)
+    table = (
+        '<table class="notes"><thead><tr><th>Note</th><th>Lang</th>'
+        f"{heads}<th>Missing terms</th><th>Fast cues</th><th>Untranslated</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+    ) if entries else '<p class="none">No notes were reviewed.</p>'
+    fail = ""
+    if failures:
+        items = "".join(f"<li><strong>{escape(what)}</strong>: {escape(why)}</li>"
+                        for what, why in failures)
+        fail = (f'<div class="panels"><div class="panel"><h2>Failures of the run '
+                f'({len(failures)})</h2><ul class="failures">{items}</ul></div></div>')
+    return page("Interlinear review", header, fail + table, footer(provenance or {}))
+
+
+def _index_row(e: ReviewEntry) -> str:
+    cls = "note problem" if e.problem else "note"
+    sub = f'<span class="sub">{escape(e.translated_title)}</span>' if e.translated_title else ""
+    note = (f'<a href="{escape(e.href)}">{escape(e.title)}</a>{sub}'
+            f'<span class="sub">{escape(e.channel)} / {escape(e.slug)}</span>')
+    cells = "".join(
+        f'<td class="n s-{s}{" hot" if e.counts.get(s, 0) and s in PROBLEMS else ""}">'
+        f"{e.counts.get(s, 0)}</td>" for s in STATUSES
+    )
+    missing = (f'<td class="n s-missing hot" title="{escape(", ".join(e.missing_terms))}">'
+               f"{len(e.missing_terms)}</td>") if e.missing_terms else '<td class="n">0</td>'
+    untranslated = "no model" if not e.translated else str(e.untranslated)
+    return (f'<tr class="{cls}"><td>{note}</td><td>{escape(e.lang.upper())}</td>{cells}'
+            f'{missing}<td class="n">{e.flags}</td><td class="n">{escape(untranslated)}</td></tr>')
