@@ -8,9 +8,10 @@ captions only in the spoken language). When the user gave no languages, the spok
 language and then any manual track are acceptable too.
 
 Failures that may clear (IP blocked / RequestBlocked, HTTP 429, 5xx, timeouts, broken
-connections) are retried with exponential back-off and jitter, a bounded number of times;
-then the video fails with advice to configure a proxy. After `give_up_after` videos in a
-row failed that way, the rest of the batch fails at once instead of hammering YouTube.
+connections) are retried with exponential back-off and jitter, a bounded number of times
+(`RetryPolicy`; fewer when YouTube cannot be reached at all); then the video fails with
+advice: configure a proxy (blocks), check the network (the rest). After `give_up_after`
+videos in a row failed that way, the rest of the batch fails at once, without a request.
 """
 
 from __future__ import annotations
@@ -23,18 +24,17 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
-from xml.etree.ElementTree import ParseError
 
 import requests
+from youtube_transcript_api import Transcript as Track
 from youtube_transcript_api import YouTubeTranscriptApi
-from youtube_transcript_api import _errors as yte
-from youtube_transcript_api._transcripts import Transcript as Track
 
 from ..errors import ConfigError, TranscriptError
 from ..model import Transcript
 from .base import TranscriptNotFound, language_matches, normalise_segments, preference_order
 from .local import check_video_id
 from .proxy import ProxySettings, redact
+from .ytclassify import Transient, classify
 
 __all__ = ["LIBRARY_VERSION", "RetryPolicy", "YouTubeSettings", "YouTubeSource",
            "choose_track", "track_description"]
@@ -121,19 +121,10 @@ class _PoliteSession(requests.Session):
         self._before = before
 
     def request(self, method: Any, url: Any, *args: Any, **kwargs: Any) -> Any:
-        if len(args) < 7:  # `timeout` is the 8th positional parameter of Session.request
+        if len(args) < 7:  # Session.request(method, url, params, ..., auth, timeout, ...)
             kwargs.setdefault("timeout", self._timeout)
         self._before()
         return super().request(method, url, *args, **kwargs)
-
-
-class _Transient(Exception):
-    """A failure worth retrying; `kind`: blocked, timeout, connect, broken or server."""
-
-    def __init__(self, reason: str, kind: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.kind = kind
 
 
 def track_description(language: str, generated: bool | None) -> str:
@@ -169,78 +160,6 @@ def choose_track(
                       f"YouTube has {have or 'none'}")
 
 
-_PERMANENT: dict[type[Exception], str] = {
-    yte.TranscriptsDisabled: "subtitles are disabled for this video",
-    yte.AgeRestricted: "the video is age-restricted (transcripts need a signed-in account)",
-    yte.InvalidVideoId: "not a valid video id",
-    yte.VideoUnavailable: "the video is unavailable (removed, private or wrong id)",
-    yte.PoTokenRequired: "YouTube requires a PO token for this caption track",
-    yte.FailedToCreateConsentCookie: "YouTube's cookie consent page could not be passed",
-    yte.YouTubeDataUnparsable: "YouTube's watch page could not be read (format changed?)",
-}
-
-
-def _root_cause(exc: BaseException) -> str:
-    """The innermost cause's class name: NameResolutionError, ConnectionRefusedError..."""
-    seen: set[int] = set()
-    cur = exc
-    while id(cur) not in seen:
-        seen.add(id(cur))
-        first = cur.args[0] if cur.args else None
-        nxt = cur.__cause__ or cur.__context__ or getattr(first, "reason", None) or first
-        if not isinstance(nxt, BaseException):
-            break
-        cur = nxt
-    name = type(cur).__name__
-    return _FRIENDLY.get(name, name)
-
-
-_FRIENDLY = {
-    "gaierror": "cannot resolve www.youtube.com: no network?",
-    "NameResolutionError": "cannot resolve www.youtube.com: no network?",
-    "ConnectionRefusedError": "connection refused",
-    "ConnectionResetError": "connection reset",
-    "OSError": "network error",
-}
-
-
-def _classify(exc: Exception) -> _Transient | str:
-    """A transient failure to retry, or the one-line reason of a permanent one."""
-    if isinstance(exc, yte.IpBlocked):
-        return _Transient("YouTube rate-limited or blocked this IP (HTTP 429 / IpBlocked)",
-                          "blocked")
-    if isinstance(exc, yte.RequestBlocked):
-        return _Transient("YouTube blocked the request as a bot (RequestBlocked)", "blocked")
-    if isinstance(exc, yte.VideoUnplayable):
-        return f"the video is unplayable: {exc.reason or 'no reason given'}"
-    if isinstance(exc, yte.YouTubeRequestFailed):
-        reason = exc.reason.split(" for url")[0]
-        if reason[:1] == "5":
-            return _Transient(f"YouTube server error ({reason})", "server")
-        return f"request to YouTube failed ({reason})"
-    for cls, reason in _PERMANENT.items():
-        if isinstance(exc, cls):
-            return reason
-    if isinstance(exc, yte.CouldNotRetrieveTranscript):
-        return f"could not retrieve the transcript ({type(exc).__name__})"
-    if isinstance(exc, requests.Timeout):
-        return _Transient("YouTube did not answer in time (timeout)", "timeout")
-    if isinstance(exc, requests.exceptions.ProxyError):
-        return _Transient("the proxy refused or failed the connection", "connect")
-    if isinstance(exc, requests.exceptions.InvalidJSONError):
-        return "YouTube's player answer was not JSON"
-    if isinstance(exc, requests.exceptions.ChunkedEncodingError |
-                  requests.exceptions.ContentDecodingError):
-        return _Transient(f"the connection broke off ({type(exc).__name__})", "broken")
-    if isinstance(exc, requests.ConnectionError):
-        return _Transient(f"cannot connect to YouTube ({_root_cause(exc)})", "connect")
-    if isinstance(exc, requests.RequestException):
-        return f"request to YouTube failed ({type(exc).__name__})"
-    if isinstance(exc, ParseError | ValueError):
-        return f"the caption track could not be read ({type(exc).__name__})"
-    return f"unexpected answer from YouTube ({type(exc).__name__})"
-
-
 class YouTubeSource:
     """Fetches transcripts from YouTube; see the module docstring for the rules."""
 
@@ -264,6 +183,7 @@ class YouTubeSource:
         self._all: list[requests.Session] = []
         self._streak = 0
         self._last_reason = ""
+        self._last_advice = ""
         self._originals: dict[str, str | None] = {}
         self._secrets = self.settings.proxy.secrets if self.settings.proxy else ()
         self.requests_made = 0
@@ -314,18 +234,18 @@ class YouTubeSource:
         with self._lock:
             if self._streak < self.settings.give_up_after:
                 return None
-            streak, last = self._streak, self._last_reason
+            streak, last, advice = self._streak, self._last_reason, self._last_advice
         return TranscriptError(
-            video_id, f"not tried: the last {streak} videos failed ({last}); {PROXY_ADVICE}",
+            video_id, f"not tried: the last {streak} videos failed ({last}); {advice}",
             transient=True)
 
-    def _record(self, reason: str | None) -> None:
+    def _record(self, reason: str | None, advice: str = "") -> None:
         with self._lock:
             if reason is None:
                 self._streak = 0
             else:
                 self._streak += 1
-                self._last_reason = reason
+                self._last_reason, self._last_advice = reason, advice
 
     def fetch(
         self, video_id: str, *, languages: Sequence[str] = (), original: str | None = None
@@ -356,15 +276,15 @@ class YouTubeSource:
             except TranscriptError:
                 self._record(None)  # YouTube answered: the network is fine
                 raise
-            except _Transient as exc:
+            except Transient as exc:
                 limit = policy.connect_attempts if exc.kind == "connect" else policy.attempts
                 if attempt >= limit:
-                    self._record(exc.reason)
                     advice = NETWORK_ADVICE
                     if exc.kind == "blocked":
                         advice = PROXY_ADVICE if not self.settings.proxy else (
                             "blocked even through the configured proxy; use a rotating "
                             "residential proxy (Webshare) or retry later")
+                    self._record(exc.reason, advice)
                     raise TranscriptError(
                         video_id, f"{exc.reason}; tried {attempt} times; {advice}",
                         transient=True) from None
@@ -392,8 +312,8 @@ class YouTubeSource:
         except TranscriptError:
             raise
         except Exception as exc:  # every library or network failure is mapped
-            verdict = _classify(exc)
-            if isinstance(verdict, _Transient):
+            verdict = classify(exc)
+            if isinstance(verdict, Transient):
                 verdict.reason = redact(verdict.reason, self._secrets)
                 raise verdict from None
             log.debug("%s: %s", video_id, redact(repr(exc), self._secrets))
