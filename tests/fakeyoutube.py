@@ -65,6 +65,7 @@ class FakeVideo:
     video_id: str
     tracks: list[FakeTrack] = field(default_factory=list)
     # ok | disabled | unavailable | age_restricted | bot | recaptcha | unplayable | po_token
+    # | no_key (watch page without the API key) | bad_json (player) | bad_xml (caption)
     behaviour: str = "ok"
     fail_first: int = 0  # the first N requests for this video answer `fail_status`
     fail_status: int = 429
@@ -206,12 +207,19 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(video.fail_status, b"<html>Too Many Requests</html>", "text/html")
             return
         cut = video is not None and video.reset == kind
+        behaviour = video.behaviour if video is not None else "unavailable"
         if kind == "watch":
-            page = watch_page(vid, recaptcha=video is not None and video.behaviour == "recaptcha")
+            page = watch_page(vid, recaptcha=behaviour == "recaptcha")
+            if behaviour == "no_key":
+                page = page.replace("INNERTUBE_API_KEY", "SOME_OTHER_KEY")
             self._send(200, page.encode(), "text/html; charset=utf-8", cut=cut)
         elif kind == "player":
             data = json.dumps(player_response(video, vid)).encode()
+            if behaviour == "bad_json":
+                data = data[: len(data) // 2]
             self._send(200, data, "application/json", cut=cut)
+        elif behaviour == "bad_xml":
+            self._send(200, b'<?xml version="1.0" ?><transcript><text start="1"', "text/xml")
         else:
             lang, asr = query.get("lang", [""])[0], query.get("kind", [""])[0] == "asr"
             track = next((t for t in (video.tracks if video else [])

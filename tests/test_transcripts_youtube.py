@@ -48,6 +48,11 @@ VIDEOS = [
     FakeVideo("disabled001", behaviour="disabled"),
     FakeVideo("unavail0001", behaviour="unavailable"),
     FakeVideo("ageRestr001", behaviour="age_restricted"),
+    FakeVideo("unplayable1", behaviour="unplayable"),
+    FakeVideo("poToken0001", [track("en")], behaviour="po_token"),
+    FakeVideo("noApiKey001", behaviour="no_key"),
+    FakeVideo("badJson0001", [track("en")], behaviour="bad_json"),
+    FakeVideo("badXml00001", [track("en")], behaviour="bad_xml"),
     FakeVideo("tooMany0001", [track("en")], fail_first=2),
     FakeVideo("botBlock001", behaviour="bot"),
     FakeVideo("captcha0001", behaviour="recaptcha"),
@@ -134,6 +139,12 @@ def test_no_track_in_the_wanted_languages(fake: FakeYouTube) -> None:
     ("disabled001", "subtitles are disabled for this video"),
     ("unavail0001", "the video is unavailable"),
     ("ageRestr001", "age-restricted"),
+    ("unplayable1", "unplayable: Video unavailable in your country"),
+    ("poToken0001", "PO token"),
+    ("noApiKey001", "watch page could not be read"),
+    ("badJson0001", "player answer was not JSON"),
+    ("badXml00001", "caption track could not be read"),
+    ("nonExistent", "the video is unavailable"),
 ])
 def test_permanent_failures_are_one_line_and_not_retried(
     fake: FakeYouTube, video_id: str, reason: str
