@@ -28,7 +28,6 @@ from .. import __version__
 from ..errors import TranscriptError
 from ..fileio import atomic_write_text, safe_name
 from ..model import Segment, Transcript
-from ..settings import default_cache_dir as shared_cache_dir
 from .base import TranscriptSource, language_matches, preference_order
 from .local import check_video_id
 from .youtube import LIBRARY_VERSION
@@ -43,6 +42,8 @@ CACHE_FORMAT = 1
 def default_cache_dir() -> Path:
     """`transcripts/` in the shared cache folder (`$INTERLINEAR_CACHE`, else
     `~/.cache/interlinear`; see `pipeline.settings.default_cache_dir`)."""
+    from ..settings import default_cache_dir as shared_cache_dir
+
     return shared_cache_dir() / "transcripts"
 
 
