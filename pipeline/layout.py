@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .fileio import inside
+from .fileio import inside, safe_name
 from .model import Note
 
 
@@ -38,11 +38,11 @@ class Layout:
 
     def translated_note(self, note: Note, lang: str) -> Path:
         *head, slug = self._note_parts(note)
-        return inside(self.out, "notes", lang, *head, f"{slug}.md")
+        return inside(self.out, "notes", lang, *head, f"{safe_name(slug)}.md")
 
     def bilingual_note(self, note: Note, lang: str) -> Path:
         *head, slug = self._note_parts(note)
-        return inside(self.out, "bilingual", lang, *head, f"{slug}.md")
+        return inside(self.out, "bilingual", lang, *head, f"{safe_name(slug)}.md")
 
     def transcript_track(self, video_id: str, lang: str, ext: str = "vtt") -> Path:
         return inside(self.out, "subtitles", video_id, f"{video_id}.{lang}.{ext}")
@@ -56,7 +56,7 @@ class Layout:
 
     def review_page(self, note: Note, lang: str) -> Path:
         *head, slug = self._note_parts(note)
-        return inside(self.out, "review", lang, *head, f"{slug}.html")
+        return inside(self.out, "review", lang, *head, f"{safe_name(slug)}.html")
 
     def relative(self, path: Path) -> str:
         return path.resolve().relative_to(self.out.resolve()).as_posix()

@@ -145,6 +145,8 @@ def plain_text(fragment: str) -> str:
     """A claim's words: markup, links' targets, list markers and tags stripped."""
     s = WIKILINK.sub(lambda m: m.group("label") or m.group("target"), fragment)
     s = re.sub(r"<[^>\n]*>", " ", s)
+    s = re.sub(r"^\s*>?\s*\[![\w-]+\][+-]?", "", s, flags=re.M)  # callout markers
+    s = re.sub(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*:?-*:?\s*$", "", s, flags=re.M)  # table rules
     s = re.sub(r"^\s*(?:#{1,6}|[*+-]|\d{1,9}[.)]|>)\s+", "", s, flags=re.M)
     s = re.sub(r"\*\*|__|`", "", s)
     s = s.replace("|", " ")

@@ -1,0 +1,76 @@
+"""Run settings: one frozen value, built from the command line, a deployment's
+parameters or the environment, and passed to every stage."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .errors import ConfigError
+
+LANG = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?")
+
+
+def default_cache_dir() -> Path:
+    """Shared caches (transcripts, embeddings, translation memory).
+
+    `INTERLINEAR_CACHE` points all workers at one place (a shared path); the default is
+    `~/.cache/interlinear`.
+    """
+    env = os.environ.get("INTERLINEAR_CACHE")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "interlinear"
+
+
+def parse_languages(value: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    """`ru,pt` (or a list) as a tuple of language codes; ConfigError when malformed."""
+    if value is None:
+        return ()
+    items = value.split(",") if isinstance(value, str) else list(value)
+    langs: list[str] = []
+    for item in items:
+        code = item.strip().lower()
+        if not code:
+            continue
+        if not LANG.fullmatch(code):
+            raise ConfigError(f"not a language code: {item!r} (use ISO 639-1 codes like ru,pt)")
+        if code not in langs:
+            langs.append(code)
+    return tuple(langs)
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    vault: Path
+    out: Path
+    languages: tuple[str, ...]
+    source_lang: str = "en"  # the language the notes are written in
+    transcripts: Path | None = None  # a local folder of transcripts, tried first
+    transcript_langs: tuple[str, ...] = ()  # user's transcript languages, in order
+    original_lang: str | None = None  # the videos' language, when the notes don't say
+    offline: bool = False  # never call YouTube (local files and cache only)
+    refresh: bool = False  # re-fetch cached transcripts
+    cache_dir: Path = field(default_factory=default_cache_dir)
+    glossary_dir: Path | None = None  # default: the project's glossary/ folder
+    engine: str | None = None  # force an engine (argos / bergamot)
+    allow_missing_models: bool = False  # a missing model is a warning, not a failure
+    max_note_bytes: int = 1_000_000
+    context_window: int = 1  # segments before and after the cited one, for quotes
+    fetch_concurrency: int = 2
+    min_fetch_interval_s: float = 1.0
+    fetch_attempts: int = 4
+
+    def __post_init__(self) -> None:
+        if not self.languages:
+            raise ConfigError("no target language: pass --to, e.g. --to ru,pt")
+        if self.max_note_bytes < 1 or self.fetch_concurrency < 1 or self.context_window < 0:
+            raise ConfigError("limits must be positive")
+
+    def public(self) -> dict[str, object]:
+        """The settings as written to the manifest (paths as text; no secrets live here)."""
+        return {k: (str(v) if isinstance(v, Path) else list(v) if isinstance(v, tuple) else v)
+                for k, v in asdict(self).items()}
