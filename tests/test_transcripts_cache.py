@@ -184,13 +184,26 @@ def test_offline_uses_local_and_cache_only(fake: FakeYouTube, tmp_path: Path) ->
     assert fake.count() == before
 
 
-def test_a_bug_in_a_source_does_not_stop_the_batch() -> None:
+def test_batch_languages_and_a_bug_in_a_source_does_not_stop_the_batch() -> None:
     class Flaky:
         def fetch(self, video_id: str, **kwargs: Any) -> Transcript:
             if video_id == "bad":
                 raise KeyError("boom")
             raise TranscriptError(video_id, "nothing here", transient=True)
 
+    class Recording:
+        def __init__(self) -> None:
+            self.calls: list[tuple[str, tuple[str, ...], str | None]] = []
+
+        def fetch(self, video_id: str, *, languages: Any = (), original: Any = None) -> Any:
+            self.calls.append((video_id, tuple(languages), original))
+            raise TranscriptError(video_id, "no")
+
+    rec = Recording()
+    fetch_many(["a", FetchRequest("b", "ru"), FetchRequest("c", None, ("de",))], rec,
+               languages=["uk", "en"], concurrency=1)
+    assert rec.calls == [("a", ("uk", "en"), None), ("b", ("uk", "en"), "ru"),
+                         ("c", ("de",), None)]
     results = fetch_many(["bad", "good"], Flaky())
     assert results[0].error == "internal error: KeyError: 'boom'"
     assert results[1].error == "nothing here" and results[1].transient

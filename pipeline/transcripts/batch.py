@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -133,12 +133,14 @@ def fetch_many(
 ) -> list[FetchResult]:
     """Fetch every video (each once, in first-seen order); failures become results.
 
-    Plain video ids get `languages` and no original-language hint. `progress` is called
-    with each result as it completes (from worker threads).
+    `languages` is the default for plain video ids and for requests without languages of
+    their own. `progress` is called with each result as it completes (from worker threads).
     """
     unique: dict[str, FetchRequest] = {}
     for req in requests:
-        r = FetchRequest(req, None, tuple(languages)) if isinstance(req, str) else req
+        r = FetchRequest(req) if isinstance(req, str) else req
+        if not r.languages and languages:
+            r = replace(r, languages=tuple(languages))
         unique.setdefault(r.video_id, r)
 
     def run(r: FetchRequest) -> FetchResult:
