@@ -9,9 +9,11 @@ into cues by dynamic programming over those costs plus the time each cue would g
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
+from ..glossary_morph import analyzer
 from .rules import SubtitleRules
 from .words import LangWords, words_for
 
@@ -91,10 +93,31 @@ def _function_word(c: str, lw: LangWords) -> bool:
             or c in lw.postpositions or c in lw.clitics)
 
 
-def _adjective_noun(w: str, c: str, nxt: str, cn: str, lw: LangWords) -> bool:
+_ADJ_POS = {"ADJF", "PRTF"}  # full adjectives and participles (ordinals are ADJF)
+_NOMINAL_POS = {"NOUN", "ADJF", "PRTF", "NPRO"}
+
+
+@lru_cache(maxsize=4)
+def _morph_pos(lang: str) -> Callable[[str], str | None] | None:
+    """Part of speech of a word by pymorphy3 (ru, uk when its dictionary is installed)."""
+    morph = analyzer(lang)
+    if morph is None:
+        return None
+
+    @lru_cache(maxsize=100_000)
+    def pos(word: str) -> str | None:
+        return morph.parse(word)[0].tag.POS
+
+    return pos
+
+
+def _adjective_noun(w: str, c: str, nxt: str, cn: str, lw: LangWords,
+                    pos: Callable[[str], str | None] | None) -> bool:
     """Heuristic: `w nxt` is an adjective and its noun (either order)."""
     if not _WORDLIKE.match(cn) or _function_word(cn, lw) or _function_word(c, lw):
         return False
+    if pos is not None:
+        return pos(c) in _ADJ_POS and pos(cn) in _NOMINAL_POS
     if lw.capitalised_nouns:
         return (w[:1].islower() and nxt[:1].isupper()
                 and (c in lw.adjectives or (len(c) >= 4 and c.endswith(lw.adj_suffixes))))
@@ -118,6 +141,7 @@ def _names(w: str, c: str, nxt: str, cn: str, lw: LangWords) -> bool:
 def break_costs(tokens: Tokens, lang: str, keep_together: Sequence[str] = ()) -> list[float]:
     """Cost of breaking (a line or a cue) after each word but the last."""
     lw = words_for(lang)
+    pos = _morph_pos(lang.split("-")[0].lower())
     words = tokens.words
     cores = [core(w) for w in words]
     kept = _kept_together(cores, keep_together)
@@ -127,14 +151,15 @@ def break_costs(tokens: Tokens, lang: str, keep_together: Sequence[str] = ()) ->
             costs.append(_SPLIT_WORD)
             continue
         w, nxt, c, cn = words[i], words[i + 1], cores[i], cores[i + 1]
-        cost = _gap_cost(w, nxt, c, cn, lw)
+        cost = _gap_cost(w, nxt, c, cn, lw, pos)
         if i in kept:
             cost += FORBID
         costs.append(cost)
     return costs
 
 
-def _gap_cost(w: str, nxt: str, c: str, cn: str, lw: LangWords) -> float:
+def _gap_cost(w: str, nxt: str, c: str, cn: str, lw: LangWords,
+              pos: Callable[[str], str | None] | None) -> float:
     if not cn:  # the next token is punctuation only
         return 2.0 if nxt in _DASHES else FORBID
     if not c:
@@ -162,7 +187,7 @@ def _gap_cost(w: str, nxt: str, c: str, cn: str, lw: LangWords) -> float:
         cost += FORBID
     elif cn in lw.postpositions:
         cost += 60.0
-    if _adjective_noun(w, c, nxt, cn, lw):
+    if _adjective_noun(w, c, nxt, cn, lw, pos):
         cost += 150.0
     if _names(w, c, nxt, cn, lw):
         cost += 300.0
