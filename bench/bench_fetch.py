@@ -47,7 +47,7 @@ from tests.fakeyoutube import FakeYouTube, corpus_videos, route_to  # noqa: E402
 def run(fake: FakeYouTube, cache: Path, args: argparse.Namespace) -> tuple[float, int,
                                                                              list[FetchResult]]:
     settings = YouTubeSettings(min_interval_s=args.min_interval,
-                               max_concurrent=args.concurrency)
+                               max_concurrent=args.concurrency, proxy=None)
     before = fake.count()
     began = time.perf_counter()
     with YouTubeSource(settings, session_hook=route_to(fake.port)) as youtube:

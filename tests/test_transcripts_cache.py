@@ -45,7 +45,7 @@ def fake() -> Iterator[FakeYouTube]:
 
 def youtube(fake: FakeYouTube) -> YouTubeSource:
     settings = YouTubeSettings(min_interval_s=0, retry=RetryPolicy(attempts=2),
-                               give_up_after=100)
+                               give_up_after=100, proxy=None)
     return YouTubeSource(settings, session_hook=route_to(fake.port), sleep=lambda s: None)
 
 

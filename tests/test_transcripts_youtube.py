@@ -85,7 +85,7 @@ class Recorder:
 def source(fake: FakeYouTube, sleep: Recorder | None = None, *, port: int | None = None,
            **overrides: Any) -> YouTubeSource:
     settings = {"min_interval_s": 0.0, "connect_timeout_s": 1.0, "read_timeout_s": 2.0,
-                "give_up_after": 100, **overrides}
+                "give_up_after": 100, "proxy": None, **overrides}
     return YouTubeSource(YouTubeSettings(**settings), session_hook=route_to(port or fake.port),
                          sleep=sleep or Recorder())
 
@@ -236,7 +236,7 @@ def test_batch_gives_up_after_repeated_blocks(fake: FakeYouTube) -> None:
 def test_no_network_each_video_fails_within_bounded_time(fake: FakeYouTube) -> None:
     ids = [f"offline{i:04d}" for i in range(20)]
     began = time.monotonic()
-    src = YouTubeSource(YouTubeSettings(give_up_after=3, connect_timeout_s=1.0),
+    src = YouTubeSource(YouTubeSettings(give_up_after=3, connect_timeout_s=1.0, proxy=None),
                         session_hook=route_to(free_port()), sleep=lambda s: None)
     with src:
         results = fetch_many(ids, src, concurrency=2)
@@ -249,8 +249,9 @@ def test_no_network_each_video_fails_within_bounded_time(fake: FakeYouTube) -> N
 
 def test_min_interval_between_requests(fake: FakeYouTube) -> None:
     sleep = Recorder()
-    src = YouTubeSource(YouTubeSettings(min_interval_s=0.5), session_hook=route_to(fake.port),
-                        sleep=sleep, clock=lambda: 100.0)  # a clock that stands still
+    src = YouTubeSource(YouTubeSettings(min_interval_s=0.5, proxy=None),
+                        session_hook=route_to(fake.port), sleep=sleep,
+                        clock=lambda: 100.0)  # a clock that stands still
     with src:
         src.fetch("onlyDe00001")
     assert src.requests_made == 3 and sleep.delays == [0.5, 1.0]
@@ -294,8 +295,14 @@ def test_generic_proxy_is_used_and_secrets_stay_out(
     assert "127.0.0.1" in good.describe()
 
 
-def test_proxy_settings_from_env() -> None:
+def test_proxy_settings_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     assert ProxySettings.from_env({}) is None
+    for name in ("PROXY_HTTP", "PROXY_HTTPS", "WEBSHARE_USER", "WEBSHARE_PASSWORD"):
+        monkeypatch.delenv(f"INTERLINEAR_{name}", raising=False)
+    monkeypatch.setenv("INTERLINEAR_PROXY_HTTP", "http://proxy.example:3128")
+    assert YouTubeSettings().proxy == ProxySettings(http_url="http://proxy.example:3128")
+    assert YouTubeSettings(proxy=None).proxy is None
+    assert YouTubeSettings.from_env({}).proxy is None
     env = {"INTERLINEAR_WEBSHARE_USER": "alice-ws", "INTERLINEAR_WEBSHARE_PASSWORD": "pw-123",
            "INTERLINEAR_WEBSHARE_LOCATIONS": "de, us"}
     ws = ProxySettings.from_env(env)

@@ -79,7 +79,7 @@ def build_source(
 ) -> TranscriptSource:
     """Local files first (when a folder is given), then the cache, then YouTube."""
     remote: TranscriptSource = OfflineSource() if offline else YouTubeSource(
-        youtube or YouTubeSettings.from_env())
+        youtube or YouTubeSettings())
     cached = CachedSource(remote, cache_dir or default_cache_dir(), max_age_s=max_age_s,
                           refresh=refresh and not offline)
     return ChainSource(LocalSource(transcripts_dir), cached) if transcripts_dir else cached

@@ -74,9 +74,14 @@ class RetryPolicy:
         return full * (1 - self.jitter * rand)
 
 
+def _proxy_from_env() -> ProxySettings | None:
+    return ProxySettings.from_env()
+
+
 @dataclass(frozen=True)
 class YouTubeSettings:
-    proxy: ProxySettings | None = None
+    # default: from the INTERLINEAR_PROXY_* / INTERLINEAR_WEBSHARE_* variables; None: no proxy
+    proxy: ProxySettings | None = field(default_factory=_proxy_from_env)
     connect_timeout_s: float = 5.0
     read_timeout_s: float = 20.0
     max_concurrent: int = 2  # videos fetched at the same time
@@ -90,7 +95,7 @@ class YouTubeSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> YouTubeSettings:
-        """Proxy from the environment (see `pipeline.transcripts.proxy`), the rest as given."""
+        """Proxy from `env` (default `os.environ`; see `pipeline.transcripts.proxy`)."""
         return cls(proxy=ProxySettings.from_env(env), **overrides)
 
 
