@@ -12,8 +12,15 @@ from hypothesis import strategies as st
 
 from pipeline.glossary import Glossary
 from pipeline.incremental import (
-    ResultStore, TaskRecord, content_key, digests, glossary_names_key, glossary_terms,
-    glossary_terms_key, outputs_intact, transcript_hash,
+    ResultStore,
+    TaskRecord,
+    content_key,
+    digests,
+    glossary_names_key,
+    glossary_terms,
+    glossary_terms_key,
+    outputs_intact,
+    transcript_hash,
 )
 from pipeline.model import Segment, Transcript
 
