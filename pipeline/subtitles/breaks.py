@@ -26,6 +26,7 @@ _SENTENCE_END = re.compile(r"[.!?…]+[\"'»”’)\]]*$")
 _CLAUSE_END = re.compile(r"[,;:)\]»”’\"]$|[—–]$")
 _DASHES = {"—", "–", "-", "--"}
 _OPENERS = {"«", "(", "[", "“", "‘", '"', "¿", "¡", "„"}
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _WORDLIKE = re.compile(r"^[^\W\d_]+(?:['’.-][^\W\d_]+)*$")
 
 
@@ -106,7 +107,12 @@ def _morph_pos(lang: str) -> Callable[[str], str | None] | None:
 
     @lru_cache(maxsize=100_000)
     def pos(word: str) -> str | None:
-        return morph.parse(word)[0].tag.POS
+        if not _CYRILLIC.search(word):
+            return None
+        try:
+            return morph.parse(word)[0].tag.POS
+        except ValueError:  # pymorphy3 fails on characters that have no Unicode name
+            return None
 
     return pos
 

@@ -82,7 +82,10 @@ def claims_cues(items: Sequence[ClaimItem], rules: SubtitleRules,
             b = t + (end - t) * acc / total
             fits = max(1, int((b - a + rules.min_gap_ms) // step))
             limit = min(fits * rules.max_chars, int((b - a) * rules.hard_cps / 1000))
-            pieces = cut_text(_clip(text, max(limit, 8)), rules, b - a)
-            plans.extend(spread(pieces, a, b, (status_class(item.status),), f"c{number}"))
+            shown = _clip(text, max(limit, 8))
+            # cut as if read at the target speed: a short claim stays one cue, however long
+            # it may stay on screen
+            pieces = cut_text(shown, rules, min(b - a, len(shown) * 1000 / rules.target_cps))
+            plans.extend(spread(pieces, a, b, (status_class(item.status),), f"c{number}", b))
     return time_plans(plans, rules)
 

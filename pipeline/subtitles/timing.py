@@ -52,6 +52,7 @@ class Plan:
     text: str
     classes: tuple[str, ...] = ()
     identifier: str | None = None
+    limit: float = math.inf  # the cue ends by then (unless the minimum duration needs more)
 
 
 def _reading_ms(text: str, cps: float) -> float:
@@ -111,7 +112,7 @@ def _group_plans(group: CueGroup, text: str, rules: SubtitleRules, limit: float,
 
 
 def spread(pieces: Sequence[str], a: float, b: float, classes: tuple[str, ...] = (),
-           prefix: str | None = None) -> list[Plan]:
+           prefix: str | None = None, limit: float = math.inf) -> list[Plan]:
     """Plans for `pieces` said one after another over [a, b], each for a time in
     proportion to its length; identifiers `prefix.1`, `prefix.2`, ... when given."""
     total = sum(len(p) for p in pieces) or 1
@@ -121,7 +122,7 @@ def spread(pieces: Sequence[str], a: float, b: float, classes: tuple[str, ...] =
         start = a + (b - a) * acc / total
         acc += len(piece)
         ident = None if prefix is None else f"{prefix}.{k}"
-        out.append(Plan(start, a + (b - a) * acc / total, piece, classes, ident))
+        out.append(Plan(start, a + (b - a) * acc / total, piece, classes, ident, limit))
     return out
 
 
@@ -162,6 +163,8 @@ def time_plans(plans: Sequence[Plan], rules: SubtitleRules) -> list[Cue]:
         hi = a + rules.max_duration_ms
         if k + 1 < len(plans):
             hi = min(hi, starts[k + 1] - rules.min_gap_ms)
+        if plan.limit < hi:
+            hi = max(math.floor(plan.limit), a + rules.min_duration_ms)
         want = max(plan.end, a + _reading_ms(plan.text, rules.target_cps))
         b = min(max(math.ceil(want), a + rules.min_duration_ms), hi)
         if k + 1 < len(plans) and starts[k + 1] - rules.min_gap_ms - b < rules.close_gap_ms:
@@ -189,7 +192,7 @@ def translated_cues(groups: Sequence[CueGroup], texts: Sequence[str], rules: Sub
     no cue."""
     if len(texts) != len(groups):
         raise SubtitleError(f"{len(texts)} texts for {len(groups)} cue groups")
-    limits = [g.start_ms - rules.min_gap_ms for g in groups[1:]] + [math.inf]
+    limits = [g.start_ms - rules.min_gap_ms for g in groups[1:]] + [math.inf] * bool(groups)
     plans = [p for g, t, limit in zip(groups, texts, limits, strict=True)
              for p in _group_plans(g, t, rules, limit, keep_together)]
     return time_plans(plans, rules)
