@@ -49,11 +49,16 @@ class ModelShape:
     heads: int = 4
     ffn: int = 128
     vocab_size: int = 400
-    max_positions: int | None = None  # a learned position table bounds the decoding length
+    # With `eos_at`, the model itself ends every translation after that many tokens: a
+    # learned position table (`positions` rows) carries a direction that only positions
+    # >= eos_at have, nothing else writes into it, and only </s> reads it. This bounds the
+    # decoding length of callers that cannot pass max_decoding_length (argostranslate).
+    eos_at: int | None = None
+    positions: int = 1024
 
 
 TINY = ModelShape()
-BASE = ModelShape(layers=6, d_model=512, heads=8, ffn=2048, vocab_size=32000)
+BASE = ModelShape(layers=6, d_model=512, heads=8, ffn=2048, vocab_size=32000, eos_at=63)
 
 
 def train_sentencepiece(lines: Sequence[str], vocab_size: int, out: Path) -> Path:
@@ -103,10 +108,6 @@ def build_ct2_model(out_dir: Path, vocab: list[str], shape: ModelShape, seed: in
     enc, dec = spec.encoder, spec.decoder
     enc.embeddings[0].weight = dense(v, d)
     dec.embeddings.weight = dense(v, d)
-    if shape.max_positions:
-        table = dense(shape.max_positions, d) * 0.1
-        enc.position_encodings.encodings = table
-        dec.position_encodings.encodings = table.copy()
     norm(enc.layer_norm)
     norm(dec.layer_norm)
     lin(dec.projection, v, d)
@@ -124,11 +125,46 @@ def build_ct2_model(out_dir: Path, vocab: list[str], shape: ModelShape, seed: in
         lin(layer.attention.linear[1], 2 * d, d)
         lin(layer.attention.linear[2], d, d)
         ffn(layer.ffn)
+    if shape.eos_at is not None:
+        _end_after(spec, vocab.index("</s>"), shape, rng)
     spec.register_source_vocabulary(vocab)
     spec.register_target_vocabulary(vocab)
     spec.validate()
+    out_dir.mkdir(parents=True, exist_ok=True)
     spec.save(str(out_dir))
     return out_dir
+
+
+def _end_after(spec: object, eos: int, shape: ModelShape, rng: np.random.Generator) -> None:
+    """Make the decoder emit </s> exactly once `shape.eos_at` tokens are out (see ModelShape)."""
+    d = shape.d_model
+    u = rng.standard_normal(d)
+    u -= u.mean()  # zero-mean: layer norm keeps the u component, only rescales it
+    u /= np.linalg.norm(u)
+    proj = np.eye(d) - np.outer(u, u)
+
+    def off_u(m: np.ndarray) -> np.ndarray:  # rows (or a vector) with no u component
+        return (m @ proj if m.shape[-1] == d else m).astype(np.float32)
+
+    def out_off_u(lin: object) -> None:  # a sublayer that writes into the residual stream
+        lin.weight = (proj @ lin.weight).astype(np.float32)  # type: ignore[attr-defined]
+        lin.bias = off_u(lin.bias)  # type: ignore[attr-defined]
+
+    enc, dec = spec.encoder, spec.decoder  # type: ignore[attr-defined]
+    table = rng.standard_normal((shape.positions, d)) * 0.1
+    enc.position_encodings.encodings = table.astype(np.float32)
+    dec_table = off_u(table.copy())
+    dec_table[shape.eos_at:] = 1000.0 * u
+    dec.position_encodings.encodings = dec_table.astype(np.float32)
+    dec.embeddings.weight = off_u(dec.embeddings.weight)
+    for layer in dec.layer:
+        out_off_u(layer.self_attention.linear[1])
+        out_off_u(layer.attention.linear[2])
+        out_off_u(layer.ffn.linear_1)
+    w = off_u(dec.projection.weight)
+    w[eos] = 20.0 * u
+    dec.projection.weight = w.astype(np.float32)
+    dec.projection.bias[eos] = -2.0
 
 
 def build_argos_package(

@@ -75,6 +75,18 @@ def test_index_lists_and_install_through_argostranslate(server, tmp_path: Path) 
         eng.install("en", "uk")
 
 
+def test_failed_download_is_a_translation_error(server, tmp_path: Path) -> None:
+    base, ru, _ = server
+    entry = index_entry(ru, base)
+    entry["links"] = [base + "missing.argosmodel"]
+    (ru.parent / "broken.json").write_text(json.dumps([entry]))
+    eng = ArgosEngine(OPTS, packages_dir=tmp_path / "p", index_url=base + "broken.json",
+                      cache_dir=tmp_path / "c")
+    with pytest.raises(TranslationError, match="could not download"):
+        eng.install("en", "ru")
+    assert eng.list_models() == []
+
+
 def test_unreachable_index_is_a_clear_error(tmp_path: Path) -> None:
     eng = ArgosEngine(OPTS, packages_dir=tmp_path / "p", index_url="http://127.0.0.1:9/x.json",
                       cache_dir=tmp_path / "c", timeout_s=5)
