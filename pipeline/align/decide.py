@@ -1,0 +1,206 @@
+"""Judging citations from the evidence: one status per anchor. Pure numpy, no model.
+
+For each claim, `support[i]` is how well the transcript supports it at segment i (the best
+window of consecutive segments starting there). A citation is checked at its time with a
+tolerance (claims cite the start of a sentence, or a little before or after) against the
+best place in the whole transcript; the best place is searched with an order prior (notes
+mostly follow the video: a claim is expected between the places its neighbours cite, taken
+from the neighbours whose own citations are trusted). Impossible times are read again
+(`readings`) and the best-supported possible reading kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..model import Citation, CitationCheck, CitationStatus, Segment
+from .evidence import Evidence
+from .readings import Reading, is_mmss_form, readings
+from .resolve import context_window
+from .settings import AlignSettings
+
+__all__ = ["ClaimInput", "decide", "support_matrix"]
+
+
+@dataclass(frozen=True)
+class ClaimInput:
+    index: int
+    text: str
+    citations: tuple[Citation, ...]
+
+
+def support_matrix(ev: Evidence, settings: AlignSettings) -> np.ndarray:
+    """(claims, segments): best similarity of a window of `settings.windows` starting there."""
+    s = ev.sims[1].copy()
+    for k, w in ev.sims.items():
+        if k != 1 and k in settings.windows and w.shape[1]:
+            s[:, : w.shape[1]] = np.maximum(s[:, : w.shape[1]], w)
+    return s
+
+
+def _near(ev: Evidence, ms: int, settings: AlignSettings) -> np.ndarray:
+    """Segments overlapping the tolerance around `ms`, and always the one `ms` resolves to."""
+    at = max(int(np.searchsorted(ev.starts, ms, side="right")) - 1, 0)
+    lo, hi = ms - settings.tolerance_before_ms, ms + settings.tolerance_after_ms
+    mask = (ev.ends >= lo) & (ev.starts <= hi)
+    mask[at] = True
+    return np.flatnonzero(mask)
+
+
+def _at(ev: Evidence, ms: int) -> int:
+    return max(int(np.searchsorted(ev.starts, ms, side="right")) - 1, 0)
+
+
+@dataclass(frozen=True)
+class _Judged:
+    reading: Reading
+    local: float  # support at the reading (best over the tolerance)
+    margin: float  # best support anywhere (with the order prior) minus `local`
+
+
+class _Claims:
+    """Support and order prior of every claim, and the best place for each."""
+
+    def __init__(self, ev: Evidence, claims: Sequence[ClaimInput], settings: AlignSettings,
+                 limit_ms: int) -> None:
+        self.ev, self.settings, self.limit_ms = ev, settings, limit_ms
+        self.support = support_matrix(ev, settings)
+        self.checkable = [len(c.text.strip()) >= settings.min_claim_chars for c in claims]
+        self.best_raw = self.support.max(axis=1)
+        self.prior = np.zeros_like(self.support)
+        self.best = self.best_raw.copy()
+
+    def judge(self, row: int, reading: Reading) -> _Judged:
+        near = _near(self.ev, reading.ms, self.settings)
+        local = float(self.support[row, near].max())
+        at = float((self.support[row, near] + self.prior[row, near]).max())
+        return _Judged(reading, local, float(self.best[row]) - at)
+
+    def set_prior(self, anchors: list[tuple[int, int]], claims: Sequence[ClaimInput]) -> None:
+        """Order prior from trusted anchors `(claim position, ms)`, sorted by position."""
+        st = self.settings
+        if st.order_weight <= 0 or not anchors:
+            return
+        starts = self.ev.starts.astype(np.float64)
+        for row in range(len(claims)):
+            before = [ms for pos, ms in anchors if pos < row]
+            after = [ms for pos, ms in anchors if pos > row]
+            if not before and not after:
+                continue
+            ends = [before[-1]] if before else []
+            ends += [after[0]] if after else []
+            lo = min(ends) - st.order_slack_ms if before else 0
+            hi = max(ends) + st.order_slack_ms if after else float("inf")
+            dist = np.maximum(lo - starts, 0) + np.maximum(starts - hi, 0)
+            self.prior[row] = -st.order_weight * np.minimum(dist / st.order_scale_ms, 1.0)
+        self.best = (self.support + self.prior).max(axis=1)
+
+    def suggestion(self, row: int) -> int:
+        """Index of the segment that best supports the claim (within the best window)."""
+        score = self.support[row] + self.prior[row]
+        i = int(score.argmax())
+        # the window that won may start before the sentence that carries the claim
+        single = self.ev.sims[1][row]
+        span = max((k for k, w in self.ev.sims.items()
+                    if k in self.settings.windows and i < w.shape[1]
+                    and abs(float(w[row, i]) - float(self.support[row, i])) < 1e-6), default=1)
+        return i + int(single[i:i + span].argmax())
+
+
+def _possible(rs: Sequence[Reading], limit_ms: int) -> list[Reading]:
+    return [r for r in rs if 0 <= r.ms <= limit_ms]
+
+
+def decide(
+    claims: Sequence[ClaimInput], ev: Evidence, segments: Sequence[Segment],
+    limit_ms: int, settings: AlignSettings,
+) -> list[CitationCheck]:
+    """One check per citation of `claims`, in the claims' order."""
+    cl = _Claims(ev, claims, settings, limit_ms)
+    st = settings
+    # pass 1: citations whose own place is (nearly) the best anchor the order prior
+    anchors: list[tuple[int, int]] = []
+    for row, claim in enumerate(claims):
+        if not cl.checkable[row]:
+            continue
+        for c in claim.citations:
+            possible = _possible(readings(c.written), limit_ms)
+            if not possible:
+                continue
+            j = min((cl.judge(row, r) for r in possible),
+                    key=lambda x: x.margin + st.reading_cost * x.reading.cost)
+            if j.margin <= st.trust_margin and j.reading.cost <= 1:
+                anchors.append((row, j.reading.ms))
+    cl.set_prior(anchors, claims)
+
+    out: list[CitationCheck] = []
+    for row, claim in enumerate(claims):
+        for c in claim.citations:
+            out.append(_check(cl, row, claim, c, segments))
+    return out
+
+
+def _check(cl: _Claims, row: int, claim: ClaimInput, c: Citation,
+           segments: Sequence[Segment]) -> CitationCheck:
+    st = cl.settings
+    rs = readings(c.written)
+    literal = next((r for r in rs if r.rule == "as_written"), None)
+    possible = _possible(rs, cl.limit_ms)
+    literal_ok = literal is not None and literal in possible
+
+    def made(status: CitationStatus, reading: Reading | None, j: _Judged | None,
+             suggest: bool, reason: str) -> CitationCheck:
+        resolved = reading.ms if reading is not None else None
+        seg_i = _at(cl.ev, resolved) if resolved is not None else None
+        sug = int(cl.ev.starts[cl.suggestion(row)]) if suggest else None
+        return CitationCheck(
+            citation=c, claim_index=claim.index, status=status, resolved_ms=resolved,
+            suggested_ms=sug, score=round(j.local, 4) if j is not None else None,
+            segment=segments[seg_i] if seg_i is not None else None,
+            context=(context_window(segments, seg_i, st.context_before, st.context_after)
+                     if seg_i is not None else ()),
+            reason=reason,
+        )
+
+    checkable = cl.checkable[row]
+    if not possible:
+        what = "cannot be read as a time" if literal is None else "lies beyond the video"
+        return made("out_of_range", None, None, checkable,
+                    f"{c.written!r} {what}, and no reading of it lies inside the video")
+    if literal_ok and literal is not None:
+        j = cl.judge(row, literal)
+        if not checkable:
+            return made("ok", literal, j, False, "claim too short to check; time is possible")
+        if j.margin <= st.suspect_margin:
+            return made("ok", literal, j, False, "the transcript at this time supports the claim")
+        # MM:SS:00 written for 00:MM:SS can also be a possible time: try the other reading
+        if is_mmss_form(c.written):
+            alt = [cl.judge(row, r) for r in possible if r.rule == "mmss_00"]
+            if alt and alt[0].margin <= st.suspect_margin:
+                return made("repaired", alt[0].reading, alt[0], False,
+                            f"read as MM:SS ({c.written} -> {alt[0].reading.ms // 1000} s): "
+                            "that time supports the claim, the time as written does not")
+        return made("suspect", literal, j, True,
+                    f"support here {j.local:.3f}, {j.margin:.3f} below the best place")
+    # impossible as written: the best-supported possible reading
+    if not checkable:
+        best = possible[0]
+        j = cl.judge(row, best)
+        if best.cost <= 1:
+            return made("repaired", best, j, False,
+                        f"impossible as written; read by rule {best.rule} (claim too short "
+                        "to confirm)")
+        return made("out_of_range", None, None, False,
+                    f"{c.written!r} is impossible and the claim is too short to confirm a "
+                    "reading")
+    judged = [cl.judge(row, r) for r in possible]
+    j = min(judged, key=lambda x: x.margin + st.reading_cost * x.reading.cost)
+    if j.margin <= st.repair_margin:
+        return made("repaired", j.reading, j, False,
+                    f"impossible as written; read by rule {j.reading.rule}, which the "
+                    "transcript supports")
+    return made("suspect", j.reading, j, True,
+                f"impossible as written; its best reading ({j.reading.rule}) is not supported")

@@ -1,0 +1,77 @@
+"""The similarities a note's claims have with its transcript: computed once, judged after.
+
+`TranscriptVectors` holds a transcript's segment times and the vectors of its windows of
+consecutive segments (window k, row i: segments i .. i+k-1). `Evidence` holds, per claim,
+the similarity to every window; `decide` turns it into statuses without touching the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..model import Transcript
+from .embed import Embedder, EmbeddingCache, cached_embeddings, normalise
+
+__all__ = ["Evidence", "TranscriptVectors", "evidence", "pooled_windows", "transcript_vectors"]
+
+
+@dataclass(frozen=True)
+class TranscriptVectors:
+    starts: np.ndarray  # int64 ms, one per segment
+    ends: np.ndarray
+    windows: dict[int, np.ndarray]  # k -> (n - k + 1, dim); k = 1 is the segments
+
+
+def pooled_windows(vectors: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:
+    """Vectors of runs of `k` consecutive segments, pooled from the segments' vectors.
+
+    e5 mean-pools its token states, so a run's embedding is close to the average of its
+    sentences' embeddings weighted by their lengths; pooling costs no model call, where
+    embedding every run's text would multiply the transcript's embedding time by the
+    number of window sizes.
+    """
+    n = vectors.shape[0]
+    if k > n:
+        return np.zeros((0, vectors.shape[1]), dtype=np.float32)
+    weighted = vectors.astype(np.float64) * weights[:, None]
+    csum = np.concatenate([np.zeros((1, vectors.shape[1])), np.cumsum(weighted, axis=0)])
+    pooled = csum[k:] - csum[:-k]
+    return normalise(pooled.astype(np.float32))
+
+
+def transcript_vectors(
+    transcript: Transcript, embedder: Embedder, cache: EmbeddingCache | None,
+    windows: Sequence[int],
+) -> TranscriptVectors:
+    """Segment vectors (embedded once, cached on disk) and pooled window vectors."""
+    segs = transcript.segments
+    single = cached_embeddings(embedder, cache, [s.text for s in segs], "passage")
+    weights = np.array([max(len(s.text), 1) for s in segs], dtype=np.float64)
+    vecs = {k: pooled_windows(single, weights, k) for k in sorted(set(windows) | {1})}
+    vecs[1] = single
+    return TranscriptVectors(
+        starts=np.array([s.start_ms for s in segs], dtype=np.int64),
+        ends=np.array([s.end_ms for s in segs], dtype=np.int64),
+        windows=vecs,
+    )
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Similarities of each claim (rows) to each window of the transcript."""
+
+    starts: np.ndarray
+    ends: np.ndarray
+    sims: dict[int, np.ndarray]  # k -> (claims, n - k + 1)
+
+    @property
+    def n_segments(self) -> int:
+        return int(self.starts.shape[0])
+
+
+def evidence(claim_vectors: np.ndarray, tv: TranscriptVectors) -> Evidence:
+    sims = {k: (claim_vectors @ v.T).astype(np.float32) for k, v in tv.windows.items()}
+    return Evidence(tv.starts, tv.ends, sims)

@@ -1,0 +1,59 @@
+"""Alignment settings: one frozen value; its signature goes into provenance and cache keys."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+from ..errors import ConfigError
+
+__all__ = ["AlignSettings"]
+
+
+@dataclass(frozen=True)
+class AlignSettings:
+    """How citations are resolved and checked. Times in milliseconds, scores in cosine units.
+
+    The thresholds were calibrated on ../shared/corpus (bench/calibrate_align.py): see the
+    README's alignment section for the data, the grid and the held-out result.
+    """
+
+    # the quote: segments shown before and after the one a citation resolves to
+    context_before: int = 1
+    context_after: int = 1
+    # a claim is checked against windows of this many consecutive segments
+    windows: tuple[int, ...] = (1, 2, 3)
+    # time tolerance: a citation is supported by segments overlapping
+    # [t - tolerance_before_ms, t + tolerance_after_ms]
+    tolerance_before_ms: int = 3_000
+    tolerance_after_ms: int = 8_000
+    # `suspect` when the best-supported place beats the cited place by more than this
+    suspect_margin: float = 0.03
+    # a trusted citation (its own place is (nearly) the best): anchors the order prior
+    trust_margin: float = 0.01
+    # a repaired reading must be supported within this margin of the best place
+    repair_margin: float = 0.06
+    # order prior: places outside the span of the neighbouring trusted citations (plus
+    # slack) lose up to `order_weight` of support, reached `order_scale_ms` outside it
+    order_weight: float = 0.02
+    order_slack_ms: int = 30_000
+    order_scale_ms: int = 120_000
+    # each unit of a reading's cost (0 as written, 1 for MM:SS:00 ...) costs this much support
+    reading_cost: float = 0.01
+    # claims shorter than this are not judged suspect (too little text to compare)
+    min_claim_chars: int = 12
+    # a time this far past the transcript's last segment is still inside the video
+    # (used only when the video's duration is not known)
+    end_grace_ms: int = 10_000
+
+    def __post_init__(self) -> None:
+        if self.context_before < 0 or self.context_after < 0:
+            raise ConfigError("alignment context window must not be negative")
+        if not self.windows or any(k < 1 for k in self.windows) or 1 not in self.windows:
+            raise ConfigError("alignment windows must include 1 and be positive")
+        if self.tolerance_before_ms < 0 or self.tolerance_after_ms < 0:
+            raise ConfigError("alignment time tolerance must not be negative")
+
+    def signature(self) -> str:
+        """A stable text naming these settings, for provenance and cache keys."""
+        return "align:" + json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))

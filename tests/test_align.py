@@ -1,0 +1,328 @@
+"""Alignment: resolution, readings of impossible times, statuses, the report, the cache.
+
+These tests use a small bag-of-words embedder (a real `Embedder`, deterministic and
+instant); `test_align_e5.py` runs the multilingual model itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pipeline.align import (
+    AlignSettings,
+    Aligner,
+    EmbeddingCache,
+    align_note,
+    alignment_report,
+    context_window,
+    is_mmss_form,
+    readings,
+    segment_index_at,
+    segments_near,
+    summary_counts,
+)
+from pipeline.errors import ConfigError
+from pipeline.model import Segment, Transcript
+from pipeline.notes import parse_note
+from pipeline.timecode import parse_timestamp
+
+
+class WordEmbedder:
+    """Hashed bag of words: texts sharing words are similar. Counts its calls."""
+
+    model_id = "test-words-v1"
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.texts = 0
+
+    def _vec(self, text: str) -> np.ndarray:
+        v = np.zeros(256, dtype=np.float32)
+        for w in re.findall(r"\w{3,}", text.lower()):
+            v[int(hashlib.md5(w.encode()).hexdigest(), 16) % 256] += 1.0
+        v[255] += 0.5  # a common direction, like real sentence embeddings have
+        return v / np.linalg.norm(v)
+
+    def _embed(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls += 1
+        self.texts += len(texts)
+        return np.stack([self._vec(t) for t in texts]) if texts else np.zeros((0, 256))
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._embed(texts)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._embed(texts)
+
+
+TOPICS = [
+    "welcome everyone today we talk about prime numbers",
+    "cats sleep sixteen hours each day in warm sunny windows",
+    "the volcano erupted sending lava down the mountain slopes",
+    "bitcoin mining consumes enormous amounts of electricity",
+    "octopus arms contain most of their neurons",
+    "violin strings vibrate producing harmonic overtones",
+    "glaciers carve valleys slowly over thousands years",
+    "penguins huddle together surviving antarctic winter storms",
+    "submarine sonar detects objects using sound echoes",
+    "tomatoes ripen faster near bananas because ethylene gas",
+    "marathon runners replenish glycogen with carbohydrates",
+    "thanks for watching and see you next time",
+]
+
+
+def transcript(lang: str = "en") -> Transcript:
+    """Twelve 10-second segments, 0..120 s, with gaps of 1 s between them."""
+    segs = tuple(Segment(i * 10_000, i * 10_000 + 9_000, t, lang) for i, t in enumerate(TOPICS))
+    return Transcript("vid00000001", lang, segs)
+
+
+def anchor(t: str) -> str:
+    return f'<a class="yt-timestamp" data-t="{t}">[{t}]</a>'
+
+
+def note(*claims: tuple[str, str]) -> str:
+    body = "\n".join(f"- {text} {anchor(t)}" for text, t in claims)
+    return f"---\ntitle: T\nvideoId: vid00000001\n---\n\n{body}\n"
+
+
+# --------------------------------------------------------------------------- resolution
+
+SEGS = transcript().segments
+
+
+@pytest.mark.parametrize(("ms", "index"), [
+    (25_000, 2),    # inside segment 2 (20..29 s)
+    (20_000, 2),    # at its start
+    (29_500, 2),    # in the gap after it: nearest before
+    (0, 0),
+    (119_000, 11),  # inside the last
+    (500_000, 11),  # after the end: the last one
+])
+def test_segment_index_at(ms: int, index: int) -> None:
+    assert segment_index_at(SEGS, ms) == index
+
+
+def test_before_first_segment_and_empty() -> None:
+    late = [Segment(5_000, 8_000, "a", "en"), Segment(9_000, 12_000, "b", "en")]
+    assert segment_index_at(late, 1_000) == 0
+    assert segment_index_at([], 1_000) is None
+
+
+def test_context_window_clips() -> None:
+    assert [s.start_ms for s in context_window(SEGS, 0, 1, 1)] == [0, 10_000]
+    assert [s.start_ms for s in context_window(SEGS, 5, 2, 1)] == [30_000, 40_000, 50_000,
+                                                                   60_000]
+    assert [s.start_ms for s in context_window(SEGS, 11, 1, 3)] == [100_000, 110_000]
+    assert context_window(SEGS, 4, 0, 0) == (SEGS[4],)
+
+
+def test_segments_near_tolerance() -> None:
+    starts = [s.start_ms for s in SEGS]
+    ends = [s.end_ms for s in SEGS]
+    assert segments_near(starts, ends, 25_000, 0, 0) == [2]
+    assert segments_near(starts, ends, 29_500, 0, 1_000) == [2, 3]
+    assert segments_near(starts, ends, 30_500, 2_000, 0) == [2, 3]
+
+
+# --------------------------------------------------------------------------- readings
+
+def _ms(written: str) -> set[int]:
+    return {r.ms for r in readings(written)}
+
+
+def test_readings_of_common_slips() -> None:
+    assert readings("00:01:24")[0].ms == 84_000 and readings("00:01:24")[0].rule == "as_written"
+    assert 84_000 in _ms("01:24:00") and 5_040_000 in _ms("01:24:00")
+    assert next(r for r in readings("01:24:00") if r.ms == 84_000).rule == "mmss_00"
+    assert 3_621_000 in _ms("1:00:21:00")
+    assert 3_610_000 in _ms("01:00:010")
+    assert {3_857_000, 857_000} <= _ms("1:4:17")  # 1:04:17 as written, 14:17 run together
+    assert 135_000 in _ms("00:01:75")
+    assert is_mmss_form("12:34:00") and not is_mmss_form("12:34:05")
+    assert not is_mmss_form("75:00:00")
+    assert readings("soon") == () and readings("") == ()
+
+
+@given(st.text(alphabet="0123456789:. ", max_size=30))
+def test_readings_never_raise_and_are_times(written: str) -> None:
+    rs = readings(written)
+    assert all(r.ms >= 0 and r.cost >= 0 for r in rs)
+    assert len({r.ms for r in rs}) == len(rs)
+    literal = parse_timestamp(written)
+    if literal is not None:
+        assert rs[0].ms == literal and rs[0].cost == 0
+
+
+@given(st.text(max_size=40))
+def test_readings_of_any_text(written: str) -> None:
+    assert all(r.ms >= 0 for r in readings(written))
+
+
+@given(st.integers(0, 59), st.integers(0, 59))
+def test_mmss_form_always_offers_the_short_reading(m: int, s: int) -> None:
+    assert (m * 60 + s) * 1000 in _ms(f"{m:02d}:{s:02d}:00")
+
+
+# --------------------------------------------------------------------------- statuses
+
+def align(text: str, tr: Transcript | None = None, **kw: object) -> list[tuple[str, object]]:
+    n = parse_note(text, Path("vault/chan/slug.md"))
+    al = align_note(n, tr if tr is not None else transcript(), AlignSettings(**kw),  # type: ignore[arg-type]
+                    WordEmbedder())
+    return [(c.status, c) for c in al.checks]
+
+
+def test_ok_suspect_repaired_out_of_range() -> None:
+    text = note(
+        ("Cats sleep sixteen hours each day in warm windows", "00:00:10"),   # right
+        ("The volcano erupted and lava ran down the slopes", "00:00:22"),     # right
+        ("Octopus arms contain most of their neurons", "00:01:30"),         # wrong: 40 s
+        ("Violin strings vibrate producing overtones", "00:50:00"),          # MM:SS:00 of 50 s
+        ("Glaciers carve valleys slowly", "09:00:00"),                        # hopeless
+        ("Penguins huddle together in antarctic winter storms", "00:01:10"),  # right
+    )
+    got = align(text)
+    assert [s for s, _ in got] == ["ok", "ok", "suspect", "repaired", "out_of_range", "ok"]
+    suspect = got[2][1]
+    assert suspect.suggested_ms == 40_000 and suspect.resolved_ms == 90_000
+    assert suspect.segment.start_ms == 90_000
+    repaired = got[3][1]
+    assert repaired.resolved_ms == 50_000 and repaired.segment.start_ms == 50_000
+    assert got[4][1].resolved_ms is None and got[4][1].segment is None
+    assert got[0][1].context == SEGS[0:3]
+
+
+def test_tolerance_accepts_a_citation_slightly_early() -> None:
+    # the sentence starts at 30 s; a citation 2 s before it is within tolerance
+    got = align(note(("Bitcoin mining consumes enormous amounts of electricity", "00:00:28")))
+    assert got[0][0] == "ok"
+    got = align(note(("Bitcoin mining consumes enormous amounts of electricity", "00:00:28")),
+                tolerance_before_ms=0, tolerance_after_ms=0)
+    assert got[0][0] == "suspect" and got[0][1].suggested_ms == 30_000
+
+
+def test_mmss_form_that_is_also_possible() -> None:
+    # 00:01:00 could mean 1 min (segment 6, glaciers) or 1 s: the claim is about segment 0
+    got = align(note(("Welcome everyone: today prime numbers", "00:01:00")))
+    assert got[0][0] == "repaired" and got[0][1].resolved_ms == 1_000
+
+
+def test_no_transcript_and_empty_transcript() -> None:
+    text = note(("Cats sleep", "00:00:10"), ("Lava", "1:00:21:00"))
+    for tr in (None, Transcript("vid00000001", "en", ())):
+        n = parse_note(text, Path("vault/chan/slug.md"))
+        al = Aligner(embedder=WordEmbedder()).align(n, tr)
+        assert [c.status for c in al.checks] == ["no_transcript", "no_transcript"]
+        assert [c.resolved_ms for c in al.checks] == [10_000, None]
+
+
+def test_unreadable_time_is_read_again() -> None:
+    got = align(note(("Octopus arms contain most of their neurons", "00:00:40:00")))
+    assert got[0][0] == "repaired" and got[0][1].resolved_ms == 40_000
+
+
+def test_known_duration_decides_what_is_impossible() -> None:
+    # the transcript ends at 119 s; without a known duration a little grace is allowed
+    n = parse_note(note(("Thanks for watching see you next time", "00:02:05")),
+                   Path("vault/chan/slug.md"))
+    al = Aligner(embedder=WordEmbedder())
+    ok = al.align(n, transcript()).checks[0]
+    assert ok.status == "ok" and ok.segment == SEGS[-1]
+    # a video known to last 120 s: 2:05 is impossible; its only other reading (00:02 ->
+    # 2 s) is not supported, so the citation is suspect and points at the right place
+    late = al.align(n, transcript(), duration_ms=120_000)
+    assert late.duration_ms == 120_000
+    (c,) = late.checks
+    assert (c.status, c.resolved_ms, c.suggested_ms) == ("suspect", 2_000, 110_000)
+
+
+def test_settings_validate_and_sign() -> None:
+    with pytest.raises(ConfigError):
+        AlignSettings(context_before=-1)
+    with pytest.raises(ConfigError):
+        AlignSettings(windows=(2, 3))
+    assert AlignSettings().signature() != AlignSettings(suspect_margin=0.5).signature()
+    assert AlignSettings().signature() == AlignSettings().signature()
+
+
+# --------------------------------------------------------------------------- report
+
+REPORT_NOTE = f"""---
+title: T
+videoId: vid00000001
+---
+
+Cats sleep sixteen hours {anchor("00:00:10")}, {anchor("00:00:12")}. Lava flows \
+{anchor("00:00:20")}.
+
+{anchor("00:00:25")}
+
+## Heading [[link | label]] {anchor("00:00:40")}
+
+| a | b |
+|---|---|
+| Violin strings {anchor("00:50:00")} | x |
+"""
+
+
+def test_report_lists_every_anchor_once_in_order() -> None:
+    n = parse_note(REPORT_NOTE, Path("/vault/chan/slug.md"))
+    al = Aligner(embedder=WordEmbedder()).align(n, transcript())
+    rep = alignment_report([al], [n])
+    json.dumps(rep)
+    (entry,) = rep["notes"]
+    assert set(entry) == {"path", "video_id", "duration_ms", "claims"}
+    assert entry["path"].endswith("chan/slug.md") and entry["video_id"] == "vid00000001"
+    assert entry["duration_ms"] == 119_000
+    written = [c["written"] for cl in sorted(entry["claims"], key=lambda c: c["index"])
+               for c in cl["citations"]]
+    assert written == re.findall(r'data-t="([^"]+)"', REPORT_NOTE)
+    assert [cl["index"] for cl in entry["claims"]] == sorted(cl["index"] for cl in entry["claims"])
+    assert entry["claims"][0]["text"].startswith("Cats sleep")
+    for cl in entry["claims"]:
+        assert set(cl) == {"index", "text", "citations"}
+        for c in cl["citations"]:
+            assert set(c) == {"written", "cited_ms", "status", "resolved_ms", "suggested_ms",
+                              "score", "segment"}
+            assert c["segment"] is None or set(c["segment"]) == {"start_ms", "end_ms", "text"}
+    counts = summary_counts([al])
+    assert sum(counts.values()) == 6 and set(counts) == {
+        "ok", "repaired", "suspect", "out_of_range", "no_transcript"}
+
+
+# --------------------------------------------------------------------------- cache
+
+def test_cache_reuse_and_damage(tmp_path: Path) -> None:
+    text = note(("Cats sleep sixteen hours each day", "00:00:10"),
+                ("Volcano lava", "00:00:20"))
+    n = parse_note(text, Path("vault/chan/slug.md"))
+    first = WordEmbedder()
+    a1 = Aligner(embedder=first, cache_dir=tmp_path).align(n, transcript())
+    assert first.calls == 2  # the transcript once, the claims once
+    second = WordEmbedder()
+    a2 = Aligner(embedder=second, cache_dir=tmp_path).align(n, transcript())
+    assert second.calls == 0 and a1 == a2
+    files = sorted(p.suffix for p in tmp_path.rglob("*") if p.is_file())
+    assert files == [".json", ".json", ".npy", ".npy"]
+    # another transcript text is another entry
+    other = Transcript("vid00000001", "en", transcript().segments[:5])
+    Aligner(embedder=second, cache_dir=tmp_path).align(n, other)
+    assert second.calls == 1
+    # a damaged entry is a miss, recomputed and written again
+    for p in tmp_path.rglob("*.npy"):
+        p.write_bytes(b"garbage")
+    third = WordEmbedder()
+    assert Aligner(embedder=third, cache_dir=tmp_path).align(n, transcript()) == a1
+    assert third.calls == 2
+    cache = EmbeddingCache(tmp_path)
+    assert cache.load(EmbeddingCache.key("test-words-v1", "query", ["x"]), 1) is None
