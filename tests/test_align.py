@@ -18,8 +18,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pipeline.align import (
-    AlignSettings,
     Aligner,
+    AlignSettings,
     EmbeddingCache,
     align_note,
     alignment_report,
@@ -31,7 +31,7 @@ from pipeline.align import (
     summary_counts,
 )
 from pipeline.errors import ConfigError
-from pipeline.model import Segment, Transcript
+from pipeline.model import CitationCheck, Segment, Transcript
 from pipeline.notes import parse_note
 from pipeline.timecode import parse_timestamp
 
@@ -175,9 +175,10 @@ def test_mmss_form_always_offers_the_short_reading(m: int, s: int) -> None:
 
 # --------------------------------------------------------------------------- statuses
 
-def align(text: str, tr: Transcript | None = None, **kw: object) -> list[tuple[str, object]]:
+def align(text: str, tr: Transcript | None = None,
+          settings: AlignSettings | None = None) -> list[tuple[str, CitationCheck]]:
     n = parse_note(text, Path("vault/chan/slug.md"))
-    al = align_note(n, tr if tr is not None else transcript(), AlignSettings(**kw),  # type: ignore[arg-type]
+    al = align_note(n, tr if tr is not None else transcript(), settings,
                     WordEmbedder())
     return [(c.status, c) for c in al.checks]
 
@@ -195,9 +196,9 @@ def test_ok_suspect_repaired_out_of_range() -> None:
     assert [s for s, _ in got] == ["ok", "ok", "suspect", "repaired", "out_of_range", "ok"]
     suspect = got[2][1]
     assert suspect.suggested_ms == 40_000 and suspect.resolved_ms == 90_000
-    assert suspect.segment.start_ms == 90_000
+    assert suspect.segment is not None and suspect.segment.start_ms == 90_000
     repaired = got[3][1]
-    assert repaired.resolved_ms == 50_000 and repaired.segment.start_ms == 50_000
+    assert repaired.resolved_ms == 50_000 and repaired.segment == SEGS[5]
     assert got[4][1].resolved_ms is None and got[4][1].segment is None
     assert got[0][1].context == SEGS[0:3]
 
@@ -207,7 +208,7 @@ def test_tolerance_accepts_a_citation_slightly_early() -> None:
     got = align(note(("Bitcoin mining consumes enormous amounts of electricity", "00:00:28")))
     assert got[0][0] == "ok"
     got = align(note(("Bitcoin mining consumes enormous amounts of electricity", "00:00:28")),
-                tolerance_before_ms=0, tolerance_after_ms=0)
+                settings=AlignSettings(tolerance_before_ms=0, tolerance_after_ms=0))
     assert got[0][0] == "suspect" and got[0][1].suggested_ms == 30_000
 
 
