@@ -210,6 +210,8 @@ def main() -> int:
         ref = tdir / TRANSLATED / "sentence_translations.json"
         if ref.exists():
             texts = group_translations(groups, ref)
+            feasible["groups"] += len(groups)
+            feasible["groups_without_translation"] += sum(not t for t in texts)
             tr = translated_cues(groups, texts, tr_rules)
             tr_note = f"interlinear {__version__} bench; reference translations; " \
                       f"{tr_rules.signature()}"
@@ -222,6 +224,8 @@ def main() -> int:
             skipped.append(f"{vid}: no {TRANSLATED} reference")
         items = claim_items_for(args.corpus / "notes" / "3blue1brown", vid,
                                 round(float(duration_s) * 1000))
+        feasible["claim_items"] += len(items)
+        feasible["claim_items_repaired"] += sum(i.status == "repaired" for i in items)
         if items:
             claims = claims_cues(items, en_rules)
             files.append(write_track(track_dir / f"{vid}.claims.en.vtt", claims, note)[0])
@@ -238,10 +242,21 @@ def main() -> int:
         except Exception as err:  # any parse failure is a finding, not a crash
             unreadable.append(f"{f.name}: {err}")
     code, tool_out = run_check_vtt(files, args.tool)
+    per_kind = {
+        kind: run_check_vtt([f for f in files if f.name.endswith(suffix)
+                             and (kind == "claims") == (".claims." in f.name)], args.tool)[1]
+        for kind, suffix in (("en", ".en.vtt"), (TRANSLATED, f".{TRANSLATED}.vtt"),
+                             ("claims", ".en.vtt"))
+    }
     result = {
         "version": __version__, "videos": len(videos), "files": len(files),
         "seconds": round(elapsed, 1), "webvtt_read_failures": unreadable,
-        "check_vtt": {"exit": code, "output": tool_out}, "skipped": skipped,
+        "check_vtt": {"exit": code, "output": tool_out, "per_kind": per_kind},
+        "skipped": skipped,
+        "translated_groups": {"groups": feasible["groups"],
+                              "without_translation": feasible["groups_without_translation"]},
+        "claim_items": {"placed": feasible["claim_items"],
+                        "repaired_mmss00": feasible["claim_items_repaired"]},
         "shares_percent": {k: t.shares() for k, t in tallies.items()},
         "cues": {k: t.n for k, t in tallies.items()},
         "reading_speed": {
@@ -298,7 +313,13 @@ def to_markdown(r: dict[str, Any]) -> str:
     out += ["", f"Start of each group's first cue vs the speech: median {o['median']} ms, "
             f"p95 {o['p95']} ms, max {o['max']} ms, within 250 ms {o['within_250ms_percent']}%",
             "", "check_vtt.py (exit " + str(r["check_vtt"]["exit"]) + "):", "",
-            "    " + r["check_vtt"]["output"]]
+            "    " + r["check_vtt"]["output"], "", "check_vtt.py per kind of track:", "",
+            *(f"    {k}: {v}" for k, v in r["check_vtt"]["per_kind"].items()), "",
+            f"{TRANSLATED} groups without a reference translation (no cue): "
+            f"{r['translated_groups']['without_translation']} of "
+            f"{r['translated_groups']['groups']}; claims placed: "
+            f"{r['claim_items']['placed']} ({r['claim_items']['repaired_mmss00']} read as "
+            "MM:SS:00)"]
     if r["skipped"]:
         out += ["", "Skipped: " + "; ".join(r["skipped"])]
     return "\n".join(out) + "\n"
