@@ -12,6 +12,7 @@ import webvtt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline import __version__
 from pipeline.errors import InterlinearError, OutputError
 from pipeline.model import Cue, Segment
 from pipeline.subtitles import (
@@ -25,6 +26,7 @@ from pipeline.subtitles import (
     render_srt,
     render_vtt,
     rules_for,
+    track_note,
     translated_cues,
     unescape,
     write_track,
@@ -60,13 +62,15 @@ SMALL = [
     Segment(9_900, 10_500, "So fast that nobody could possibly read this whole sentence.", "en"),
     Segment(14_000, 15_000, "Done.", "en"),
 ]
-NOTE = "interlinear 0.1.0; engine=none; model=none\nrules: " + EN.signature() + "\n\n-->"
+NOTE = track_note(EN, kind="transcript", source="made for the test --> here", engine=None) \
+    + "\n\n-->"
 
 
 def test_golden_transcript_track() -> None:
     cues = cues_from_segments(SMALL, EN, keep_together=["Taylor series"])
     vtt = render_vtt(cues, NOTE)
-    golden("small.en.vtt", vtt)
+    assert f"NOTE\ninterlinear {__version__}\nkind: transcript\n" in vtt
+    golden("small.en.vtt", vtt.replace(f"interlinear {__version__}", "interlinear VERSION"))
     golden("small.en.srt", render_srt(cues))
     assert "&lt;b&gt;famous&lt;/b&gt; &amp; loved" in vtt
     assert "--&gt;" in vtt and vtt.count("-->") == len(cues)

@@ -15,6 +15,7 @@ from .writer import (
     payload,
     render_srt,
     render_vtt,
+    track_note,
     unescape,
     validate_cues,
     write_srt,
@@ -26,6 +27,6 @@ __all__ = [
     "ClaimItem", "CueGroup", "SubtitleError", "SubtitleRules", "check_cues", "claim_items",
     "claims_cues", "clean_text", "cue_groups", "cue_rules", "cues_from_segments", "escape",
     "normalize_text", "payload", "render_srt", "render_vtt", "rule_names", "rules_for",
-    "status_class", "translated_cues", "unescape", "validate_cues", "write_srt",
+    "status_class", "track_note", "translated_cues", "unescape", "validate_cues", "write_srt",
     "write_track", "write_vtt",
 ]

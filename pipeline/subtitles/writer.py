@@ -14,10 +14,11 @@ from pathlib import Path
 
 import webvtt
 
+from .. import __version__
 from ..fileio import atomic_write_text
 from ..model import Cue
 from ..timecode import srt_time, vtt_time
-from .rules import SubtitleError
+from .rules import SubtitleError, SubtitleRules
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x85\u2028\u2029]")
 _CLASS = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
@@ -74,6 +75,16 @@ def validate_cues(cues: Sequence[Cue]) -> None:
         if prev is not None and cue.start_ms < prev.end_ms:
             raise SubtitleError(f"{where}: overlaps the previous cue (ends {prev.end_ms} ms)")
         prev = cue
+
+
+def track_note(rules: SubtitleRules, **fields: str | None) -> str:
+    """A provenance note for a track's header: the package version, the given fields
+    (`kind`, `source`, `engine`, `model`, `glossary`, ...; empty ones left out) and the
+    rules the cues were cut to."""
+    lines = [f"interlinear {__version__}"]
+    lines += [f"{key}: {value}" for key, value in fields.items() if value]
+    lines.append(f"rules: {rules.signature()}")
+    return "\n".join(lines)
 
 
 def note_text(note: str) -> str:
