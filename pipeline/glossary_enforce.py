@@ -199,7 +199,14 @@ def _suppress(segs: list[Segment], todo: list[int], engine: object, src: str, tg
     _own_renderings(segs, todo, engine, src, tgt, renderings)
     rows = []
     for i in todo:
-        bad = [w for n in segs[i].missing(tgt) if (w := _wrong(segs[i], n, tgt, renderings))]
+        seg = segs[i]
+        bad: list[str] = []
+        for need in seg.missing(tgt):
+            span = _locate(seg.output, need, tgt, renderings)
+            for wrong in (seg.output[span[0]:span[1]] if span else "",
+                          _wrong(seg, need, tgt, renderings)):
+                if wrong and wrong not in bad:
+                    bad.append(wrong)  # as it stands in the output, and on its own
         if bad:
             rows.append((i, bad))
     if not rows:

@@ -60,7 +60,15 @@ def lemmas(word: str, lang: str) -> frozenset[str]:
 
 
 def _same(a: str, b: str, lang: str) -> bool:
-    return _fold(a) == _fold(b) or bool(lemmas(a, lang) & lemmas(b, lang))
+    la, lb = lemmas(a, lang), lemmas(b, lang)
+    if _fold(a) == _fold(b) or la & lb:
+        return True
+    if analyzer(lang) is not None:
+        return False
+    # simplemma keeps some feminine forms ("spéciale" vs "spécial"): a lemma that extends
+    # the other by at most two letters counts as the same word
+    return any(len(x) >= 5 and len(y) - len(x) in (1, 2) and y.startswith(x)
+               for p, q in ((la, lb), (lb, la)) for x in p for y in q)
 
 
 def find_spans(text: str, phrase: str, lang: str) -> list[tuple[int, int]]:

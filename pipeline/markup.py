@@ -49,6 +49,12 @@ class Template:
 
     def render(self, rendered: Sequence[str]) -> str:
         """The block with each unit replaced by `rendered[i]` (markup already restored)."""
+        return _escape_new_markers(self.original(), self._join(rendered))
+
+    def original(self) -> str:
+        return self._join([u.original for u in self.units])
+
+    def _join(self, rendered: Sequence[str]) -> str:
         units = self.units
         if len(rendered) != len(units):
             raise ValueError(f"{len(rendered)} renderings for {len(units)} units")
@@ -65,8 +71,23 @@ class Template:
                 out.append(text)
         return "".join(out)
 
-    def original(self) -> str:
-        return self.render([u.original for u in self.units])
+
+_LINE_MARK = re.compile(r"([ \t]*)(#+(?=\s)|[*+-](?=\s)|\d+\.(?=\s))")
+
+
+def _escape_new_markers(source: str, text: str) -> str:
+    """A translated line that now starts like a heading or list item (an engine's "- " or
+    "1. ") gets a backslash, so the note's structure is the source's."""
+    src_lines = source.splitlines(keepends=True)
+    lines = text.splitlines(keepends=True)
+    if len(src_lines) != len(lines):
+        return text
+    for i, (a, b) in enumerate(zip(src_lines, lines, strict=True)):
+        m = _LINE_MARK.match(b)
+        if m and not _LINE_MARK.match(a):
+            at = m.end(2) - 1 if m.group(2)[0].isdigit() else m.end(1)  # "12\\." / "\\-"
+            lines[i] = b[:at] + "\\" + b[at:]
+    return "".join(lines)
 
 
 def segment_block(block: Block) -> Template:

