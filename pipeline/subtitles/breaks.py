@@ -74,18 +74,30 @@ def _stem_match(token: str, phrase_word: str) -> bool:
     return token.startswith(stem) and len(token) <= len(phrase_word) + 4
 
 
+@lru_cache(maxsize=64)
+def _phrase_index(phrases: tuple[str, ...]) -> dict[str, list[tuple[str, ...]]]:
+    """Phrases of two or more words (as cores), by the first 4 letters of their first word."""
+    index: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        pw = tuple(w for w in (core(x) for x in phrase.split()) if w)
+        if len(pw) >= 2:
+            index.setdefault(pw[0][:4], []).append(pw)
+    return index
+
+
 def _kept_together(cores: Sequence[str], phrases: Sequence[str]) -> set[int]:
     """Gaps (index of the word before) that lie inside an occurrence of a phrase."""
     inside: set[int] = set()
-    for phrase in phrases:
-        pw = [core(w) for w in phrase.split()]
-        pw = [w for w in pw if w]
-        k = len(pw)
-        if k < 2:
-            continue
-        for i in range(len(cores) - k + 1):
-            if all(_stem_match(cores[i + t], pw[t]) for t in range(k)):
-                inside.update(range(i, i + k - 1))
+    index = _phrase_index(tuple(phrases))
+    if not index:
+        return inside
+    for i, first in enumerate(cores):
+        for key in {first[:k] for k in range(1, 5)}:
+            for pw in index.get(key, ()):
+                k = len(pw)
+                if i + k <= len(cores) and all(
+                        _stem_match(cores[i + t], pw[t]) for t in range(k)):
+                    inside.update(range(i, i + k - 1))
     return inside
 
 
