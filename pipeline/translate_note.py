@@ -26,7 +26,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .glossary import Glossary
-from .glossary_enforce import TermResult, enforce
+from .glossary_enforce import TermResult, enforce, needs_of
+from .glossary_morph import count
 from .markup import Template, Unit, segment_block
 from .markup_fallback import flat, labels, wrap
 from .markup_inline import choose_prefix
@@ -190,6 +191,8 @@ def translate_notes_with_stats(
                 failures.extend(failed)
                 for seg in segs:
                     terms.add(seg.results)
+                for kept in failed:  # terms of text left in the source language count too
+                    terms.add(as_written(kept, gl, target))
                 if unit.yaml:
                     title = " ".join(text.split())
             blocks.append(template.render(rendered))
@@ -221,6 +224,16 @@ def in_language(text: str, lang: str) -> bool:
     if want == "CJK":
         return sum(s in ("CJK", "HIRAGANA", "KATAKANA") for s in letters) * 2 >= len(letters)
     return sum(s == want for s in letters) * 2 >= len(letters)
+
+
+def as_written(text: str, glossary: Glossary, lang: str) -> list[TermResult]:
+    """The glossary terms of `text` checked against `text` itself (no translation)."""
+    results = []
+    for need in needs_of(text, glossary, lang):
+        k = min(need.count, count(text, need.expected, lang))
+        results.append(TermResult(need.term, need.expected, need.count, k, k,
+                                  "found" if k >= need.count else "missing"))
+    return results
 
 
 def _restores(unit: Unit) -> Callable[[str], bool]:
