@@ -49,7 +49,8 @@ def scan_vault(root: Path, *, max_bytes: int = 1_000_000) -> VaultScan:
         try:
             note = load_note(path, root, max_bytes)
             if note.video_id is None and not note.citations:
-                skipped.append(Failure("notes", str(path), "no videoId and no citations (an index page?)"))
+                reason = "no videoId and no citations (an index page?)"
+                skipped.append(Failure("notes", str(path), reason))
                 continue
             vid = check_video_id(note)
         except NoteError as exc:

