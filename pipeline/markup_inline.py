@@ -257,8 +257,8 @@ class Unit:
             left, right = glue[int(m.group(1)) - 1]
             chunk = output[pos:m.start()]
             out += chunk.rstrip() if left else chunk
-            if tok.kind == "close" and tok.pair in opened and self._filled(tok.pair) \
-                    and not _alnum(out[opened[tok.pair]:]):
+            if tok.kind == "close" and tok.pair in opened and \
+                    _weight(out[opened[tok.pair]:]) < self._filled(tok.pair):
                 return None  # the pair's content was lost
             out += tok.raw
             if tok.kind == "open":
@@ -269,17 +269,18 @@ class Unit:
                     pos += 1
         return out + output[pos:]
 
-    def _filled(self, pair: int) -> bool:
-        """Whether the pair encloses letters or digits in the source."""
+    def _filled(self, pair: int) -> int:
+        """How much the pair encloses in the source (see `_weight`)."""
         inside = False
+        content = []
         for tok in self.toks:
             if tok.pair == pair:
                 if inside:
-                    return False
+                    break
                 inside = True
-            elif inside and tok.kind == "text" and _alnum(tok.raw):
-                return True
-        return False
+            elif inside and tok.kind == "text":
+                content.append(tok.raw)
+        return _weight("".join(content))
 
     def _glue(self) -> list[tuple[bool, bool]]:
         """Per slot: whether it touches the text before / after it in the source."""
@@ -309,8 +310,12 @@ class Unit:
         return "".join(out)
 
 
-def _alnum(text: str) -> bool:
-    return any(ch.isalnum() for ch in text)
+def _weight(text: str) -> int:
+    """0: no letters or digits; 1: only short words ("do", "a", "2"); 2: a word of 3+."""
+    words = re.findall(r"[^\W_]+", text)
+    if not words:
+        return 0
+    return 2 if any(len(w) >= 3 for w in words) else 1
 
 
 def _wordy(text: str) -> bool:
