@@ -204,8 +204,10 @@ def run(settings: RunSettings) -> dict[str, object]:
     atomic_write_text(layout.alignment, json.dumps(report_json, ensure_ascii=False, indent=1))
     manifest.output("alignment", layout.alignment, settings.out)
     manifest.alignment_counts = dict(summary_counts(all_alignments))
-    failures = [(f.item, f.reason) for f in [*manifest.failures, *manifest.warnings]]
-    atomic_write_text(layout.review_index, review_index(entries, failures))  # type: ignore[arg-type]
+    failures = [(f.item, f.reason) for f in manifest.failures]
+    warnings = [(f.item, f.reason) for f in manifest.warnings]
+    atomic_write_text(layout.review_index,
+                      review_index(entries, failures, warnings=warnings))  # type: ignore[arg-type]
     manifest.output("review_index", layout.review_index, settings.out)
     manifest.engines = res.engines.describe()
     manifest.translation_memory = res.memory.stats() if hasattr(res.memory, "stats") else {}

@@ -56,6 +56,7 @@ def review_index(
     entries: Sequence[ReviewEntry],
     failures: Sequence[tuple[str, str]] = (),
     provenance: Mapping[str, object] | None = None,
+    warnings: Sequence[tuple[str, str]] = (),
 ) -> str:
     """`OUT/review/index.html`: every note and language with its counts, and the run's failures."""
     totals = dict.fromkeys(STATUSES, 0)
@@ -66,6 +67,8 @@ def review_index(
     chips = "".join(chip(s, totals[s]) for s in STATUSES)
     chips += chip("missing", missing_total, "missing terms")
     chips += chip("out_of_range" if failures else "ok", len(failures), "failed")
+    if warnings:
+        chips += chip("suspect", len(warnings), "warnings")
     header = (
         '<header class="top"><div class="crumbs">Interlinear · review</div>'
         f"<h1>{len(entries)} note page{'s' if len(entries) != 1 else ''}</h1>"
@@ -81,12 +84,13 @@ def review_index(
         f"{heads}<th>Missing terms</th><th>Fast cues</th><th>Untranslated</th></tr></thead>"
         f"<tbody>{rows}</tbody></table>"
     ) if entries else '<p class="none">No notes were reviewed.</p>'
-    fail = ""
-    if failures:
-        items = "".join(f"<li><strong>{escape(what)}</strong>: {escape(why)}</li>"
-                        for what, why in failures)
-        fail = (f'<div class="panels"><div class="panel"><h2>Failures of the run '
-                f'({len(failures)})</h2><ul class="failures">{items}</ul></div></div>')
+    panels = "".join(
+        f'<div class="panel"><h2>{title} ({len(items)})</h2><ul class="{cls}">'
+        + "".join(f"<li><strong>{escape(what)}</strong>: {escape(why)}</li>" for what, why in items)
+        + "</ul></div>"
+        for title, cls, items in (("Failures of the run", "failures", failures),
+                                  ("Warnings", "warnings", warnings)) if items)
+    fail = f'<div class="panels">{panels}</div>' if panels else ""
     return page("Interlinear review", header, fail + table, footer(provenance or {}))
 
 
