@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.errors import ConfigError
 from pipeline.glossary import Glossary, validate_file
@@ -326,3 +330,40 @@ def test_bergamot_masking_repairs_a_coined_term(glossary: Glossary, bergamot) ->
     assert [(r.term.source, r.status, r.strategy) for r in res[0]] == [
         ("Turbo Patriots", "repaired", "mask")]
     assert {r.status for r in res[1]} == {"found"} and outs[1] == first[1]
+
+
+# --------------------------------------------------------------------------- property
+
+_WORD = st.text(alphabet="abcdeéжзXY-'.2", min_size=1, max_size=8).filter(
+    lambda w: any(c.isalnum() for c in w))
+_TERM = st.lists(_WORD, min_size=1, max_size=3).map(" ".join)
+
+
+def _csv(rows: list[tuple[str, list[str]]]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["en", "ru", "pt", "case"])
+    for source, alts in rows:
+        writer.writerow([source, "|".join(alts), alts[0], "insensitive"])
+    return buf.getvalue()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(_TERM, st.lists(_TERM, min_size=1, max_size=3)), min_size=1,
+                max_size=12, unique_by=lambda r: r[0].casefold()), st.randoms())
+def test_any_glossary_parses_matches_and_hashes_stably(rows, rnd) -> None:  # type: ignore[no-untyped-def]
+    g = Glossary.from_csv(_csv(rows))
+    assert g.issues == ()
+    assert len(g) == len(rows)
+    shuffled = list(rows)
+    rnd.shuffle(shuffled)
+    half = len(shuffled) // 2
+    assert Glossary.from_csv(_csv(shuffled[:half]), _csv(shuffled[half:])).hash == g.hash
+    for source, alts in rows:
+        term = next(t for t in g.terms if t.source == " ".join(source.split()))
+        assert term.expected("ru")[0] == " ".join(alts[0].split())
+        text = f"( {source} )"
+        hits = g.find(text)
+        # the term, or a longer one that contains it, is found where it stands
+        assert any(h.start <= 2 and h.end >= 2 + len(source) for h in hits), (text, hits)
+        assert all(text[h.start:h.end] == h.text for h in hits)
