@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from . import __version__
-from .fileio import atomic_write_bytes
-from .glossary import Glossary, Term
-from .model import Segment, Transcript
+from .. import __version__
+from ..fileio import atomic_write_bytes
+from ..glossary import Glossary, Term
+from ..model import Segment, Transcript
 
 log = logging.getLogger(__name__)
 
@@ -173,3 +173,17 @@ class ResultStore:
 
     def __contains__(self, entry: tuple[str, str]) -> bool:
         return self._path(*entry).is_file()
+
+
+def sweep_partial_writes(folder: Path) -> list[Path]:
+    """Remove the temporary files of atomic writes a killed run left in `folder`.
+
+    Only for a folder no other run writes to (an output folder, under its run lock).
+    """
+    removed = []
+    for path in folder.rglob(".*.tmp"):
+        if path.is_file():
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed.append(path)
+    return removed
