@@ -133,7 +133,8 @@ def _nests(marks: list[tuple[int, int, TokKind, int]], start: int, end: int) -> 
 
 
 def sentences(toks: Sequence[Tok]) -> list[list[Tok]]:
-    """Split tokens into sentences; never inside a pair, never after an abbreviation."""
+    """Split tokens into sentences; never inside a pair or a quotation, never after an
+    abbreviation."""
     out: list[list[Tok]] = [[]]
     depth = 0
     for i, tok in enumerate(toks):
@@ -152,6 +153,9 @@ def sentences(toks: Sequence[Tok]) -> list[list[Tok]]:
                                nxt == _MASK):
                 continue
             before = text[:m.start()]
+            said = "".join(t.raw for t in out[-1] if t.kind == "text") + text[pos:m.end()]
+            if said.count('"') % 2 or said.count("“") > said.count("”"):
+                continue  # inside a quotation: its sentences travel together
             word = re.search(r"([\w.]+)$", before)
             if m.group().startswith(".") and word and (
                 word.group(1).lower() in _ABBREV or re.fullmatch(r"[A-Z]", word.group(1))
@@ -384,22 +388,59 @@ def _peel(toks: list[Tok], content: str) -> list[str | Unit]:
             toks[0] = Tok("text", first.raw[cut:])
     last = toks[-1]
     if last.kind == "text":
-        m = re.search(r"[\s(\[{«“‘\"'—–-]*$", last.raw)
+        m = re.search(r"[\s(\[{«“‘—–-]*$", last.raw)
         cut = m.start() if m else len(last.raw)
         if cut < len(last.raw) and cut > 0:
             tail.insert(0, last.raw[cut:])
             toks[-1] = Tok("text", last.raw[:cut])
     toks = [t for t in toks if t.raw]
+    before, after = "".join(head), "".join(tail)
+    # a quote or bracket that closes (opens) one inside the unit belongs to the unit
+    def words_of(ts: list[Tok]) -> str:
+        return "".join(t.raw for t in ts if t.kind == "text")
+
+    while after and after[0] in _closers(words_of(toks)):
+        toks.append(Tok("text", after[0]))
+        after = after[1:]
+    while before and before[-1] in _openers(words_of(toks)):
+        toks.insert(0, Tok("text", before[-1]))
+        before = before[:-1]
+    toks = _merge_text(toks)
     unit_text = "".join(t.raw for t in toks)
     added = ""
-    trailing = re.sub(r"<[^>]*>|\s", "", "".join(tail))
-    if trailing[-1:] in (".", "!", "?", "…") and not re.search(r"[.!?…:;]$", unit_text):
+    trailing = re.sub(r"<[^>]*>|\s", "", after)
+    if trailing[-1:] in (".", "!", "?", "…") and not re.search(r"[.!?…:;,]$", unit_text):
         added = trailing[-1]
     unit = Unit(tuple(toks), choose_prefix(content), added)
-    out: list[str | Unit] = []
-    if head:
-        out.append("".join(head))
-    out.append(unit)
-    if tail:
-        out.append("".join(tail))
+    return [p for p in (before, unit, after) if p != ""]
+
+
+_QUOTES = (('"', '"'), ("“", "”"), ("«", "»"), ("(", ")"), ("[", "]"))
+
+
+def _closers(text: str) -> set[str]:
+    """Closing quotes and brackets `text` leaves open."""
+    need = set()
+    for o, c in _QUOTES:
+        if (text.count(o) % 2 if o == c else text.count(o) > text.count(c)):
+            need.add(c)
+    return need
+
+
+def _openers(text: str) -> set[str]:
+    """Opening quotes and brackets whose closing one `text` has without them."""
+    need = set()
+    for o, c in _QUOTES:
+        if (text.count(o) % 2 if o == c else text.count(c) > text.count(o)):
+            need.add(o)
+    return need
+
+
+def _merge_text(toks: list[Tok]) -> list[Tok]:
+    out: list[Tok] = []
+    for t in toks:
+        if t.kind == "text" and out and out[-1].kind == "text":
+            out[-1] = Tok("text", out[-1].raw + t.raw)
+        else:
+            out.append(t)
     return out
