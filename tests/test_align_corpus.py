@@ -30,15 +30,20 @@ def test_every_anchor_once_in_order_for_every_note(corpus: Path) -> None:
         assert all(c.status == "no_transcript" for c in al.checks)
 
 
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("embeddings")  # the claims are embedded once
+
+
 @pytest.mark.parametrize("lang", ["en", "ru"])
-def test_real_note_and_its_mmss_rewrite(corpus: Path, tmp_path: Path, lang: str) -> None:
+def test_real_note_and_its_mmss_rewrite(corpus: Path, cache: Path, lang: str) -> None:
     path = corpus / "notes" / SMALL_NOTE
     text = path.read_text(encoding="utf-8")
     note = load_note(path)
     assert note.video_id is not None
     transcript = LocalSource(corpus / "transcripts").fetch(note.video_id, original=lang)
     assert transcript.language == lang
-    aligner = Aligner(cache_dir=tmp_path)
+    aligner = Aligner(cache_dir=cache)
     al = aligner.align(note, transcript)
     counts = summary_counts([al])
     assert sum(counts.values()) == len(note.citations) == 20
