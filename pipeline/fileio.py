@@ -13,15 +13,25 @@ from pathlib import Path
 
 from .errors import OutputError
 
-_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f\ud800-\udfff]')
 _RESERVED = {
-    "CON", "PRN", "AUX", "NUL",
-    *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10)),
+    "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
+    *(f"{d}{i}" for d in ("COM", "LPT") for i in [*"123456789", "\u00b9", "\u00b2", "\u00b3"]),
 }
+MAX_NAME_BYTES = 200  # a name made from note content (file systems allow 255 bytes)
+MAX_PART_CHARS, MAX_PART_BYTES = 200, 236  # any part of an output path, extension included
+# (255 bytes less the temporary file's affixes `.` and `.XXXXXXXX.tmp`)
+_EDGES = re.compile(r"^[\s.]+|[\s.]+$")
+_TEMP = re.compile(r"\..+\.[A-Za-z0-9_]{8}\.tmp")
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that readers see the old file or the new one, never a part."""
+    """Write `data` to `path` so that readers see the old file or the new one, never a part.
+
+    The data goes to a temporary file `.NAME.XXXXXXXX.tmp` beside `path`, is flushed to
+    disk, then renamed over `path`; a process killed before the rename leaves `path` as it
+    was (and at most a temporary file, removed by the next run's `exclusive_lock`).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -34,34 +44,61 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    _sync_folder(path.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename in `folder` durable (best effort: not every system can open folders)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def safe_name(name: str, *, max_len: int = 120) -> str:
+def _fits(text: str, max_chars: int, max_bytes: int) -> str:
+    """The longest prefix of `text` within both limits (never cutting a character)."""
+    text = text[:max_chars]
+    while len(text.encode("utf-8", "surrogatepass")) > max_bytes:
+        text = text[:-1]
+    return text
+
+
+def safe_name(name: str, *, max_len: int = 120, max_bytes: int = MAX_NAME_BYTES) -> str:
     """A file or folder name that is safe on Linux, macOS and Windows.
 
     Keeps letters of any script; replaces separators, reserved characters and control
-    characters; refuses `.`/`..`; appends a short hash when anything was changed, so that
-    two different unsafe names never collide.
+    characters; drops leading dots and spaces (no hidden files, no `.`/`..`) and trailing
+    dots and spaces (Windows drops them); prefixes Windows device names (`CON`, `com1.txt`);
+    keeps within `max_len` characters and `max_bytes` bytes of UTF-8; appends a short hash
+    when anything was changed, so that two different unsafe names never collide. Its
+    result is a fixed point: `safe_name(safe_name(x)) == safe_name(x)`.
     """
     norm = unicodedata.normalize("NFC", name)
-    clean = _UNSAFE.sub("_", norm).strip().rstrip(".")
-    clean = clean.lstrip(".") or "_"
-    if clean.split(".")[0].upper() in _RESERVED:
+    clean = _EDGES.sub("", _UNSAFE.sub("_", norm)) or "_"
+    if clean.split(".")[0].rstrip(" ").upper() in _RESERVED:
         clean = "_" + clean
-    if clean != norm or len(clean) > max_len:
+    size = len(clean.encode("utf-8", "surrogatepass"))
+    if clean != norm or len(clean) > max_len or size > max_bytes:
         digest = hashlib.sha256(norm.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-        clean = f"{clean[: max_len - 9]}-{digest}"
+        clean = f"{_fits(clean, max(max_len - 9, 0), max(max_bytes - 9, 0))}-{digest}"
     return clean
 
 
 def inside(root: Path, *parts: str) -> Path:
-    """`root / parts`, refusing any result that would lie outside `root`."""
+    """`root / parts`, refusing any result that would lie outside `root`.
+
+    Each part is made safe; parts already made safe by `safe_name` (with its default
+    limits), with or without an extension such as `.md`, are kept as they are.
+    """
     base = root.resolve()
-    target = base.joinpath(*(safe_name(p) for p in parts)).resolve()
+    safe = (safe_name(p, max_len=MAX_PART_CHARS, max_bytes=MAX_PART_BYTES) for p in parts)
+    target = base.joinpath(*safe).resolve()
     if target != base and base not in target.parents:
         raise OutputError(f"refusing to write outside {root}: {'/'.join(parts)}")
     return target
@@ -81,6 +118,7 @@ def exclusive_lock(folder: Path, *, wait_s: float = 0.0) -> Iterator[None]:
 
     A second run on the same folder waits up to `wait_s` seconds, then refuses with a
     clear message. The lock is an OS lock (flock): it is released if the process dies.
+    Once it is held, temporary files left by a killed run are removed.
     """
     import fcntl
     import time
@@ -105,8 +143,21 @@ def exclusive_lock(folder: Path, *, wait_s: float = 0.0) -> Iterator[None]:
         fh.truncate()
         fh.write(f"{os.getpid()}\n")
         fh.flush()
+        sweep_temporary_files(folder)
         yield
     finally:
         with contextlib.suppress(OSError):
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
         fh.close()
+
+
+def sweep_temporary_files(folder: Path) -> list[Path]:
+    """Remove the temporary files `atomic_write_*` leaves when its process is killed
+    (`.NAME.XXXXXXXX.tmp`) under `folder`; only call it while holding the folder's lock."""
+    removed = []
+    for path in folder.rglob(".*.tmp"):
+        if _TEMP.fullmatch(path.name) and path.is_file() and not path.is_symlink():
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed.append(path)
+    return removed

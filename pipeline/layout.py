@@ -26,7 +26,9 @@ class Layout:
     out: Path
 
     def _note_parts(self, note: Note) -> list[str]:
-        return [note.channel, note.slug] if note.channel else [note.slug]
+        """CHANNEL (when the note is in a folder) and SLUG, as safe names."""
+        parts = [note.channel, note.slug] if note.channel else [note.slug]
+        return [safe_name(p) for p in parts]
 
     @property
     def manifest(self) -> Path:
@@ -38,11 +40,11 @@ class Layout:
 
     def translated_note(self, note: Note, lang: str) -> Path:
         *head, slug = self._note_parts(note)
-        return inside(self.out, "notes", lang, *head, f"{safe_name(slug)}.md")
+        return inside(self.out, "notes", lang, *head, slug + ".md")
 
     def bilingual_note(self, note: Note, lang: str) -> Path:
         *head, slug = self._note_parts(note)
-        return inside(self.out, "bilingual", lang, *head, f"{safe_name(slug)}.md")
+        return inside(self.out, "bilingual", lang, *head, slug + ".md")
 
     def transcript_track(self, video_id: str, lang: str, ext: str = "vtt") -> Path:
         return inside(self.out, "subtitles", video_id, f"{video_id}.{lang}.{ext}")
@@ -56,7 +58,7 @@ class Layout:
 
     def review_page(self, note: Note, lang: str) -> Path:
         *head, slug = self._note_parts(note)
-        return inside(self.out, "review", lang, *head, f"{safe_name(slug)}.html")
+        return inside(self.out, "review", lang, *head, slug + ".html")
 
     def relative(self, path: Path) -> str:
         return path.resolve().relative_to(self.out.resolve()).as_posix()

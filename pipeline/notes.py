@@ -8,6 +8,7 @@ text it accepts. `load_note` reads a file at the edge and refuses unusable notes
 from __future__ import annotations
 
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,7 +53,17 @@ class NoteProblem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+        return printable(f"{self.path}:{self.line}: {self.message}")
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """`text` on one line with control characters shown as escapes (a file name with a
+    newline or a terminal escape sequence cannot break or recolour a report line)."""
+    return _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape", "backslashreplace")
+                        .decode("ascii"), text)
 
 
 # --------------------------------------------------------------------------- parsing
@@ -70,8 +81,18 @@ def split_front_matter(text: str) -> tuple[str, str]:
     return "", text
 
 
+MAX_META_VALUES = 10_000  # values in the front matter once YAML aliases are expanded
+MAX_META_DEPTH = 64  # lists and mappings inside each other
+
+
 def read_meta(front: str, path: Path) -> dict[str, object]:
-    """The front matter's YAML as a mapping (safe loader: tags that build objects refused)."""
+    """The front matter's YAML as a mapping (safe loader: tags that build objects refused).
+
+    Refused with a NoteError: YAML that does not parse, nests more than `MAX_META_DEPTH`
+    levels deep, holds an integer too long to read, refers to itself through an alias, or
+    expands (through aliases) to more than `MAX_META_VALUES` values; a front matter that is
+    not a mapping.
+    """
     if not front:
         return {}
     inner = "".join(front.splitlines(keepends=True)[1:-1])
@@ -83,11 +104,42 @@ def read_meta(front: str, path: Path) -> dict[str, object]:
         raise NoteError(path, f"front matter is not valid YAML: {problem}", line) from None
     except yaml.YAMLError as exc:
         raise NoteError(path, f"front matter is not valid YAML: {exc}", 1) from None
+    except RecursionError:
+        raise NoteError(path, "front matter is nested too deeply", 1) from None
+    except ValueError as exc:  # e.g. an integer of thousands of digits
+        raise NoteError(path, f"front matter has a value that cannot be read: {exc}", 1) from None
     if meta is None:
         return {}
     if not isinstance(meta, dict):
         raise NoteError(path, f"front matter must be a mapping, not {type(meta).__name__}", 1)
+    _check_size(meta, path)
     return {str(k): v for k, v in meta.items()}
+
+
+def _check_size(meta: object, path: Path) -> None:
+    """Refuse self-referring values and alias bombs: count values as if written out."""
+    count = 0
+    stack: list[tuple[object, frozenset[int]]] = [(meta, frozenset())]
+    while stack:
+        value, above = stack.pop()
+        count += 1
+        if count > MAX_META_VALUES:
+            raise NoteError(path, f"front matter expands to more than {MAX_META_VALUES} values "
+                                  "(YAML aliases?)", 1)
+        children: list[object] = []
+        if isinstance(value, dict):
+            children = [*value.keys(), *value.values()]
+        elif isinstance(value, list | tuple | set | frozenset):
+            children = list(value)
+        if not children:
+            continue
+        if id(value) in above:
+            raise NoteError(path, "front matter refers to itself (a YAML alias inside itself)", 1)
+        if len(above) >= MAX_META_DEPTH:
+            raise NoteError(path, f"front matter is nested too deeply (over {MAX_META_DEPTH} "
+                                  "levels)", 1)
+        inner_above = above | {id(value)}
+        stack.extend((child, inner_above) for child in children)
 
 
 def _blocks(body: str, first_line: int) -> Iterator[tuple[BlockKind, str, int]]:
@@ -266,6 +318,8 @@ def problems(note: Note) -> list[NoteProblem]:
 def check_video_id(note: Note) -> str:
     """The note's videoId, or a NoteError saying what is wrong with it."""
     vid = note.video_id
+    if vid is None and "videoId" in note.meta:
+        raise NoteError(note.path, "videoId is empty", 1)
     if vid is None:
         raise NoteError(note.path, "front matter has no videoId", 1)
     if not vid:
@@ -282,16 +336,25 @@ def check_video_id(note: Note) -> str:
 def load_note(path: Path, root: Path | None = None, max_bytes: int = 1_000_000) -> Note:
     """Read and parse one note file; NoteError for anything that makes it unusable."""
     path = Path(path)
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        raise NoteError(printable(str(path)), "file name is not UTF-8; rename it") from None
     if path.is_symlink():
         target = path.resolve()
         base = (root or path.parent).resolve()
         if base not in target.parents:
             raise NoteError(path, "symlink points outside the vault; not followed")
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise NoteError(path, f"file is {size} bytes, over the {max_bytes}-byte limit")
-        data = path.read_bytes()
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise NoteError(path, "not a regular file (a folder, pipe or device?); not read")
+        if info.st_size > max_bytes:
+            raise NoteError(path, f"file is {info.st_size} bytes, over the {max_bytes}-byte limit")
+        with path.open("rb") as fh:  # bounded: the file may grow while it is read
+            data = fh.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise NoteError(path, f"file is over the {max_bytes}-byte limit")
     except OSError as exc:
         raise NoteError(path, f"cannot read: {exc.strerror or exc}") from None
     if not data.strip():

@@ -1,13 +1,22 @@
 """Time arithmetic: reading timestamps as notes write them, formatting them for outputs.
 
-All times are integer milliseconds.
+All times are integer milliseconds. Readers of notes return None for what they cannot
+read; the formatters and the cue-time reader raise `TimecodeError` (an `InterlinearError`
+and a `ValueError`).
 """
 
 from __future__ import annotations
 
 import re
 
+from .errors import InterlinearError
+
+
+class TimecodeError(InterlinearError, ValueError):
+    """A time that cannot be written or read (negative, malformed)."""
+
 _ASCII_TS = re.compile(r"(?:(\d{1,3}):)?(\d{1,2}):(\d{1,2})")
+_CUE_TIME = re.compile(r"(?:([0-9]{1,9}):)?([0-9]{1,2}):([0-9]{1,2})[.,]([0-9]{1,3})")
 
 
 def parse_timestamp(text: str) -> int | None:
@@ -28,7 +37,7 @@ def parse_timestamp(text: str) -> int | None:
 def hms(ms: int) -> str:
     """`HH:MM:SS` (seconds truncated), as notes write citations."""
     if ms < 0:
-        raise ValueError(f"negative time: {ms}")
+        raise TimecodeError(f"negative time: {ms}")
     s = ms // 1000
     return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
@@ -36,7 +45,7 @@ def hms(ms: int) -> str:
 def vtt_time(ms: int) -> str:
     """`HH:MM:SS.mmm`, the WebVTT cue timestamp."""
     if ms < 0:
-        raise ValueError(f"negative time: {ms}")
+        raise TimecodeError(f"negative time: {ms}")
     s, frac = divmod(ms, 1000)
     return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}.{frac:03d}"
 
@@ -47,14 +56,14 @@ def srt_time(ms: int) -> str:
 
 
 def parse_vtt_time(text: str) -> int:
-    """Read `[HH:]MM:SS.mmm` (or SubRip's `,`) as milliseconds; ValueError if malformed."""
-    m = re.fullmatch(r"(?:(\d+):)?(\d{1,2}):(\d{1,2})[.,](\d{1,3})", text.strip())
+    """Read `[HH:]MM:SS.mmm` (or SubRip's `,`) as milliseconds; TimecodeError if malformed."""
+    m = _CUE_TIME.fullmatch(text.strip())
     if not m:
-        raise ValueError(f"not a cue timestamp: {text!r}")
+        raise TimecodeError(f"not a cue timestamp: {text[:40]!r}")
     h, mi, s = int(m.group(1) or 0), int(m.group(2)), int(m.group(3))
     frac = int(m.group(4).ljust(3, "0"))
     if mi >= 60 or s >= 60:
-        raise ValueError(f"not a cue timestamp: {text!r}")
+        raise TimecodeError(f"not a cue timestamp: {text[:40]!r}")
     return ((h * 60 + mi) * 60 + s) * 1000 + frac
 
 

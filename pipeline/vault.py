@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import NoteError
+from .fileio import safe_name
 from .model import Note
-from .notes import NoteProblem, check_video_id, discover_notes, load_note, problems
+from .notes import NoteProblem, check_video_id, discover_notes, load_note, printable, problems
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -37,25 +42,76 @@ class VaultScan:
         return sorted(self.by_video)
 
 
+def output_key(note: Note) -> tuple[str, ...]:
+    """The note's place in the output layout (CHANNEL/SLUG as safe names), case-folded:
+    two notes with the same key would overwrite each other's outputs on some system."""
+    parts = [note.channel, note.slug] if note.channel else [note.slug]
+    return tuple(safe_name(p).casefold() for p in parts)
+
+
+def _failure(path: Path | str, reason: str) -> Failure:
+    return Failure("notes", printable(str(path)), printable(reason))
+
+
+def linked_folders_outside(root: Path) -> list[Path]:
+    """Symlinked folders under `root` that point outside it (never followed by the scan)."""
+    base = root.resolve()
+    found = []
+    for folder, dirs, _files in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]  # .obsidian, .git: not scanned
+        for name in dirs:
+            p = Path(folder) / name
+            if not p.is_symlink():
+                continue
+            target = p.resolve()
+            if target != base and base not in target.parents:
+                found.append(p)
+    return sorted(found)
+
+
 def scan_vault(root: Path, *, max_bytes: int = 1_000_000) -> VaultScan:
-    """Load every note under `root`; one bad note never stops the others."""
+    """Load every note under `root`; one bad note never stops the others.
+
+    Unusable notes become failures naming the file (and line); two notes whose outputs
+    would land on the same file names (same channel folder name and slug, or names that
+    differ only in case or in characters unsafe on Windows/macOS) keep the first and fail
+    the other, naming both.
+    """
     root = Path(root)
     notes: list[Note] = []
     failures: list[Failure] = []
     skipped: list[Failure] = []
     found: list[NoteProblem] = []
     groups: dict[str, list[Note]] = defaultdict(list)
+    taken: dict[tuple[str, ...], Path] = {}
+    if root.is_dir():
+        for link in linked_folders_outside(root):
+            failures.append(_failure(link, "symlinked folder points outside the vault; "
+                                           "not followed"))
     for path in discover_notes(root):
         try:
             note = load_note(path, root, max_bytes)
-            if note.video_id is None and not note.citations:
+            if note.video_id is None and "videoId" not in note.meta and not note.citations:
                 reason = "no videoId and no citations (an index page?)"
-                skipped.append(Failure("notes", str(path), reason))
+                skipped.append(_failure(path, reason))
                 continue
             vid = check_video_id(note)
         except NoteError as exc:
-            failures.append(Failure("notes", str(exc.path), exc.reason))
+            failures.append(_failure(exc.path, exc.reason))
             continue
+        except Exception as exc:  # a bug must not stop the batch: reported, exit status 1
+            log.debug("scanning %s", path, exc_info=True)
+            failures.append(_failure(path, f"{path}: could not be read ({type(exc).__name__}: "
+                                           f"{exc})"))
+            continue
+        key = output_key(note)
+        if key in taken:
+            failures.append(_failure(path, (
+                f"{path}: its outputs would have the same file names as {taken[key]} "
+                "(same folder and file name, or names differing only in case or in characters "
+                "unsafe on Windows/macOS); rename one of them")))
+            continue
+        taken[key] = path
         notes.append(note)
         groups[vid].append(note)
         found.extend(problems(note))

@@ -1,0 +1,1 @@
+"""Hostile inputs for the hardening tests, built in the tests' own temporary folders."""
