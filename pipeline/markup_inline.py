@@ -80,6 +80,8 @@ def tokenize(line: str) -> list[Tok]:
         marks.append((m.start(3), m.end(3), "close", pair_no))
         pair_no += 1
     for m in _ATOMS.finditer(_masked(line, marks)):
+        if _MASK in m.group():
+            continue  # would overlap a markdown link's markers
         w = _WIKI_LABEL.fullmatch(line, m.start(), m.end()) if m.group().startswith("[[") \
             else None
         if w:
@@ -260,7 +262,10 @@ class Unit:
             tok = self.toks[slots[int(m.group(1)) - 1]]
             left, right = glue[int(m.group(1)) - 1]
             chunk = output[pos:m.start()]
-            out += chunk.rstrip() if left else chunk
+            if left and (tok.kind == "close" or not chunk.strip()
+                         or _same_class(chunk.rstrip()[-1:], left)):
+                chunk = chunk.rstrip()
+            out += chunk
             if tok.kind == "close" and tok.pair in opened and \
                     _weight(out[opened[tok.pair]:]) < self._filled(tok.pair):
                 return None  # the pair's content was lost
@@ -268,7 +273,9 @@ class Unit:
             if tok.kind == "open":
                 opened[tok.pair] = len(out)
             pos = m.end()
-            if right:
+            rest = output[pos:].lstrip()
+            if right and (tok.kind == "open" or pattern.match(rest)
+                          or _same_class(rest[:1], right)):
                 while pos < len(output) and output[pos].isspace():
                     pos += 1
         return out + output[pos:]
@@ -286,14 +293,17 @@ class Unit:
                 content.append(tok.raw)
         return _weight("".join(content))
 
-    def _glue(self) -> list[tuple[bool, bool]]:
-        """Per slot: whether it touches the text before / after it in the source."""
+    def _glue(self) -> list[tuple[str, str]]:
+        """Per slot: the character it touches before / after it in the source ("" when
+        whitespace or nothing is there). A marker hugs its pair's content; an atom keeps
+        touching its neighbour only if the engine put the same kind of character there
+        (a word, or punctuation), so "XQX1 e" after a dropped comma keeps its space."""
         glue = []
         for i in self.slots:
             before = self.toks[i - 1].raw[-1:] if i > 0 else ""
             after = self.toks[i + 1].raw[:1] if i + 1 < len(self.toks) else ""
-            glue.append((bool(before) and not before.isspace(),
-                         bool(after) and not after.isspace()))
+            glue.append((before if before and not before.isspace() else "",
+                         after if after and not after.isspace() else ""))
         return glue
 
     # -- the fallback: translate the text between markers piece by piece
@@ -312,6 +322,10 @@ class Unit:
             else:
                 out.append(tok.raw)
         return "".join(out)
+
+
+def _same_class(a: str, b: str) -> bool:
+    return bool(a) and a.isalnum() == b.isalnum()
 
 
 def _weight(text: str) -> int:

