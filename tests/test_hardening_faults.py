@@ -43,7 +43,7 @@ from pipeline.transcripts import (
 from pipeline.translate import CachedEngine, TranslationMemory
 from tests.fakeyoutube import FakeTrack, FakeVideo, FakeYouTube, route_to
 
-from .hostile.cases import A, VID, front
+from .hostile.cases import A, front
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}

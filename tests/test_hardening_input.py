@@ -128,7 +128,7 @@ def test_size_limit_is_configurable(tmp_path: Path) -> None:
     assert scan_vault(tmp_path, max_bytes=len(GOOD.encode())).notes
 
 
-# --------------------------------------------------------------------------- odd timestamps, anchors
+# ------------------------------------------------------------------ odd timestamps, anchors
 
 
 @pytest.mark.parametrize("case", ODD, ids=[c.id for c in ODD])
