@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from .glossary_morph import find_spans
-from .markup_inline import Tok, Unit
+from .markup_unit import Tok, Unit
 
 
 def _pairs(unit: Unit) -> dict[int, tuple[int, int]] | None:
