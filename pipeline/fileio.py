@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .errors import OutputError
 
-_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f\ud800-\udfff]')
+_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]')
 _RESERVED = {
     "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
     *(f"{d}{i}" for d in ("COM", "LPT") for i in [*"123456789", "\u00b9", "\u00b2", "\u00b3"]),
@@ -30,7 +30,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
     The data goes to a temporary file `.NAME.XXXXXXXX.tmp` beside `path`, is flushed to
     disk, then renamed over `path`; a process killed before the rename leaves `path` as it
-    was (and at most a temporary file, removed by the next run's `exclusive_lock`).
+    was (and at most a temporary file, removed by the next run's `exclusive_lock`). The
+    folder is not fsynced: a power cut may lose the rename, never leave a part.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -44,17 +45,6 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    _sync_folder(path.parent)
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make a rename in `folder` durable (best effort: not every system can open folders)."""
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -47,10 +47,12 @@ class Layout:
         return inside(self.out, "bilingual", lang, *head, slug + ".md")
 
     def transcript_track(self, video_id: str, lang: str, ext: str = "vtt") -> Path:
-        return inside(self.out, "subtitles", video_id, f"{video_id}.{lang}.{ext}")
+        vid, code = _track_parts(video_id, lang)
+        return inside(self.out, "subtitles", vid, f"{vid}.{code}.{ext}")
 
     def claims_track(self, video_id: str, lang: str, ext: str = "vtt") -> Path:
-        return inside(self.out, "subtitles", video_id, f"{video_id}.claims.{lang}.{ext}")
+        vid, code = _track_parts(video_id, lang)
+        return inside(self.out, "subtitles", vid, f"{vid}.claims.{code}.{ext}")
 
     @property
     def review_index(self) -> Path:
@@ -62,3 +64,10 @@ class Layout:
 
     def relative(self, path: Path) -> str:
         return path.resolve().relative_to(self.out.resolve()).as_posix()
+
+
+def _track_parts(video_id: str, lang: str) -> tuple[str, str]:
+    """Safe names for a track's video id and language, short enough together that the
+    track's file name keeps its extension (ids and codes are short; hostile ones are cut)."""
+    return safe_name(video_id, max_len=64, max_bytes=96), safe_name(lang, max_len=40,
+                                                                    max_bytes=60)

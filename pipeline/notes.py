@@ -21,6 +21,7 @@ from .model import Block, BlockKind, Citation, Claim, ClaimKind, Note, WikiLink
 from .timecode import parse_timestamp
 
 VIDEO_ID = re.compile(r"[A-Za-z0-9_-]{11}")
+LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{2,8})*", re.ASCII)
 WELL_FORMED_TIME = re.compile(r"\d\d:\d\d:\d\d")
 
 # A well-formed anchor: class yt-timestamp and a data-t attribute, then `[...]</a>`.
@@ -252,8 +253,16 @@ def parse_note(text: str, path: Path, channel: str | None = None) -> Note:
         meta=meta,
         blocks=tuple(blocks),
         claims=claims,
-        lang=str(lang).strip().lower() if isinstance(lang, str) and lang.strip() else None,
+        lang=_language(lang),
     )
+
+
+def _language(value: object) -> str | None:
+    """The front matter's `lang` when it is a language code (`ru`, `pt-BR`), else None."""
+    if not isinstance(value, str):
+        return None
+    code = value.strip().lower().replace("_", "-")
+    return code if LANGUAGE.fullmatch(code) else None
 
 
 def _claims_of_block(
@@ -291,6 +300,10 @@ def _claims_of_block(
 def problems(note: Note) -> list[NoteProblem]:
     """Defects that do not stop a note being used: broken anchors, odd timestamps."""
     found: list[NoteProblem] = []
+    written = note.meta.get("lang", note.meta.get("language"))
+    if written is not None and note.lang is None:
+        found.append(NoteProblem(note.path, 1, f"lang {str(written)[:40]!r} is not a language "
+                                               "code (like ru or pt-BR); ignored"))
     for block in note.blocks:
         if block.kind in ("front_matter", "code"):
             continue
@@ -340,6 +353,10 @@ def load_note(path: Path, root: Path | None = None, max_bytes: int = 1_000_000) 
         str(path).encode("utf-8")
     except UnicodeEncodeError:
         raise NoteError(printable(str(path)), "file name is not UTF-8; rename it") from None
+    inner = path.relative_to(root) if root is not None and path.is_relative_to(root) else path
+    if _CONTROL.search(str(inner)):
+        raise NoteError(printable(str(path)), "file or folder name holds control characters; "
+                                              "rename it") from None
     if path.is_symlink():
         target = path.resolve()
         base = (root or path.parent).resolve()

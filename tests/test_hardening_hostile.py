@@ -65,6 +65,7 @@ def test_no_name_leads_outside_the_output_folder(channel: str, slug: str, video_
                  layout.claims_track(video_id, lang, "srt"), layout.manifest]
         for path in paths:
             rel = path.relative_to(out.resolve())  # raises if outside
+            assert path.suffix in (".md", ".html", ".vtt", ".srt", ".json"), rel
             assert ".." not in rel.parts and rel.parts
             for part in rel.parts:
                 assert len(part.encode("utf-8")) <= 236 and not part.startswith(".")

@@ -209,7 +209,7 @@ def test_two_notes_citing_one_video_fetch_it_once(tmp_path: Path) -> None:
 UNSAFE_NAMES = [
     ("CON", "x"), ("con", "aux"), ("ch", "NUL.tar"), ("LPT1", "COM9"), ("a:b", "x?y"),
     ("pipe|d", 'quote"d'), ("star*", "lt<gt>"), ("back\\slash", "x"), ("trail.", "dot."),
-    ("trail ", "space "), ("..", "..."), (".hidden", ".x"), ("tab\tch", "nl\nslug"),
+    ("trail ", "space "), ("..", "..."), (".hidden", ".x"),
     ("ch", "ю" * 125), ("ch", "😀" * 62), ("ch", "x" * 250),
 ]
 
@@ -350,6 +350,25 @@ def test_transcript_for_an_unsafe_video_id_is_refused(tmp_path: Path) -> None:
     for vid in ("../../etc/passwd", "a/b", "x" * 2000):
         with pytest.raises(TranscriptError, match="not a YouTube video id"):
             src.fetch(vid)
+
+
+@pytest.mark.parametrize("lang, kept", [
+    ("ru", "ru"), ("pt_BR", "pt-br"), (" EN ", "en"), ("../../x", None), ("ru/../..", None),
+    ("[ru, en]", None), ("123", None), ("a" * 300, None),
+])
+def test_front_matter_lang_is_a_language_code_or_ignored(tmp_path: Path, lang: str,
+                                                        kept: str | None) -> None:
+    path = write(tmp_path / "ch" / "n.md", front(extra=f"lang: {lang}\n") + body())
+    scan = scan_vault(tmp_path)
+    (note,) = scan.notes
+    assert note.lang == kept
+    if kept is None:
+        (problem,) = scan.problems
+        assert str(problem).startswith(f"{path}:1: lang ") and "not a language code" in str(
+            problem)
+        assert (FetchRequest(VID, None),) == tuple(requests_for_notes(scan.notes))
+    else:
+        assert not scan.problems
 
 
 def test_front_matter_names_only_the_first_fence(tmp_path: Path) -> None:

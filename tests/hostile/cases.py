@@ -203,8 +203,9 @@ def build_vault(root: Path, bad: list[Bad], *, specials: bool = True) -> dict[st
         with open(raw, "wb") as fh:
             fh.write(GOOD.encode("utf-8"))
         expected[str(root / "bad") + "/caf\\udce9.md"] = "file name is not UTF-8"
-        ctl = write(root / "bad" / "ansi\x1b[31mred\nline.md", b"no front matter")
-        expected[str(ctl).replace("\x1b", "\\x1b").replace("\n", "\\n")] = "no front matter"
+        ctl = write(root / "bad" / "ansi\x1b[31mred\nline.md", GOOD)  # a good note, bad name
+        expected[str(ctl).replace("\x1b", "\\x1b").replace("\n", "\\n")] = (
+            "name holds control characters")
     return expected
 
 
