@@ -146,12 +146,14 @@ WRITER = textwrap.dedent("""
     from pathlib import Path
     from pipeline.fileio import atomic_write_text
     out, mode, rounds = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+    texts = []
+    for i in range(40):  # made before the loop: the loop's time is spent writing
+        payload = (f"file {i} " * 300_000)[: 1_000_000 + i * 1000]
+        digest = hashlib.sha256(payload.encode()).hexdigest()
+        texts.append(f"{digest}\\n{payload}\\nEND\\n")
     print("ready", flush=True)
     for r in range(rounds):
-        for i in range(40):
-            payload = (f"round {r} file {i} " * 20000)[: 200_000 + i * 1000]
-            digest = hashlib.sha256(payload.encode()).hexdigest()
-            text = f"{digest}\\n{payload}\\nEND\\n"
+        for i, text in enumerate(texts):
             path = out / f"d{i % 4}" / f"file{i}.md"
             if mode == "atomic":
                 atomic_write_text(path, text)
@@ -204,6 +206,20 @@ def test_sigkill_during_atomic_writes_leaves_no_partial_output(tmp_path: Path) -
                           env=ENV, capture_output=True, timeout=120)
     assert proc.returncode == 0, proc.stderr.decode()[-2000:]
     assert len(outputs(out)) == 40 and all(complete(p) for p in outputs(out))
+
+
+def test_lock_sweeps_only_temporary_files_of_atomic_writes(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    keep = ["notes/pt/ch/n.md", "notes/.x.md.tmp", "notes/y.tmp", ".z.abc.tmp",
+            "review/.n.html.abcdefghi.tmp"]
+    gone = ["notes/pt/ch/.n.md.k2j_9x0a.tmp", "subtitles/v/.v.ru.vtt.abcdefgh.tmp"]
+    for rel in keep + gone:
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_text("x")
+    with exclusive_lock(out):
+        pass
+    assert all((out / rel).exists() for rel in keep)
+    assert not any((out / rel).exists() for rel in gone)
 
 
 def test_control_naive_writes_do_leave_partial_files(tmp_path: Path) -> None:
