@@ -76,7 +76,8 @@ def front(text: str) -> dict:
 
 def live_tags(text: str) -> list[str]:
     """Every `<` that opens a tag in `text` outside code spans, other than the allowed ones."""
-    text = re.sub(r"(`+)(?:.+?)(?<!`)\1(?!`)", "", text, flags=re.S)
+    # a code span stands in the text as a space: `<` before one opens no tag
+    text = re.sub(r"(`+)(?:.+?)(?<!`)\1(?!`)", " ", text, flags=re.S)
     out, pos = [], 0
     while (m := re.compile(r"<(?=[A-Za-z/!?])").search(text, pos)) is not None:
         allowed = ALLOWED_TAG.match(text, m.start())
