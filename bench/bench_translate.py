@@ -178,6 +178,8 @@ def bench_argos(sentences: list[str], beam: int, results: dict[str, object]) -> 
                   "vocabulary": vocab, "output_tokens": BASE.eos_at, "beam_size": beam,
                   "weights": "random"},
         "threads": {"inter": options.inter_threads, "intra": options.intra_threads},
+        "max_batch_tokens": options.max_batch_size,
+        "load_average_after": os.getloadavg(),
         "sentences": len(sentences),
         "pipeline_s": round(t_ours, 2),
         "argostranslate_s": round(t_theirs, 2),
@@ -291,6 +293,9 @@ def main() -> int:
         return 2
     sentences = corpus_sentences(args.sentences)
     results: dict[str, object] = {"sentences": len(sentences), "cpu_count": os.cpu_count()}
+    previous = RESULTS / "bench_translate.json"
+    if args.only and previous.is_file():  # keep the other part's last results
+        results = {**json.loads(previous.read_text()), **results}
     if args.only in (None, "bergamot"):
         bench_bergamot(sentences, results)
     if args.only in (None, "argos"):

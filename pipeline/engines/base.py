@@ -29,7 +29,7 @@ class EngineOptions:
     beam_size: int = 4
     max_decoding_length: int = 256
     length_penalty: float = 0.2  # as argostranslate uses
-    max_batch_size: int = 512  # source tokens per CTranslate2 batch (batch_type "tokens")
+    max_batch_size: int = 4096  # source tokens per CTranslate2 batch (batch_type "tokens")
     device: Device = "cpu"
     compute_type: str = "auto"
     inter_threads: int = 1  # parallel batches (CTranslate2) / parallel calls (Bergamot)
