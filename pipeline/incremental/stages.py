@@ -243,8 +243,20 @@ def _keep(ctx: Context, stage: str, key: str, produced: Produced,
           entry: ReviewEntry | None = None) -> None:
     if produced.failures:
         return
-    files = digests(ctx.settings.out, [str(o["path"]) for o in produced.outputs])
+    files = digests(ctx.settings.out, written_files(produced))
     ctx.store.put(stage, key, _Written(produced, files, entry))
+
+
+def written_files(produced: Produced) -> list[str]:
+    """The files of a stage's outputs (relative paths): each output, and the `.srt` written
+    beside each subtitle track."""
+    found: list[str] = []
+    for o in produced.outputs:
+        path = str(o["path"])
+        found.append(path)
+        if path.endswith(".vtt"):
+            found.append(str(o.get("srt") or path.removesuffix(".vtt") + ".srt"))
+    return found
 
 
 def tracks_stage(video_id: str, transcript: Transcript | None, ctx: Context

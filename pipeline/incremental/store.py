@@ -174,16 +174,3 @@ class ResultStore:
     def __contains__(self, entry: tuple[str, str]) -> bool:
         return self._path(*entry).is_file()
 
-
-def sweep_partial_writes(folder: Path) -> list[Path]:
-    """Remove the temporary files of atomic writes a killed run left in `folder`.
-
-    Only for a folder no other run writes to (an output folder, under its run lock).
-    """
-    removed = []
-    for path in folder.rglob(".*.tmp"):
-        if path.is_file():
-            with contextlib.suppress(OSError):
-                path.unlink()
-                removed.append(path)
-    return removed
