@@ -51,15 +51,26 @@ def example_params(vault: Path, out: Path, cache: Path, **extra: object) -> dict
             "offline": True, "cache_dir": str(cache), **extra}
 
 
-def warm_cache(base: Path) -> Path:
-    """Caches warmed by one cold run over the example vault, once per test session
-    (in a subprocess, with its own temporary Prefect server); later callers wait for it."""
+@contextlib.contextmanager
+def warm_cache_slot(base: Path) -> Iterator[tuple[Path, bool]]:
+    """The session's warm caches (`base/warm-cache`) and whether the caller must fill them
+    (by one cold run over the example vault); other callers wait until that is done."""
     cache = base / "warm-cache"
     done = base / "warm-cache.done"
     base.mkdir(parents=True, exist_ok=True)
     with open(base / "warm-cache.lock", "w") as lock:
         fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
-        if not done.exists():
+        build = not done.exists()
+        yield cache, build
+        if build:
+            done.write_text("ok\n")
+
+
+def warm_cache(base: Path) -> Path:
+    """Caches warmed by one cold run over the example vault, once per test session (here
+    in a subprocess with its own temporary Prefect server, unless a test did it before)."""
+    with warm_cache_slot(base) as (cache, build):
+        if build:
             out = base / "warm-out"
             env = prefect_env(base / "warm-prefect")
             cmd = [PY, "-m", "flows.cli", "run", str(EXAMPLES / "vault"), "--to", "ru,pt",
@@ -68,7 +79,6 @@ def warm_cache(base: Path) -> Path:
             proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
                                   timeout=900)
             assert proc.returncode in (0, 1), proc.stdout[-2000:] + proc.stderr[-4000:]
-            done.write_text("ok\n")
     return cache
 
 
