@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -13,7 +15,15 @@ STAGES = ("fetch", "align", "translate", "render")
 
 
 def run_with_progress(args: argparse.Namespace) -> dict[str, Any]:
+    # Prefect starts a temporary server when no PREFECT_API_URL is set; on a busy machine
+    # it takes longer than Prefect's 20 s default to answer.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     from .vault import vault_flow
+
+    if not getattr(args, "verbose", False):
+        # a video or note that fails ends its task Failed; the summary lists it (once)
+        logging.getLogger("prefect.task_runs").setLevel(logging.CRITICAL)
+        logging.getLogger("distributed").setLevel(logging.WARNING)  # the local Dask cluster
 
     flow = vault_flow
     if args.task_runner == "dask":
@@ -27,6 +37,7 @@ def run_with_progress(args: argparse.Namespace) -> dict[str, Any]:
         refresh=args.refresh, engine=args.engine,
         allow_missing_models=args.allow_missing_models,
         cache_dir=str(args.cache_dir) if args.cache_dir else None,
+        glossary=str(args.glossary) if getattr(args, "glossary", None) else None,
     )
     languages = [x for x in args.to.split(",") if x.strip()]
     with Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),

@@ -1,40 +1,80 @@
 """The vault flow: fetch each video's transcript once, align its notes, translate every
 note into every language in large batches, and write the outputs and the manifest.
 
-Tasks only wire `pipeline` functions; a failing note or video fails its own item, and the
-run always ends with the summary and the manifest.
+Tasks wire `pipeline` functions: per video a fetch, an align and an outputs task; per
+language one translation task (one batch over the notes that need it). Every stage looks
+its result up first (`pipeline.incremental`): an unchanged note is not aligned,
+translated or rendered again, and `manifest.tasks` says per item what ran and what was
+reused. A failing video or note ends its own task Failed (the others go on) and the run
+still ends with the summary and the manifest. Only fetching is retried (transient
+failures); fetches that go to YouTube hold a slot of the global concurrency limit
+`youtube-fetch` when the server has one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Sequence
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from prefect import flow, task
 from prefect.cache_policies import NONE
+from prefect.futures import PrefectFuture, as_completed
+from prefect.states import Completed, Failed, State
 
-from pipeline.align import align_note, alignment_report, summary_counts
+from pipeline.align import alignment_report, summary_counts
 from pipeline.errors import InterlinearError
 from pipeline.fileio import atomic_write_text, exclusive_lock
-from pipeline.layout import Layout
-from pipeline.manifest import Manifest, provenance
-from pipeline.model import Note, NoteAlignment, TranslatedNote
-from pipeline.produce import (
-    Produced,
-    quote_translations,
-    translate_language,
-    translate_texts,
-    video_tracks,
-    write_note_outputs,
+from pipeline.incremental import (
+    Aligned,
+    TaskRecord,
+    Translated,
+    align_stage,
+    claims_stage,
+    render_stage,
+    tracks_stage,
+    translate_stage,
 )
-from pipeline.render import review_index
+from pipeline.layout import Layout
+from pipeline.manifest import Manifest
+from pipeline.model import Note, NoteAlignment, Transcript
+from pipeline.produce import Engines, Produced
+from pipeline.render import ReviewEntry, review_index
 from pipeline.settings import RunSettings, parse_languages
 from pipeline.transcripts import FetchRequest, FetchResult, fetch_many
 from pipeline.vault import Failure, VaultScan, scan_vault
 
 from .progress import report
-from .resources import Resources, glossary_dir, resources
+from .resources import glossary_dir, resources
+
+log = logging.getLogger(__name__)
+FETCH_LIMIT = "youtube-fetch"  # a global concurrency limit, when created on the server
+T = TypeVar("T")
+
+
+@dataclass
+class VideoDone:
+    """One video's outputs: what was written, the review entries, the task records."""
+
+    produced: Produced = field(default_factory=Produced)
+    entries: list[ReviewEntry] = field(default_factory=list)
+    records: list[TaskRecord] = field(default_factory=list)
+
+
+def _state(value: T, failed: str | None, records: Sequence[TaskRecord]) -> T | State[T]:
+    """A task's end: Failed (with its partial value) when some item failed, `Cached` when
+    every item was reused, else the value."""
+    if failed:
+        return Failed(message=failed, data=value)
+    if records and all(r.status == "cached" for r in records):
+        return Completed(name="Cached", data=value)
+    return value
 
 
 @task(name="scan vault", cache_policy=NONE)
@@ -42,100 +82,96 @@ def scan_task(settings: RunSettings) -> VaultScan:
     return scan_vault(settings.vault, max_bytes=settings.max_note_bytes)
 
 
+@contextmanager
+def youtube_slot() -> Iterator[None]:
+    """Hold a slot of the global limit `youtube-fetch` (all runs, all machines); without
+    the limit on the server, or without a server that has limits, go on unlimited."""
+    from prefect.concurrency.sync import concurrency
+
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(concurrency(FETCH_LIMIT, occupy=1, strict=False))
+        except Exception as exc:  # noqa: BLE001 - politeness must not stop the run
+            log.warning("no global concurrency slot for %s (%s): fetching anyway",
+                        FETCH_LIMIT, exc)
+        yield
+
+
+def _retry_transient(task: object, run: object, state: State[Any]) -> bool:
+    data = state.data
+    return isinstance(data, FetchResult) and data.transient
+
+
 @task(name="fetch transcript", cache_policy=NONE, retries=1, retry_delay_seconds=5,
-      retry_condition_fn=lambda task, run, state: _transient(state), tags=["youtube"])
-def fetch_task(request: FetchRequest, settings: RunSettings) -> FetchResult:
+      retry_condition_fn=_retry_transient, tags=["youtube"])
+def fetch_task(request: FetchRequest, settings: RunSettings) -> FetchResult | State[FetchResult]:
+    """Local files and the transcript cache first; YouTube (holding a global slot) after."""
     res = resources(settings)
-    result = fetch_many([request], res.source, languages=settings.transcript_langs)[0]
-    report("fetch", request.video_id)
-    if result.transient and result.error:
-        raise _Transient(result)
-    return result
-
-
-class _Transient(Exception):
-    def __init__(self, result: FetchResult) -> None:
-        super().__init__(result.error)
-        self.result = result
-
-
-def _transient(state: object) -> bool:
-    try:
-        state.result()  # type: ignore[attr-defined]
-    except _Transient:
-        return True
-    except Exception:
-        return False
-    return False
+    langs = settings.transcript_langs
+    result = None
+    if not settings.refresh:
+        result = fetch_many([request], res.local_source, languages=langs)[0]
+    if (result is None or result.error) and not settings.offline:
+        with youtube_slot():
+            result = fetch_many([request], res.source, languages=langs)[0]
+    assert result is not None
+    return _state(result, result.error, [])
 
 
 @task(name="align notes", cache_policy=NONE)
-def align_task(notes: Sequence[Note], fetched: FetchResult, settings: RunSettings
-               ) -> list[NoteAlignment]:
+def align_task(video_id: str, notes: Sequence[Note], transcript: Transcript | None,
+               settings: RunSettings) -> Aligned | State[Aligned]:
     res = resources(settings)
-    cache = settings.cache_dir / "embeddings"
-    out = [align_note(n, fetched.transcript, res.align, res.embedder, cache) for n in notes]
-    report("align", fetched.video_id, len(notes))
-    return out
+    with res.align_lock:
+        done = align_stage(notes, transcript, res.aligner.align, res.aligner.signature(),
+                           res.context)
+    return _state(done, None, done.records)
 
 
 @task(name="translate notes", cache_policy=NONE)
 def translate_task(notes: Sequence[Note], lang: str, settings: RunSettings
-                   ) -> tuple[list[TranslatedNote], dict[tuple[str, int], str], Produced]:
-    """All notes into one language (one batch), and every claim's text in that language."""
-    res = resources(settings)
-    with res.lock:
-        translated, produced = translate_language(notes, lang, settings, res.engines, res.glossary)
-        claims = [(str(n.path), c.index, c.text) for n in notes for c in n.claims if c.text]
-        try:
-            outs = translate_texts([c[2] for c in claims], settings.source_lang, lang, res.engines)
-        except InterlinearError:
-            outs = []
-    report("translate", lang, len(notes))
-    texts = {(p, i): o for (p, i, _), o in zip(claims, outs, strict=False) if o}
-    return translated, texts, produced
+                   ) -> Translated | State[Translated]:
+    """All notes into one language: stored translations reused, the rest in one batch."""
+    done = translate_stage(notes, lang, resources(settings).context)
+    failed = "; ".join(f"{f.item}: {f.reason}" for f in done.produced.failures[:3])
+    return _state(done, failed, done.records)
 
 
 @task(name="video outputs", cache_policy=NONE)
-def video_task(video_id: str, notes: Sequence[Note], fetched: FetchResult,
-               alignments: Sequence[NoteAlignment],
-               translations: dict[str, tuple[list[TranslatedNote], dict[tuple[str, int], str]]],
-               settings: RunSettings) -> tuple[Produced, list[object]]:
-    """Tracks of one video, and the three outputs of each of its notes per language."""
+def video_task(video_id: str, notes: Sequence[Note], transcript: Transcript | None,
+               aligned: Aligned, translations: dict[str, Translated], settings: RunSettings
+               ) -> VideoDone | State[VideoDone]:
+    """The video's transcript and claims tracks, and each note's outputs per language."""
     res = resources(settings)
-    layout = Layout(settings.out)
-    produced = Produced()
-    claim_texts: dict[str, dict[tuple[str, int], str]] = {
-        settings.source_lang: {(str(n.path), c.index): c.text for n in notes for c in n.claims}}
-    paths = {str(n.path) for n in notes}
-    for lang, (_, texts) in translations.items():
-        claim_texts[lang] = {k: v for k, v in texts.items() if k[0] in paths}
-    pairs = list(zip(notes, alignments, strict=True))
-    transcript = fetched.transcript
-    with res.lock:
-        produced.merge(video_tracks(video_id, transcript, pairs, claim_texts, settings,
-                                    res.engines, layout, res.glossary))
-    entries: list[object] = []
-    for lang, (translated, _) in translations.items():
+    ctx = res.context
+    done = VideoDone()
+    produced, records = tracks_stage(video_id, transcript, ctx)
+    done.produced.merge(produced)
+    done.records += records
+    pairs = list(zip(notes, aligned.alignments, strict=True))
+    claim_texts = {settings.source_lang: {(str(n.path), c.index): c.text
+                                          for n in notes for c in n.claims}}
+    for lang, tr in translations.items():
+        claim_texts[lang] = tr.claims
+    produced, records = claims_stage(video_id, pairs, aligned.keys, claim_texts, ctx)
+    done.produced.merge(produced)
+    done.records += records
+    tlang = transcript.language if transcript else None
+    for tr in translations.values():
+        by_path = {str(t.note.path): t for t in tr.notes}
         for note, alignment in pairs:
-            tr = next((t for t in translated if t.note.path == note.path), None)
-            if tr is None:
+            path = str(note.path)
+            if path not in by_path:
                 continue
-            item = f"{note.path} [{lang}]"
-            with res.lock:
-                quotes = quote_translations(alignment, transcript.language if transcript else None,
-                                            lang, res.engines, settings, produced, item)
-            prov = provenance(engine=tr.engine, model=tr.model, glossary=tr.glossary_hash,
-                              alignment=res.align.signature(), note=note.slug, lang=lang)
-            try:
-                done, entry = write_note_outputs(note, tr, alignment, quotes, prov, layout)
-            except InterlinearError as exc:
-                produced.failures.append(Failure("render", item, exc.reason))
-                continue
-            produced.merge(done)
-            entries.append(entry)
-    report("render", video_id, len(notes))
-    return produced, entries
+            produced, entry, record = render_stage(
+                note, alignment, aligned.keys[path], by_path[path], tr.keys[path], tlang,
+                res.aligner.signature(), ctx)
+            done.produced.merge(produced)
+            done.records.append(record)
+            if entry is not None:
+                done.entries.append(entry)
+    failed = "; ".join(f"{f.item}: {f.reason}" for f in done.produced.failures[:3])
+    return _state(done, failed, done.records)
 
 
 @flow(name="interlinear-vault", log_prints=True)
@@ -144,11 +180,18 @@ def vault_flow(
     transcripts: str | None = None, transcript_langs: list[str] | str | None = None,
     offline: bool = False, refresh: bool = False, engine: str | None = None,
     allow_missing_models: bool = False, cache_dir: str | None = None,
+    glossary: str | None = None,
 ) -> dict[str, object]:
-    """Translate and check every note of a vault. Returns the manifest (also written)."""
+    """Translate and check every note of a vault. Returns the manifest (also written).
+
+    `cache_dir`: the shared caches (default $INTERLINEAR_CACHE); `glossary`: a folder of
+    glossary files (default the project's `glossary/`).
+    """
     kwargs: dict[str, object] = {}
     if cache_dir:
         kwargs["cache_dir"] = Path(cache_dir)
+    if glossary:
+        kwargs["glossary_dir"] = Path(glossary)
     settings = RunSettings(
         vault=Path(vault), out=Path(out), languages=parse_languages(languages),
         transcripts=Path(transcripts) if transcripts else None,
@@ -160,7 +203,7 @@ def vault_flow(
 
 
 def run(settings: RunSettings) -> dict[str, object]:
-    layout = Layout(settings.out)
+    began = time.monotonic()
     manifest = Manifest(vault=str(settings.vault), out=str(settings.out),
                         languages=list(settings.languages), settings=settings.public())
     scan = scan_task(settings)
@@ -170,59 +213,132 @@ def run(settings: RunSettings) -> dict[str, object]:
     manifest.inputs = [{"path": str(n.path), "video_id": n.video_id, "claims": len(n.claims),
                         "citations": len(n.citations)} for n in scan.notes]
     report("start", "notes", len(scan.notes), total=len(scan.by_video))
-    res: Resources = resources(settings)
+    res = resources(settings)
     manifest.glossary = {"dir": str(glossary_dir(settings)), "hash": res.glossary.hash,
                          "terms": len(res.glossary.terms)}
-    fetches = {vid: fetch_task.submit(FetchRequest(vid, _original(notes, settings)), settings)
-               for vid, notes in scan.by_video.items()}
-    langs = [lang for lang in settings.languages]
-    tr_futures = {lang: translate_task.submit(list(scan.notes), lang, settings) for lang in langs}
-    translations: dict[str, tuple[list[TranslatedNote], dict[tuple[str, int], str]]] = {}
-    for lang, tr_future in tr_futures.items():
-        translated, texts, produced = tr_future.result()
-        translations[lang] = (translated, texts)
-        manifest.failures += produced.failures
-        manifest.warnings += produced.warnings
+    videos = list(scan.by_video)
+    translating = {lang: translate_task.submit(list(scan.notes), lang, settings)
+                   for lang in settings.languages}
+    fetching = {vid: fetch_task.submit(FetchRequest(vid, _original(scan.by_video[vid], settings)),
+                                       settings) for vid in videos}
+    fetched: dict[str, FetchResult] = {}
+    aligning: dict[str, PrefectFuture[Any]] = {}
+    for vid, fut in _completed(fetching):  # each video is aligned as soon as it is fetched
+        fetched[vid] = _value(fut, lambda exc, v=vid: FetchResult(  # type: ignore[misc]
+            v, None, "", "", 0, error=f"internal error: {type(exc).__name__}: {exc}"))
+        report("fetch", vid)
+        aligning[vid] = align_task.submit(vid, scan.by_video[vid], fetched[vid].transcript,
+                                          settings)
+    translations: dict[str, Translated] = {}
+    for lang, tr_fut in translating.items():
+        translations[lang] = _value(tr_fut, _crash(manifest, "translate", lang, Translated(lang)))
+        report("translate", lang, len(scan.notes))
+    aligned: dict[str, Aligned] = {}
+    for vid, fut in _completed(aligning):
+        got = _value(fut, _crash(manifest, "align", vid, None))
+        if got is not None:
+            aligned[vid] = got
+        report("align", vid, len(scan.by_video[vid]))
+    writing = {
+        vid: video_task.submit(vid, scan.by_video[vid], fetched[vid].transcript, aligned[vid],
+                               {lang: tr.for_notes(scan.by_video[vid])
+                                for lang, tr in translations.items()}, settings)
+        for vid in videos if vid in aligned}
+    written: dict[str, VideoDone] = {}
+    for vid, fut in _completed(writing):
+        written[vid] = _value(fut, _crash(manifest, "render", vid, VideoDone()))
+        report("render", vid, len(scan.by_video[vid]))
+    _finish(manifest, settings, scan, fetched, translations, aligned, written)
+    log.info("run over %d notes took %.1f s", len(scan.notes), time.monotonic() - began)
+    return manifest.as_dict()
+
+
+def _completed(futures: dict[str, PrefectFuture[Any]]
+               ) -> Iterator[tuple[str, PrefectFuture[Any]]]:
+    """(key, future) as each future finishes."""
+    keys = {id(f): k for k, f in futures.items()}
+    for fut in as_completed(list(futures.values())):
+        yield keys[id(fut)], fut
+
+
+def _value(future: PrefectFuture[Any], fallback: Callable[[BaseException], T]) -> T:
+    """A task's value, also when it ended Failed; `fallback(exc)` when it crashed."""
+    try:
+        value = future.result(raise_on_failure=False)
+    except Exception as exc:  # noqa: BLE001 - the task's own failure, not the run's
+        return fallback(exc)
+    if isinstance(value, BaseException):
+        return fallback(value)
+    return value
+
+
+def _crash(manifest: Manifest, stage: str, item: str, empty: T) -> Callable[[BaseException], T]:
+    """For a task that crashed (a bug): its failure in the manifest, and `empty` instead."""
+    def record(exc: BaseException) -> T:
+        log.error("%s %s crashed: %s: %s", stage, item, type(exc).__name__, exc)
+        manifest.failures.append(
+            Failure(stage, item, f"internal error: {type(exc).__name__}: {exc}"))
+        return empty
+    return record
+
+
+def _finish(manifest: Manifest, settings: RunSettings, scan: VaultScan,
+            fetched: dict[str, FetchResult], translations: dict[str, Translated],
+            aligned: dict[str, Aligned], written: dict[str, VideoDone]) -> None:
+    """The manifest in the vault's order (whatever order the tasks ended in), the alignment
+    report and the review index; the manifest written last."""
+    layout = Layout(settings.out)
     all_alignments: list[NoteAlignment] = []
-    entries: list[object] = []
-    for vid, fut in fetches.items():
-        notes = scan.by_video[vid]
-        fetched = _fetched(fut, vid)
-        manifest.videos.append({"video_id": vid, "source": fetched.source, "track": fetched.track,
-                                "segments": fetched.segments, "error": fetched.error,
-                                "warnings": list(fetched.warnings)})
-        if fetched.error:
-            manifest.failures.append(Failure("fetch", vid, fetched.error))
-        alignments = align_task(notes, fetched, settings)
-        all_alignments += alignments
-        produced, made = video_task(vid, notes, fetched, alignments, translations, settings)
-        manifest.outputs += produced.outputs
-        manifest.failures += produced.failures
-        manifest.warnings += produced.warnings
-        entries += made
+    entries: list[ReviewEntry] = []
+    for tr in translations.values():
+        manifest.failures += tr.produced.failures
+        manifest.warnings += tr.produced.warnings
+        manifest.tasks += [r.as_dict() for r in tr.records]
+    for vid in scan.by_video:
+        got = fetched[vid]
+        manifest.videos.append({"video_id": vid, "source": got.source, "track": got.track,
+                                "segments": got.segments, "error": got.error,
+                                "warnings": list(got.warnings)})
+        manifest.tasks.append(TaskRecord("fetch", vid, "cached" if got.source == "cache"
+                                         else "ran").as_dict())
+        if got.error:
+            manifest.failures.append(Failure("fetch", vid, got.error))
+        if vid in aligned:
+            all_alignments += aligned[vid].alignments
+            manifest.tasks += [r.as_dict() for r in aligned[vid].records]
+        if vid in written:
+            done = written[vid]
+            manifest.outputs += done.produced.outputs
+            manifest.failures += done.produced.failures
+            manifest.warnings += done.produced.warnings
+            manifest.tasks += [r.as_dict() for r in done.records]
+            entries += done.entries
     report_json = alignment_report(all_alignments, scan.notes)
     atomic_write_text(layout.alignment, json.dumps(report_json, ensure_ascii=False, indent=1))
     manifest.output("alignment", layout.alignment, settings.out)
     manifest.alignment_counts = dict(summary_counts(all_alignments))
     failures = [(f.item, f.reason) for f in manifest.failures]
     warnings = [(f.item, f.reason) for f in manifest.warnings]
-    atomic_write_text(layout.review_index,
-                      review_index(entries, failures, warnings=warnings))  # type: ignore[arg-type]
+    atomic_write_text(layout.review_index, review_index(entries, failures, warnings=warnings))
     manifest.output("review_index", layout.review_index, settings.out)
-    manifest.engines = res.engines.describe()
+    res = resources(settings)
+    manifest.engines = _engines(res.engines, settings, fetched.values())
     manifest.translation_memory = res.memory.stats() if hasattr(res.memory, "stats") else {}
     manifest.write(layout.manifest)
-    return manifest.as_dict()
+
+
+def _engines(engines: Engines, settings: RunSettings, fetched: Iterable[FetchResult]
+             ) -> dict[str, dict[str, object]]:
+    """The engine and model of every pair the run needs (the notes' language and each
+    transcript's into each target), whichever process or machine used them."""
+    sources = {settings.source_lang} | {f.transcript.language for f in fetched if f.transcript}
+    for source in sorted(sources):
+        for lang in settings.languages:
+            if lang != source:
+                with contextlib.suppress(InterlinearError):
+                    engines.get(source, lang)
+    return engines.describe()
 
 
 def _original(notes: Sequence[Note], settings: RunSettings) -> str | None:
     return next((n.lang for n in notes if n.lang), settings.original_lang)
-
-
-def _fetched(future: object, video_id: str) -> FetchResult:
-    try:
-        return future.result()  # type: ignore[attr-defined]
-    except _Transient as exc:
-        return exc.result
-    except Exception as exc:  # a task that crashed: still a per-video failure
-        return FetchResult(video_id, None, "none", "", 0, error=f"{type(exc).__name__}: {exc}")

@@ -75,6 +75,7 @@ class Engines:
     def __init__(self, settings: RunSettings, memory: TranslationMemory, glossary: Glossary):
         self.settings, self.memory, self.glossary = settings, memory, glossary
         self._engines: dict[tuple[str, str], CachedEngine | ModelMissingError] = {}
+        self._plain: dict[tuple[str, str], CachedEngine] = {}
 
     def get(self, source: str, target: str) -> CachedEngine:
         """The engine for the pair; ModelMissingError when none has a model."""
@@ -89,6 +90,15 @@ class Engines:
         if isinstance(found, ModelMissingError):
             raise found
         return found
+
+    def plain(self, source: str, target: str) -> CachedEngine:
+        """The pair's engine for texts translated without the glossary (quotes, claims,
+        subtitle cues): the memory keys them without the glossary's hash, so a glossary
+        change does not send them to the engine again. ModelMissingError as `get`."""
+        key = (source, target)
+        if key not in self._plain:
+            self._plain[key] = CachedEngine(self.get(source, target).engine, self.memory, "")
+        return self._plain[key]
 
     def describe(self) -> dict[str, dict[str, object]]:
         return {
@@ -126,7 +136,7 @@ def translate_texts(
         return []
     if source == target:
         return list(texts)
-    engine = engines.get(source, target)
+    engine = engines.plain(source, target)
     return list(translate_safely(engine, texts, source, target).outputs)
 
 
@@ -170,9 +180,10 @@ def video_tracks(
         cues = cues_from_segments(transcript.segments, rules_for(tlang), names_in(glossary, tlang))
         if cues:  # a transcript of nothing but punctuation gives no track
             path = layout.transcript_track(video_id, tlang)
-            write_track(path, cues, header_note=_note_line(prov))
+            _, srt = write_track(path, cues, header_note=_note_line(prov))
             produced.outputs.append({"kind": "transcript_track", "path": layout.relative(path),
-                                     "lang": tlang, "cues": len(cues)})
+                                     "srt": layout.relative(srt), "lang": tlang,
+                                     "cues": len(cues)})
         groups = cue_groups(transcript.segments, rules_for(tlang))
         for lang in settings.languages:
             if lang == tlang:
@@ -190,9 +201,10 @@ def video_tracks(
             prov = provenance(kind="translated transcript track", video=video_id, language=lang,
                               engine=engine.name, model=engine.model_id(tlang, lang))
             path = layout.transcript_track(video_id, lang)
-            write_track(path, tcues, header_note=_note_line(prov))
+            _, srt = write_track(path, tcues, header_note=_note_line(prov))
             produced.outputs.append({"kind": "transcript_track", "path": layout.relative(path),
-                                     "lang": lang, "cues": len(tcues)})
+                                     "srt": layout.relative(srt), "lang": lang,
+                                     "cues": len(tcues)})
     for lang, by_claim in claim_texts.items():
         items = []
         for note, alignment in alignments:
@@ -206,9 +218,9 @@ def video_tracks(
             continue
         prov = provenance(kind="claims track", video=video_id, language=lang)
         path = layout.claims_track(video_id, lang)
-        write_track(path, cues, header_note=_note_line(prov))
+        _, srt = write_track(path, cues, header_note=_note_line(prov))
         produced.outputs.append({"kind": "claims_track", "path": layout.relative(path),
-                                 "lang": lang, "cues": len(cues)})
+                                 "srt": layout.relative(srt), "lang": lang, "cues": len(cues)})
     return produced
 
 

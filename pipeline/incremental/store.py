@@ -133,7 +133,7 @@ class TaskRecord:
     item: str  # a video id, a note path, `note [lang]`...
     status: Status
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> dict[str, object]:
         return {"task": self.task, "item": self.item, "status": self.status}
 
 

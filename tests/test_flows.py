@@ -1,0 +1,189 @@
+"""The vault flow under `prefect_test_harness` on the example vault: outputs, manifest, and
+incremental re-runs (nothing changed, one note edited, one glossary term changed).
+
+The tests run in order over one copy of the vault and one output folder (`first`): each
+starts from what the one before left.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import webvtt
+
+from tests.flows_support import (
+    ROOT,
+    assert_outputs_whole,
+    comparable,
+    copy_caches,
+    copy_examples,
+    example_params,
+    output_files,
+    tasks_by_status,
+    warm_cache_slot,
+)
+
+pytestmark = pytest.mark.slow
+
+NOTES = {
+    "kherson_withdrawal_and_the_elite": "chIqmlJA2i0",
+    "peace_terms_after_kherson": "chIqmlJA2i0",
+    "kremlins_answer_to_the_peace_offer": "AWZr7BhFSyE",
+}
+CHANNEL = "bonus_professor"
+
+
+@pytest.fixture(scope="module")
+def harness() -> Iterator[None]:
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=240):
+        yield
+
+
+@dataclass(frozen=True)
+class Run:
+    vault: Path
+    out: Path
+    cache: Path
+    glossary: Path
+    manifest: dict[str, Any]
+
+    def again(self) -> dict[str, Any]:
+        from flows.vault import vault_flow
+
+        return vault_flow(**example_params(self.vault, self.out, self.cache,  # type: ignore[no-any-return]
+                                           glossary=str(self.glossary)))
+
+
+@pytest.fixture(scope="module")
+def first(harness: None, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    """One run over a copy of the example vault: the session's cold run that warms the
+    library caches for the other flow tests, or a run from a copy of those caches."""
+    from flows.vault import vault_flow
+
+    base = tmp_path_factory.mktemp("flows")
+    vault = copy_examples(base / "vault")
+    shutil.copytree(ROOT / "glossary", base / "glossary")
+    out = base / "out"
+    with warm_cache_slot(tmp_path_factory.getbasetemp()) as (warm, build):
+        cache = warm if build else copy_caches(warm, base / "cache")
+        manifest = vault_flow(**example_params(vault, out, cache,
+                                               glossary=str(base / "glossary")))
+    return Run(vault, out, cache, base / "glossary", manifest)
+
+
+def set_cell(folder: Path, term: str, lang: str, value: str) -> bool:
+    """Set one cell of a glossary CSV in `folder`; whether the term was found."""
+    for f in sorted(folder.glob("*.csv")):
+        rows = list(csv.reader(io.StringIO(f.read_text(encoding="utf-8"), newline="")))
+        col = rows[0].index(lang)
+        for row in rows[1:]:
+            if row and row[0] == term:
+                assert row[col] != value
+                row[col] = value
+                buf = io.StringIO()
+                csv.writer(buf, lineterminator="\n").writerows(rows)
+                f.write_text(buf.getvalue(), encoding="utf-8")
+                return True
+    return False
+
+
+def note_path(vault: Path, slug: str) -> str:
+    return str(vault / CHANNEL / f"{slug}.md")
+
+
+def test_smoke_outputs_and_manifest(first: Run) -> None:
+    vault, out, manifest = first.vault, first.out, first.manifest
+    on_disk = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert on_disk["summary"] == manifest["summary"]
+    summary = manifest["summary"]
+    assert isinstance(summary, dict)
+    assert summary["notes"] == 3 and summary["videos"] == 2 and summary["failures"] == 0
+    # ru has no model here: a warning naming the install command, never hidden
+    assert any(w["item"] == "ru" and "interlinear models install" in w["reason"]
+               for w in manifest["warnings"])  # type: ignore[attr-defined]
+    for slug, vid in NOTES.items():
+        translated = (out / "notes" / "pt" / CHANNEL / f"{slug}.md").read_text(encoding="utf-8")
+        assert "yt-timestamp" in translated and "lang: pt" in translated
+        bilingual = (out / "bilingual" / "pt" / CHANNEL / f"{slug}.md").read_text(encoding="utf-8")
+        assert "[!translation] PT" in bilingual and f"watch?v={vid}" in bilingual
+        assert (out / "review" / "pt" / CHANNEL / f"{slug}.html").is_file()
+        for track in (f"{vid}.ru.vtt", f"{vid}.claims.en.vtt", f"{vid}.claims.pt.vtt"):
+            assert webvtt.read(str(out / "subtitles" / vid / track)).captions
+    assert not (out / "notes" / "ru").exists()
+    assert_outputs_whole(out)
+    # every stage ran once per item, and said so
+    status = tasks_by_status(manifest)
+    assert not status["cached"]
+    for slug, vid in NOTES.items():
+        path = note_path(vault, slug)
+        assert {("align", path), ("translate", f"{path} [pt]"),
+                ("render", f"{path} [pt]")} <= status["ran"]
+        assert {("fetch", vid), ("tracks", vid), ("claims_tracks", vid)} <= status["ran"]
+    outputs: list[dict[str, str]] = manifest["outputs"]  # type: ignore[assignment]
+    listed = {o["path"] for o in outputs} | {o["srt"] for o in outputs if "srt" in o}
+    assert listed == {p for p in output_files(out) if p != "manifest.json"}
+
+
+def test_unchanged_rerun_reuses_everything(first: Run) -> None:
+    vault, out, manifest = first.vault, first.out, first.manifest
+    before = output_files(out)
+    again = first.again()
+    status = tasks_by_status(again)
+    assert {t for t, _ in status["ran"]} <= {"fetch"}  # local transcript files are read again
+    assert len(status["cached"]) == len(tasks_by_status(manifest)["ran"]) - 2
+    assert comparable(output_files(out)) == comparable(before)
+    # an output deleted or damaged by hand is written again; the rest stays reused
+    victim = out / "bilingual" / "pt" / CHANNEL / "peace_terms_after_kherson.md"
+    victim.write_text("damaged", encoding="utf-8")
+    (out / "subtitles" / "AWZr7BhFSyE" / "AWZr7BhFSyE.claims.pt.vtt").unlink()
+    third = first.again()
+    status = tasks_by_status(third)
+    path = note_path(vault, "peace_terms_after_kherson")
+    assert {x for x in status["ran"] if x[0] != "fetch"} == {
+        ("render", f"{path} [pt]"), ("claims_tracks", "AWZr7BhFSyE")}
+    assert comparable(output_files(out)) == comparable(before)
+
+
+def test_one_note_edited_redoes_only_that_note(first: Run) -> None:
+    vault, out = first.vault, first.out
+    note = vault / CHANNEL / "kremlins_answer_to_the_peace_offer.md"
+    text = note.read_text(encoding="utf-8")
+    anchor = text.index('<a class="yt-timestamp"')
+    note.write_text(text[:anchor] + "(an edit) " + text[anchor:], encoding="utf-8")
+    manifest = first.again()
+    ran = {x for x in tasks_by_status(manifest)["ran"] if x[0] != "fetch"}
+    path = str(note)
+    assert ran == {("align", path), ("translate", f"{path} [pt]"), ("render", f"{path} [pt]"),
+                   ("claims_tracks", "AWZr7BhFSyE")}
+    bilingual = (out / "bilingual" / "pt" / CHANNEL / note.name).read_text(encoding="utf-8")
+    assert "(an edit)" in bilingual
+    assert_outputs_whole(out)
+
+
+def test_glossary_change_retranslates_only_notes_with_the_term(first: Run) -> None:
+    """Erdogan occurs in one note: its new Portuguese rendering re-translates that note
+    only; a new Russian rendering of Putin (in every note) changes nothing in Portuguese."""
+    vault, out = first.vault, first.out
+    assert set_cell(first.glossary, "Erdogan", "pt", "Erdoğan|Erdogan")
+    assert set_cell(first.glossary, "Putin", "ru", "Путин|Путина")
+    manifest = first.again()
+    status = tasks_by_status(manifest)
+    path = note_path(vault, "peace_terms_after_kherson")
+    assert {x for x in status["ran"] if x[0] in ("align", "translate", "render")} == {
+        ("translate", f"{path} [pt]"), ("render", f"{path} [pt]")}
+    assert len([x for x in status["cached"] if x[0] == "translate"]) == 2
+    # provenance: the re-translated note names the new glossary, the others the old one
+    new_hash = manifest["glossary"]["hash"]  # type: ignore[index]
+    for slug in NOTES:
+        text = (out / "notes" / "pt" / CHANNEL / f"{slug}.md").read_text(encoding="utf-8")
+        assert (f"glossary: {new_hash}" in text) == (slug == "peace_terms_after_kherson")
