@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -15,9 +14,6 @@ STAGES = ("fetch", "align", "translate", "render")
 
 
 def run_with_progress(args: argparse.Namespace) -> dict[str, Any]:
-    # Prefect starts a temporary server when no PREFECT_API_URL is set; on a busy machine
-    # it takes longer than Prefect's 20 s default to answer.
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     from .vault import vault_flow
 
     if not getattr(args, "verbose", False):
