@@ -263,7 +263,7 @@ def markdown(results: dict[str, object]) -> str:
             f"pieces, {a['model']['output_tokens']} output tokens, beam "
             f"{a['model']['beam_size']}), {a['sentences']} corpus sentences:", "",
             "| path | seconds | sentences/s |", "|---|---|---|",
-            f"| pipeline: ArgosEngine, one batched call | {a['pipeline_s']} | "
+            f"| pipeline: CachedEngine(ArgosEngine), batched | {a['pipeline_s']} | "
             f"{a['pipeline_sentences_per_s']} |",
             f"| argostranslate.translate() per sentence | {a['argostranslate_s']} | "
             f"{a['argostranslate_sentences_per_s']} |", "",
