@@ -32,11 +32,11 @@ class ClaimInput:
     citations: tuple[Citation, ...]
 
 
-def support_matrix(ev: Evidence, settings: AlignSettings) -> np.ndarray:
-    """(claims, segments): best similarity of a window of `settings.windows` starting there."""
+def support_matrix(ev: Evidence, windows: Sequence[int]) -> np.ndarray:
+    """(claims, segments): best similarity of a window of `windows` starting there."""
     s = ev.sims[1].copy()
     for k, w in ev.sims.items():
-        if k != 1 and k in settings.windows and w.shape[1]:
+        if k != 1 and k in windows and w.shape[1]:
             s[:, : w.shape[1]] = np.maximum(s[:, : w.shape[1]], w)
     return s
 
@@ -67,7 +67,9 @@ class _Claims:
     def __init__(self, ev: Evidence, claims: Sequence[ClaimInput], settings: AlignSettings,
                  limit_ms: int) -> None:
         self.ev, self.settings, self.limit_ms = ev, settings, limit_ms
-        self.support = support_matrix(ev, settings)
+        self.support = support_matrix(ev, settings.windows)
+        self.suggest = (self.support if settings.suggest_windows == settings.windows
+                        else support_matrix(ev, settings.suggest_windows))
         self.checkable = [len(c.text.strip()) >= settings.min_claim_chars for c in claims]
         self.best_raw = self.support.max(axis=1)
         self.prior = np.zeros_like(self.support)
@@ -100,13 +102,13 @@ class _Claims:
 
     def suggestion(self, row: int) -> int:
         """Index of the segment that best supports the claim (within the best window)."""
-        score = self.support[row] + self.prior[row]
+        score = self.suggest[row] + self.prior[row]
         i = int(score.argmax())
         # the window that won may start before the sentence that carries the claim
         single = self.ev.sims[1][row]
         span = max((k for k, w in self.ev.sims.items()
-                    if k in self.settings.windows and i < w.shape[1]
-                    and abs(float(w[row, i]) - float(self.support[row, i])) < 1e-6), default=1)
+                    if k in self.settings.suggest_windows and i < w.shape[1]
+                    and abs(float(w[row, i]) - float(self.suggest[row, i])) < 1e-6), default=1)
         return i + int(single[i:i + span].argmax())
 
 

@@ -23,6 +23,9 @@ class AlignSettings:
     context_after: int = 1
     # a claim is checked against windows of this many consecutive segments
     windows: tuple[int, ...] = (1, 2, 3)
+    # the suggested place for a suspect citation is searched with these windows (the
+    # sentence that carries the claim, taken from within the best window)
+    suggest_windows: tuple[int, ...] = (1,)
     # time tolerance: a citation is supported by segments overlapping
     # [t - tolerance_before_ms, t + tolerance_after_ms]
     tolerance_before_ms: int = 3_000
@@ -49,8 +52,9 @@ class AlignSettings:
     def __post_init__(self) -> None:
         if self.context_before < 0 or self.context_after < 0:
             raise ConfigError("alignment context window must not be negative")
-        if not self.windows or any(k < 1 for k in self.windows) or 1 not in self.windows:
-            raise ConfigError("alignment windows must include 1 and be positive")
+        for ws in (self.windows, self.suggest_windows):
+            if not ws or any(k < 1 for k in ws) or 1 not in ws:
+                raise ConfigError("alignment windows must include 1 and be positive")
         if self.tolerance_before_ms < 0 or self.tolerance_after_ms < 0:
             raise ConfigError("alignment time tolerance must not be negative")
 
