@@ -20,6 +20,7 @@ import pytest
 import webvtt
 
 from tests.flows_support import (
+    EXAMPLES,
     ROOT,
     assert_outputs_whole,
     comparable,
@@ -187,3 +188,33 @@ def test_glossary_change_retranslates_only_notes_with_the_term(first: Run) -> No
     for slug in NOTES:
         text = (out / "notes" / "pt" / CHANNEL / f"{slug}.md").read_text(encoding="utf-8")
         assert (f"glossary: {new_hash}" in text) == (slug == "peace_terms_after_kherson")
+
+
+def test_a_failing_video_fails_its_own_task_not_the_run(first: Run) -> None:
+    """A note about a video without a transcript (offline): its fetch task ends Failed, the
+    run Completed, the manifest names the failure, and the other notes are still done."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    from flows.vault import vault_flow
+
+    text = (EXAMPLES / "vault" / CHANNEL / "peace_terms_after_kherson.md").read_text(
+        encoding="utf-8")
+    (first.vault / CHANNEL / "no_transcript.md").write_text(
+        text.replace("videoId: chIqmlJA2i0", "videoId: aaaaaaaaaaa"), encoding="utf-8")
+    state = vault_flow(**example_params(first.vault, first.out, first.cache,
+                                        glossary=str(first.glossary)), return_state=True)
+    assert state.is_completed()
+    manifest = state.result()
+    fetch_failures = [f for f in manifest["failures"] if f["stage"] == "fetch"]
+    assert [f["item"] for f in fetch_failures] == ["aaaaaaaaaaa"]
+    assert "fetching is off (offline)" in fetch_failures[0]["reason"]
+    assert manifest["summary"]["notes"] == 4 and manifest["summary"]["exit_status"] == 1
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(
+            id=FlowRunFilterId(any_=[state.state_details.flow_run_id])))
+    fetches = {r.state.type.value for r in runs if r.name.startswith("fetch transcript")
+               and r.state is not None}
+    assert fetches == {"COMPLETED", "FAILED"}
+    assert len([r for r in runs if r.state is not None and r.state.type.value == "FAILED"]) == 1
+    assert (first.out / "notes" / "pt" / CHANNEL / "no_transcript.md").is_file()
