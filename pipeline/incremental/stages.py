@@ -63,7 +63,8 @@ class Context:
     store: ResultStore
     engines: Engines
     glossary: Glossary
-    lock: Lock = field(default_factory=contextlib.nullcontext)  # engines: one batch at a time
+    # held around every use of a native model (engines, embedder): one at a time
+    lock: Lock = field(default_factory=contextlib.nullcontext)
 
     @property
     def layout(self) -> Layout:
@@ -112,7 +113,8 @@ def align_stage(
             done.alignments.append(replace(hit, note_path=note.path))
             done.records.append(TaskRecord("align", note_item(note), "cached"))
             continue
-        alignment = align(note, transcript)
+        with ctx.lock:
+            alignment = align(note, transcript)
         ctx.store.put("align", key, alignment)
         done.alignments.append(alignment)
         done.records.append(TaskRecord("align", note_item(note), "ran"))
