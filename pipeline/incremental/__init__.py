@@ -29,7 +29,6 @@ from .store import (
     glossary_terms,
     glossary_terms_key,
     outputs_intact,
-    text_hash,
     transcript_hash,
 )
 
@@ -37,6 +36,6 @@ __all__ = [
     "SCHEME", "Aligned", "Context", "ResultStore", "TaskRecord", "Translated", "align_stage",
     "claims_stage", "content_key", "digests", "file_digest", "glossary_names_key",
     "glossary_terms", "glossary_terms_key", "note_item", "outputs_intact", "render_stage",
-    "text_hash", "tracks_stage", "transcript_hash", "translate_stage",
+    "tracks_stage", "transcript_hash", "translate_stage",
     "translation_key",
 ]

@@ -31,7 +31,7 @@ from typing import Any, Literal
 from .. import __version__
 from ..fileio import atomic_write_bytes
 from ..glossary import Glossary, Term
-from ..model import Segment, Transcript
+from ..model import Transcript
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +53,6 @@ def content_key(stage: str, *parts: object) -> str:
     return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def text_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
 def transcript_hash(transcript: Transcript | None) -> str:
     """The content of a transcript (language and timed segments), not where it came from."""
     if transcript is None:
@@ -64,10 +60,6 @@ def transcript_hash(transcript: Transcript | None) -> str:
     rows = [[s.start_ms, s.end_ms, s.text, s.language] for s in transcript.segments]
     return content_key("transcript", transcript.video_id, transcript.language,
                        transcript.generated, rows)
-
-
-def segments_hash(segments: Iterable[Segment]) -> str:
-    return content_key("segments", [[s.start_ms, s.end_ms, s.text, s.language] for s in segments])
 
 
 def _term_row(term: Term, lang: str) -> list[object]:
