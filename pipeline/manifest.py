@@ -47,6 +47,18 @@ class Manifest:
         rel = path.resolve().relative_to(out.resolve()).as_posix()
         self.outputs.append({"kind": kind, "path": rel, **extra})
 
+    def term_counts(self) -> dict[str, dict[str, int]]:
+        """Glossary terms found / repaired / missing per language, over translated notes."""
+        per: dict[str, Counter[str]] = {}
+        for o in self.outputs:
+            report = o.get("glossary")
+            if o["kind"] == "translated_note" and isinstance(report, dict):
+                c = per.setdefault(str(o.get("lang")), Counter())
+                for status in ("found", "repaired", "missing"):
+                    c[status] += int(report.get(status, 0))
+        return {lang: {s: c[s] for s in ("found", "repaired", "missing")}
+                for lang, c in sorted(per.items())}
+
     @property
     def exit_status(self) -> int:
         """0 when everything asked for was produced, 1 when some items failed."""
@@ -74,6 +86,7 @@ class Manifest:
                 "skipped": len(self.skipped),
                 "problems": len(self.problems),
                 "citations": self.alignment_counts,
+                "glossary_terms": self.term_counts(),
                 "translation_memory": self.translation_memory,
                 "exit_status": self.exit_status,
             },

@@ -6,6 +6,7 @@ what it made plus what went wrong; none of them stops the batch.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from .fileio import atomic_write_text
 from .glossary import Glossary
 from .layout import Layout
 from .manifest import provenance
-from .model import Note, NoteAlignment, Transcript, TranslatedNote
+from .model import Note, NoteAlignment, TermCheck, Transcript, TranslatedNote
 from .render import (
     CueFlag,
     ReviewEntry,
@@ -224,6 +225,15 @@ def video_tracks(
     return produced
 
 
+def term_report(terms: Sequence[TermCheck]) -> dict[str, object]:
+    """Glossary compliance of one translated note: counts per status and each term's."""
+    counts = Counter(t.status for t in terms)
+    return {"found": counts["found"], "repaired": counts["repaired"],
+            "missing": counts["missing"],
+            "terms": [{"term": t.term, "expected": t.expected[0] if t.expected else "",
+                       "occurrences": t.occurrences, "status": t.status} for t in terms]}
+
+
 def names_in(glossary: Glossary, lang: str) -> list[str]:
     """The glossary's names as written in `lang`: kept on one subtitle line."""
     return [(t.expected(lang) or (t.source,))[0] for t in glossary.terms]
@@ -256,6 +266,8 @@ def write_note_outputs(
         atomic_write_text(path, text)
         produced.outputs.append({"kind": kind, "path": layout.relative(path), "lang": lang,
                                  "note": str(note.path), "signature": prov.get("signature")})
+        if kind == "translated_note":
+            produced.outputs[-1]["glossary"] = term_report(translated.terms)
     entry = review_entry(note, translated, alignment, relative_href("index.html", page_rel),
                          lang=lang, flags=flags)
     return produced, entry

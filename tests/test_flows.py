@@ -133,6 +133,16 @@ def test_smoke_outputs_and_manifest(first: Run) -> None:
     outputs: list[dict[str, str]] = manifest["outputs"]  # type: ignore[assignment]
     listed = {o["path"] for o in outputs} | {o["srt"] for o in outputs if "srt" in o}
     assert listed == {p for p in output_files(out) if p != "manifest.json"}
+    # glossary compliance per note, language and term, and the totals per language
+    reports = [o["glossary"] for o in outputs if o["kind"] == "translated_note"]
+    assert len(reports) == 3
+    terms = [t for r in reports for t in r["terms"]]  # type: ignore[attr-defined]
+    assert terms and all(t["status"] in ("found", "repaired", "missing") for t in terms)
+    assert {"term": "Kherson", "expected": "Kherson"} in [
+        {k: t[k] for k in ("term", "expected")} for t in terms]
+    totals = summary["glossary_terms"]["pt"]  # type: ignore[index]
+    assert sum(totals.values()) == len(terms)
+    assert totals["missing"] == sum(r["missing"] for r in reports)  # type: ignore[index]
 
 
 def test_unchanged_rerun_reuses_everything(first: Run) -> None:
