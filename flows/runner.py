@@ -8,6 +8,8 @@ from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from pipeline.fileio import exclusive_lock
+
 from .progress import listen
 
 STAGES = ("fetch", "align", "translate", "render")
@@ -34,10 +36,13 @@ def run_with_progress(args: argparse.Namespace) -> dict[str, Any]:
         allow_missing_models=args.allow_missing_models,
         cache_dir=str(args.cache_dir) if args.cache_dir else None,
         glossary=str(args.glossary) if getattr(args, "glossary", None) else None,
+        original_lang=args.original_lang,
     )
     languages = [x for x in args.to.split(",") if x.strip()]
-    with Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), transient=False) as bars:
+    # refused here, before the flow starts, when another run holds the output folder
+    bars = Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), transient=False)
+    with exclusive_lock(args.out), bars:
         ids = {s: bars.add_task(s, total=None) for s in STAGES}
 
         def on_report(stage: str, item: str, count: int, total: int | None) -> None:

@@ -108,13 +108,19 @@ def exclusive_lock(folder: Path, *, wait_s: float = 0.0) -> Iterator[None]:
 
     A second run on the same folder waits up to `wait_s` seconds, then refuses with a
     clear message. The lock is an OS lock (flock): it is released if the process dies.
-    Once it is held, temporary files left by a killed run are removed.
+    Once it is held, temporary files left by a killed run are removed. The process that
+    holds it may enter it again (the CLI takes it before the flow starts, then the flow,
+    which Prefect may run on another thread of the process).
     """
     import fcntl
     import time
 
     folder.mkdir(parents=True, exist_ok=True)
     lock_path = folder / ".interlinear.lock"
+    key = str(lock_path.resolve())
+    if key in _HELD:
+        yield
+        return
     fh = open(lock_path, "a+")  # noqa: SIM115 - held for the duration of the context
     deadline = time.monotonic() + wait_s
     try:
@@ -133,12 +139,17 @@ def exclusive_lock(folder: Path, *, wait_s: float = 0.0) -> Iterator[None]:
         fh.truncate()
         fh.write(f"{os.getpid()}\n")
         fh.flush()
+        _HELD.add(key)
         sweep_temporary_files(folder)
         yield
     finally:
+        _HELD.discard(key)
         with contextlib.suppress(OSError):
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
         fh.close()
+
+
+_HELD: set[str] = set()  # the lock files this process holds
 
 
 def sweep_temporary_files(folder: Path) -> list[Path]:

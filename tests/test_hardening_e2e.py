@@ -250,9 +250,5 @@ def test_concurrent_run_on_the_same_out_is_refused(run: Run) -> None:
     assert not list(run.out.rglob("*.tmp"))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "flows: the refused run's flow crashes inside Prefect, which logs the OutputError with "
-    "a traceback before the CLI prints its one-line message; take the lock before the flow "
-    "starts (CLI/runner) or end the flow with a refusal instead of raising"))
 def test_concurrent_run_is_refused_without_a_traceback(run: Run) -> None:
     assert "Traceback" not in run.concurrent.stdout + run.concurrent.stderr
