@@ -1,7 +1,8 @@
 """`interlinear`: the command line.
 
 Exit status: 0 when everything asked for was produced, 1 when some items failed (listed),
-2 for a usage or configuration error.
+2 for a usage or configuration error (or an internal error, printed in one line; `-v`
+shows its traceback).
 """
 
 from __future__ import annotations
@@ -46,11 +47,7 @@ def parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="translate and check a vault of notes")
     run.add_argument("notes", type=Path)
-    run.add_argument("--to", required=True, help="target languages, e.g. ru,pt")
-    run.add_argument("--out", type=Path, default=Path("output"))
-    run.add_argument("--engine", choices=["argos", "bergamot"], help="force an engine")
-    run.add_argument("--allow-missing-models", action="store_true",
-                     help="a language without an installed model is a warning, not a failure")
+    _run_options(run)
     run.add_argument("--task-runner", choices=["thread", "dask"], default="thread")
     run.add_argument("--dask-address", help="a Dask scheduler address (default: a local cluster)")
     _common_fetch(run)
@@ -83,11 +80,22 @@ def parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="serve the vault flow on a cron schedule")
     serve.add_argument("notes", type=Path)
-    serve.add_argument("--to", required=True)
-    serve.add_argument("--out", type=Path, default=Path("output"))
     serve.add_argument("--cron", required=True, help='e.g. "0 3 * * *"')
-    serve.add_argument("--transcripts", type=Path)
+    serve.add_argument("--name", help="the deployment's name (default interlinear-scheduled)")
+    for p in (run, serve):
+        p.add_argument("--glossary", type=Path, default=None,
+                       help="folder of glossary CSV files (default: the project's glossary/)")
+    _run_options(serve)
+    _common_fetch(serve)
     return ap
+
+
+def _run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--to", required=True, help="target languages, e.g. ru,pt")
+    p.add_argument("--out", type=Path, default=Path("output"))
+    p.add_argument("--engine", choices=["argos", "bergamot"], help="force an engine")
+    p.add_argument("--allow-missing-models", action="store_true",
+                   help="a language without an installed model is a warning, not a failure")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -107,6 +115,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         console.print("interrupted")
         return 130
+    except Exception as exc:  # a bug, or something unforeseen: one line, unless -v
+        if args.verbose:
+            raise
+        console.print(f"[red]internal error:[/] {type(exc).__name__}: {exc} "
+                      "(run again with -v for the traceback)", highlight=False)
+        return 2
 
 
 def cmd_run(args: argparse.Namespace) -> int:

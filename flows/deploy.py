@@ -46,8 +46,13 @@ def deployment_parameters(args: argparse.Namespace) -> dict[str, Any]:
     }
     if getattr(args, "transcripts", None):
         params["transcripts"] = str(Path(args.transcripts).resolve())
-    if getattr(args, "cache_dir", None):
-        params["cache_dir"] = str(Path(args.cache_dir).resolve())
+    for name in ("cache_dir", "glossary"):
+        if getattr(args, name, None):
+            params[name] = str(Path(getattr(args, name)).resolve())
+    if getattr(args, "transcript_lang", None):
+        params["transcript_langs"] = args.transcript_lang
+    if getattr(args, "original_lang", None):
+        params["original_lang"] = args.original_lang
     for name in OPTIONAL:
         value = getattr(args, name, None)
         if value:

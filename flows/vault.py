@@ -179,12 +179,13 @@ def vault_flow(
     transcripts: str | None = None, transcript_langs: list[str] | str | None = None,
     offline: bool = False, refresh: bool = False, engine: str | None = None,
     allow_missing_models: bool = False, cache_dir: str | None = None,
-    glossary: str | None = None,
+    glossary: str | None = None, original_lang: str | None = None,
 ) -> dict[str, object]:
     """Translate and check every note of a vault. Returns the manifest (also written).
 
     `cache_dir`: the shared caches (default $INTERLINEAR_CACHE); `glossary`: a folder of
-    glossary files (default the project's `glossary/`).
+    glossary files (default the project's `glossary/`); `original_lang`: the videos'
+    language when a note does not say.
     """
     kwargs: dict[str, object] = {}
     if cache_dir:
@@ -195,7 +196,8 @@ def vault_flow(
         vault=Path(vault), out=Path(out), languages=parse_languages(languages),
         transcripts=Path(transcripts) if transcripts else None,
         transcript_langs=parse_languages(transcript_langs), offline=offline, refresh=refresh,
-        engine=engine, allow_missing_models=allow_missing_models, **kwargs,  # type: ignore[arg-type]
+        engine=engine, allow_missing_models=allow_missing_models,
+        original_lang=original_lang or None, **kwargs,  # type: ignore[arg-type]
     )
     with exclusive_lock(settings.out):
         return run(settings)
