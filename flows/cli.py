@@ -156,8 +156,7 @@ def print_summary(manifest: dict[str, object]) -> None:
         assert isinstance(items, list)
         if items:
             out.print(f"[{colour}]{key} ({len(items)}):[/]")
-            for f in items:
-                line = f"  {f['stage']}: {f['item']}: {f['reason']}"
+            for line in grouped(items):
                 out.print(line, markup=False, highlight=False)
     problems = manifest["problems"]
     assert isinstance(problems, list)
@@ -167,6 +166,23 @@ def print_summary(manifest: dict[str, object]) -> None:
             out.print(f"  {p}", markup=False, highlight=False)
         if len(problems) > 50:
             out.print(f"  ... and {len(problems) - 50} more (see manifest.json)")
+
+
+def grouped(items: Sequence[dict[str, str]], shown: int = 8) -> list[str]:
+    """One line per item, except that items failing for the same reason share one line
+    (a missing model is one reason for every note and track of that language pair)."""
+    by_reason: dict[tuple[str, str], list[str]] = {}
+    for f in items:
+        by_reason.setdefault((f["stage"], f["reason"]), []).append(f["item"])
+    lines = []
+    for (stage, reason), names in by_reason.items():
+        if len(names) == 1:
+            lines.append(f"  {stage}: {names[0]}: {reason}")
+            continue
+        more = f" and {len(names) - shown} more" if len(names) > shown else ""
+        lines.append(f"  {stage}: {reason}")
+        lines.append(f"    ({len(names)} items: {', '.join(names[:shown])}{more})")
+    return lines
 
 
 def _source(args: argparse.Namespace) -> TranscriptSource:

@@ -94,39 +94,3 @@ def test_dask_runner_options() -> None:
     assert remote.task_runner.address == "tcp://127.0.0.1:8786"  # type: ignore[attr-defined]
     assert remote.name == vault_flow.name and remote.fn is vault_flow.fn
 
-
-def test_serve_takes_the_run_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`interlinear serve` accepts what `interlinear run` does and passes it to the flow."""
-    from flows.cli import parser
-    from flows.vault import vault_flow
-
-    monkeypatch.chdir(tmp_path)
-    args = parser().parse_args([
-        "serve", str(REPO / "examples" / "vault"), "--cron", "0 3 * * *", "--to", "pt",
-        "--out", "o", "--name", "mine", "--engine", "bergamot", "--allow-missing-models",
-        "--offline", "--cache-dir", "c", "--glossary", "g", "--transcripts", "t",
-        "--transcript-lang", "ru,en", "--original-lang", "ru"])
-    assert args.name == "mine"
-    params = deployment_parameters(args)
-    assert params == {
-        "vault": str(REPO / "examples" / "vault"), "languages": ["pt"],
-        "out": str(tmp_path / "o"), "transcripts": str(tmp_path / "t"),
-        "cache_dir": str(tmp_path / "c"), "glossary": str(tmp_path / "g"),
-        "transcript_langs": "ru,en", "original_lang": "ru", "offline": True,
-        "engine": "bergamot", "allow_missing_models": True}
-    assert set(params) <= set(vault_flow.parameters.model_dump()["properties"])
-
-
-def test_an_unforeseen_error_is_one_line_and_exit_2(
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    import flows.cli as cli
-
-    def boom(args: argparse.Namespace) -> int:
-        raise KeyError("surprise")
-
-    monkeypatch.setattr(cli, "cmd_glossary", boom)
-    assert cli.main(["glossary", "validate"]) == 2
-    err = capsys.readouterr().err
-    assert "internal error: KeyError: 'surprise'" in err and "Traceback" not in err
-    with pytest.raises(KeyError):
-        cli.main(["-v", "glossary", "validate"])
