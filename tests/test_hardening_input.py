@@ -260,7 +260,6 @@ def local_results(tmp_path: Path, files: dict[str, str]) -> dict[str, object]:
     ('{"text": "x"}', "expected a JSON list"),
     ("[]", "no segments"),
     ('[{"text": "a", "start": -1, "duration": 2}]', "negative time"),
-    ('[{"text": "a", "start": 1, "duration": -2}]', "negative duration"),
     ('[{"text": "a", "start": 1e999, "duration": 2}]', "not a number"),
     ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
 ])

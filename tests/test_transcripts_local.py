@@ -110,7 +110,6 @@ def test_srt_errors_name_the_file(text: str, message: str) -> None:
     ('[{"text": "a", "start": "1", "duration": 2}]', "start is not a number"),
     ('[{"text": "a", "start": true, "duration": 2}]', "start is not a number"),
     ('[{"text": "a", "start": -1, "duration": 2}]', "negative time"),
-    ('[{"text": "a", "start": 1, "duration": -2}]', "negative duration"),
     ('[{"text": "a", "start": NaN, "duration": 2}]', "not a number"),
 ])
 def test_json_errors_name_the_file(text: str, message: str) -> None:
@@ -322,3 +321,14 @@ def test_every_corpus_transcript_loads() -> None:
                 src.fetch(vid, original="ru", languages=["ru"])
         assert all(a.end_ms <= b.start_ms for a, b in zip(t.segments, t.segments[1:],
                                                            strict=False))
+
+
+def test_json_negative_duration_lasts_until_the_next_cue() -> None:
+    """Real transcripts have sentences whose end is written before their start."""
+    data = [{"text": "Subtle.", "start": 2380.64, "duration": 1.06},
+            {"text": ".", "start": 2400.42, "duration": -18.72},
+            {"text": "Next.", "start": 2402.0, "duration": 2.0},
+            {"text": "Last.", "start": 2405.0, "duration": -1.0}]
+    segs = parse_json(json.dumps(data), video_id=VID, where="v.json", language="en")
+    assert spans(segs) == [(2380640, 2381700, "Subtle."), (2400420, 2402000, "."),
+                           (2402000, 2404000, "Next."), (2405000, 2405000, "Last.")]
