@@ -256,6 +256,18 @@ def test_settings_validate_and_sign() -> None:
     assert AlignSettings().signature() == AlignSettings().signature()
 
 
+def test_cross_lingual_settings_apply_to_other_languages_only() -> None:
+    st = AlignSettings(suspect_margin=0.02, windows=(1,),
+                       cross_lingual=(("suspect_margin", 0.05), ("windows", (1, 2))))
+    assert st.for_transcript("en") is st and st.for_transcript("en-GB") is st
+    ru = st.for_transcript("ru")
+    assert ru.suspect_margin == 0.05 and ru.windows == (1, 2) and ru.cross_lingual == ()
+    assert st.all_windows() == (1, 2)  # transcript vectors pooled for either
+    assert st.signature() != AlignSettings(suspect_margin=0.02, windows=(1,)).signature()
+    with pytest.raises(ConfigError, match="cross-lingual"):
+        AlignSettings(cross_lingual=(("no_such", 1.0),))
+
+
 # --------------------------------------------------------------------------- report
 
 REPORT_NOTE = f"""---

@@ -77,7 +77,8 @@ class Aligner:
             self.embedder.model_id, "passage", [s.text for s in transcript.segments]))
         tv = self._vectors.get(key)
         if tv is None:
-            tv = transcript_vectors(transcript, self.embedder, self.cache, self.settings.windows)
+            tv = transcript_vectors(transcript, self.embedder, self.cache,
+                                    self.settings.all_windows())
             self._vectors[key] = tv
         return tv
 
@@ -95,11 +96,12 @@ class Aligner:
                 for ci in claims for c in ci.citations
             ]
             return NoteAlignment(note.path, note.video_id, duration_ms, None, tuple(checks))
-        limit = _limit_ms(transcript, duration_ms, self.settings)
+        settings = self.settings.for_transcript(transcript.language)
+        limit = _limit_ms(transcript, duration_ms, settings)
         if claims:
             qv = self.claim_vectors([ci.text for ci in claims])
             ev = evidence(qv, self.vectors(transcript))
-            checks = decide(claims, ev, transcript.segments, limit, self.settings)
+            checks = decide(claims, ev, transcript.segments, limit, settings)
         else:
             checks = []
         checks.sort(key=lambda ch: ch.citation.index)

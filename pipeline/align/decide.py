@@ -72,6 +72,7 @@ class _Claims:
                         else support_matrix(ev, settings.suggest_windows))
         self.checkable = [len(c.text.strip()) >= settings.min_claim_chars for c in claims]
         self.best_raw = self.support.max(axis=1)
+        self.outside = np.zeros_like(self.support)  # 0 inside the expected span .. 1 far out
         self.prior = np.zeros_like(self.support)
         self.best = self.best_raw.copy()
 
@@ -84,7 +85,7 @@ class _Claims:
     def set_prior(self, anchors: list[tuple[int, int]], claims: Sequence[ClaimInput]) -> None:
         """Order prior from trusted anchors `(claim position, ms)`, sorted by position."""
         st = self.settings
-        if st.order_weight <= 0 or not anchors:
+        if not anchors:
             return
         starts = self.ev.starts.astype(np.float64)
         for row in range(len(claims)):
@@ -97,12 +98,13 @@ class _Claims:
             lo = min(ends) - st.order_slack_ms if before else 0
             hi = max(ends) + st.order_slack_ms if after else float("inf")
             dist = np.maximum(lo - starts, 0) + np.maximum(starts - hi, 0)
-            self.prior[row] = -st.order_weight * np.minimum(dist / st.order_scale_ms, 1.0)
+            self.outside[row] = np.minimum(dist / max(st.order_scale_ms, 1), 1.0)
+        self.prior = -st.order_weight * self.outside
         self.best = (self.support + self.prior).max(axis=1)
 
     def suggestion(self, row: int) -> int:
         """Index of the segment that best supports the claim (within the best window)."""
-        score = self.suggest[row] + self.prior[row]
+        score = self.suggest[row] - self.settings.suggest_order_weight * self.outside[row]
         i = int(score.argmax())
         # the window that won may start before the sentence that carries the claim
         single = self.ev.sims[1][row]

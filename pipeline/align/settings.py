@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
 
 from ..errors import ConfigError
 
@@ -15,14 +16,14 @@ class AlignSettings:
     """How citations are resolved and checked. Times in milliseconds, scores in cosine units.
 
     The thresholds were calibrated on ../shared/corpus (bench/calibrate_align.py): see the
-    README's alignment section for the data, the grid and the held-out result.
+    README's "Citation checking" section for the data, the grid and the held-out result.
     """
 
     # the quote: segments shown before and after the one a citation resolves to
     context_before: int = 1
     context_after: int = 1
     # a claim is checked against windows of this many consecutive segments
-    windows: tuple[int, ...] = (1, 2, 3)
+    windows: tuple[int, ...] = (1,)
     # the suggested place for a suspect citation is searched with these windows (the
     # sentence that carries the claim, taken from within the best window)
     suggest_windows: tuple[int, ...] = (1,)
@@ -31,14 +32,17 @@ class AlignSettings:
     tolerance_before_ms: int = 3_000
     tolerance_after_ms: int = 8_000
     # `suspect` when the best-supported place beats the cited place by more than this
-    suspect_margin: float = 0.03
+    suspect_margin: float = 0.02
     # a trusted citation (its own place is (nearly) the best): anchors the order prior
     trust_margin: float = 0.01
     # a repaired reading must be supported within this margin of the best place
     repair_margin: float = 0.06
     # order prior: places outside the span of the neighbouring trusted citations (plus
-    # slack) lose up to `order_weight` of support, reached `order_scale_ms` outside it
+    # slack) lose up to `order_weight` of support, reached `order_scale_ms` outside it;
+    # in the search for a suspect citation's suggested place they lose up to
+    # `suggest_order_weight`
     order_weight: float = 0.02
+    suggest_order_weight: float = 0.02
     order_slack_ms: int = 30_000
     order_scale_ms: int = 120_000
     # each unit of a reading's cost (0 as written, 1 for MM:SS:00 ...) costs this much support
@@ -49,6 +53,31 @@ class AlignSettings:
     # (used only when the video's duration is not known)
     end_grace_ms: int = 10_000
 
+    # the claims are written in this language; against a transcript in another language
+    # (cross-lingual similarities run lower and flatter) the `cross_lingual` values
+    # replace the ones above (calibrated apart, on the Russian timed translations)
+    claims_language: str = "en"
+    cross_lingual: tuple[tuple[str, object], ...] = (
+        ("suspect_margin", 0.025), ("trust_margin", 0.02), ("order_weight", 0.03),
+        ("suggest_order_weight", 0.06), ("order_slack_ms", 0), ("tolerance_before_ms", 5_000),
+        ("windows", (1, 2, 3)),
+    )
+
+    def for_transcript(self, language: str | None) -> AlignSettings:
+        """The settings to judge claims against a transcript in `language`."""
+        if not self.cross_lingual or _base(language) == _base(self.claims_language):
+            return self
+        overrides: dict[str, Any] = dict(self.cross_lingual)
+        return replace(self, cross_lingual=(), **overrides)
+
+    def all_windows(self) -> tuple[int, ...]:
+        """Every window size any language may need (transcript vectors are pooled once)."""
+        sizes = set(self.windows) | set(self.suggest_windows)
+        for name, value in self.cross_lingual:
+            if name in ("windows", "suggest_windows"):
+                sizes |= set(value)  # type: ignore[call-overload]
+        return tuple(sorted(sizes))
+
     def __post_init__(self) -> None:
         if self.context_before < 0 or self.context_after < 0:
             raise ConfigError("alignment context window must not be negative")
@@ -57,7 +86,15 @@ class AlignSettings:
                 raise ConfigError("alignment windows must include 1 and be positive")
         if self.tolerance_before_ms < 0 or self.tolerance_after_ms < 0:
             raise ConfigError("alignment time tolerance must not be negative")
+        names = {f.name for f in fields(self)} - {"cross_lingual", "claims_language"}
+        unknown = [name for name, _ in self.cross_lingual if name not in names]
+        if unknown:
+            raise ConfigError(f"unknown cross-lingual alignment settings: {unknown}")
 
     def signature(self) -> str:
         """A stable text naming these settings, for provenance and cache keys."""
         return "align:" + json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+
+
+def _base(language: str | None) -> str:
+    return (language or "").lower().replace("_", "-").split("-")[0]
