@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model import Citation, CitationCheck, CitationStatus, Segment
-from .evidence import Evidence
+from .evidence import Evidence, hub_adjusted
 from .readings import Reading, is_mmss_form, readings
 from .resolve import context_window
 from .settings import AlignSettings
@@ -123,6 +123,7 @@ def decide(
     limit_ms: int, settings: AlignSettings,
 ) -> list[CitationCheck]:
     """One check per citation of `claims`, in the claims' order."""
+    ev = hub_adjusted(ev, settings.hub_weight, settings.hub_k)
     cl = _Claims(ev, claims, settings, limit_ms)
     st = settings
     # pass 1: citations whose own place is (nearly) the best anchor the order prior

