@@ -32,7 +32,7 @@ class EngineOptions:
     max_batch_size: int = 4096  # source tokens per CTranslate2 batch (batch_type "tokens")
     device: Device = "cpu"
     compute_type: str = "auto"
-    inter_threads: int = 1  # parallel batches (CTranslate2) / parallel calls (Bergamot)
+    inter_threads: int = 1  # parallel batches (CTranslate2; Bergamot runs on one thread)
     intra_threads: int = 0  # threads per batch; 0 lets CTranslate2 pick
 
     def __post_init__(self) -> None:
