@@ -82,9 +82,6 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("notes", type=Path)
     serve.add_argument("--cron", required=True, help='e.g. "0 3 * * *"')
     serve.add_argument("--name", help="the deployment's name (default interlinear-scheduled)")
-    for p in (run, serve):
-        p.add_argument("--glossary", type=Path, default=None,
-                       help="folder of glossary CSV files (default: the project's glossary/)")
     _run_options(serve)
     _common_fetch(serve)
     return ap
@@ -96,6 +93,8 @@ def _run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", choices=["argos", "bergamot"], help="force an engine")
     p.add_argument("--allow-missing-models", action="store_true",
                    help="a language without an installed model is a warning, not a failure")
+    p.add_argument("--glossary", type=Path, default=None,
+                   help="folder of glossary CSV files (default: the project's glossary/)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -35,7 +35,7 @@ def run_with_progress(args: argparse.Namespace) -> dict[str, Any]:
         refresh=args.refresh, engine=args.engine,
         allow_missing_models=args.allow_missing_models,
         cache_dir=str(args.cache_dir) if args.cache_dir else None,
-        glossary=str(args.glossary) if getattr(args, "glossary", None) else None,
+        glossary=str(args.glossary) if args.glossary else None,
         original_lang=args.original_lang,
     )
     languages = [x for x in args.to.split(",") if x.strip()]

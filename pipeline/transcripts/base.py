@@ -82,15 +82,15 @@ def normalise_segments(
 ) -> tuple[Segment, ...]:
     """Validated, sorted, non-overlapping segments from `(start_ms, end_ms, text)`.
 
-    A negative time is an error naming `where`. Texts are cleaned and empty ones dropped.
+    A negative start is an error naming `where`. Texts are cleaned and empty ones dropped.
     Cues that start together are joined; a cue that runs into the next is clipped at the
     next one's start; a cue of zero length, or one that ends before it starts (real caption
-    data has these), lasts until the next one.
+    data has these, even negative durations), lasts until the next one.
     """
     items: list[tuple[int, int, str]] = []
     inverted = 0
     for n, (start, end, text) in enumerate(raw, 1):
-        if start < 0 or end < 0:
+        if start < 0:
             raise TranscriptError(video_id, f"{where}: negative time in cue {n}")
         if end < start:
             inverted += 1

@@ -72,9 +72,7 @@ def parse_json(text: str, *, video_id: str, where: str, language: str) -> tuple[
                 raise TranscriptError(video_id, f"{where}: item {n} has no text")
             start = _seconds(item.get("start"), video_id, where, n, "start")
             dur = _seconds(item.get("duration", 0), video_id, where, n, "duration")
-            # a negative duration (real transcripts have them: a sentence's end written
-            # before its start) is taken as none: the cue lasts until the next one
-            yield start, start + max(dur, 0), item["text"]
+            yield start, start + dur, item["text"]  # a negative duration: an inverted cue
 
     return _segments(raw(), language, video_id, where)
 
