@@ -14,7 +14,9 @@ held out. On the calibration videos each setting in turn is varied over its grid
 (the others held; coordinate descent, repeated until nothing improves), ranking by shift
 recovery less twice the false alarms (en + ru; a change must gain 0.2 points) among
 settings with false alarms <= 3% and MM:SS:00 repair >= 99.5%
-in both languages; the chosen settings are then scored on the held-out videos. Writes
+in both languages; the chosen settings are then scored on the held-out videos. With
+`--langs ru` alone the search starts from, and varies, the settings resolved for Russian
+(`AlignSettings.for_transcript`: the cross-lingual values). Writes
 bench/results/calibrate_align.json and prints a table.
 
 Embeddings come from the aligner's disk cache (filled on first use; slow the first time).
@@ -67,6 +69,7 @@ class Item:
     lang: str
     claims: list[ClaimInput]
     ev: Evidence
+    ev_centred: Evidence  # against the transcript's centred vectors (`centre_transcript`)
     segments: tuple[Segment, ...]
     limit_ms: int
     duration_ms: int
@@ -108,10 +111,12 @@ def load(corpus: Path, cache: Path, langs: tuple[str, ...], cached_only: bool) -
             if lang not in trs:
                 continue
             tr = trs[lang]
-            ev = en_ev if lang == "en" else evidence(qv, aligner.vectors(tr))
+            tv = aligner.vectors(tr)
+            ev = en_ev if lang == "en" else evidence(qv, tv)
             limit = tr.segments[-1].end_ms + settings.end_grace_ms
             items.append(Item(f"3blue1brown/{path.name}", note.video_id, lang, claims, ev,
-                              tr.segments, limit, durations[note.video_id], best_en))
+                              evidence(qv, tv, centre=True), tr.segments, limit,
+                              durations[note.video_id], best_en))
     return items
 
 
@@ -176,9 +181,10 @@ def score(items: list[Item], settings: AlignSettings, seeds: list[int],
         st, en = en_times[item.video]
         for seed in seeds:
             claims, cases = perturb(item, st, en, seed)
+            resolved = settings.for_transcript(item.lang)
+            ev = item.ev_centred if resolved.centre_transcript else item.ev
             checks = {c.citation.index: c for c in
-                      decide(claims, item.ev, item.segments, item.limit_ms,
-                             settings.for_transcript(item.lang))}
+                      decide(claims, ev, item.segments, item.limit_ms, resolved)}
             for case in cases:
                 c = checks[case.anchor]
                 if case.kind == "mmss":
@@ -203,11 +209,14 @@ def score(items: list[Item], settings: AlignSettings, seeds: list[int],
 # values tried for each setting (coordinate descent: one setting at a time, the others
 # held, best kept; rounds until nothing changes)
 GRID: dict[str, list[Any]] = {
-    "suspect_margin": [0.01, 0.015, 0.02, 0.025, 0.03, 0.035, 0.04, 0.05, 0.06],
-    "repair_margin": [0.02, 0.04, 0.06, 0.1, 1.0],
-    "trust_margin": [0.0, 0.005, 0.01, 0.02, 0.03],
-    "order_weight": [0.0, 0.01, 0.02, 0.03, 0.04, 0.06],
+    "suspect_margin": [0.01, 0.015, 0.02, 0.025, 0.03, 0.035, 0.04, 0.05, 0.06, 0.07, 0.08],
+    "repair_margin": [0.02, 0.04, 0.06, 0.1, 0.15, 1.0],
+    "trust_margin": [0.0, 0.005, 0.01, 0.02, 0.03, 0.04, 0.06],
+    "order_weight": [0.0, 0.01, 0.02, 0.03, 0.04, 0.06, 0.08],
     "suggest_order_weight": [0.0, 0.02, 0.04, 0.06, 0.08, 0.12, 0.2],
+    "reading_cost": [0.01, 0.02, 0.03],
+    "hub_weight": [0.0, 0.25, 0.5, 0.75],
+    "centre_transcript": [False, True],
     "order_slack_ms": [0, 5_000, 10_000, 20_000, 30_000, 60_000],
     "order_scale_ms": [30_000, 60_000, 120_000, 300_000],
     "windows": [(1,), (1, 2), (1, 2, 3)],
@@ -255,7 +264,10 @@ def main() -> int:
     items = [it for it in items if it.lang in langs]
     print(f"loaded {len(items)} note x language items in {time.perf_counter() - t0:.1f} s")
     parts = {p: [it for it in items if split(it.video) == p] for p in ("calibration", "heldout")}
+    # calibrating other languages only: start from (and vary) their resolved settings
     base = AlignSettings()
+    if base.claims_language not in langs:
+        base = base.for_transcript(langs[0])
     chosen_change: dict[str, Any] = {}
     best = score(parts["calibration"], base, seeds, en_times)
     print(_row("cal defaults", {}, best))

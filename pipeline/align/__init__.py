@@ -16,7 +16,14 @@ time tolerance and the claim's place among the note's other claims.
 from .aligner import Aligner, align_note, claim_inputs
 from .decide import ClaimInput, decide, support_matrix
 from .embed import E5Embedder, Embedder, EmbeddingCache, cached_embeddings
-from .evidence import Evidence, TranscriptVectors, evidence, pooled_windows, transcript_vectors
+from .evidence import (
+    Evidence,
+    TranscriptVectors,
+    centred,
+    evidence,
+    pooled_windows,
+    transcript_vectors,
+)
 from .readings import Reading, as_written, is_mmss_form, readings
 from .report import STATUSES, alignment_report, check_json, summary_counts
 from .resolve import context_window, segment_index_at, segments_near
@@ -25,7 +32,7 @@ from .settings import AlignSettings
 __all__ = [
     "STATUSES", "AlignSettings", "Aligner", "ClaimInput", "E5Embedder", "Embedder",
     "EmbeddingCache", "Evidence", "Reading", "TranscriptVectors", "align_note",
-    "alignment_report", "as_written", "cached_embeddings", "check_json", "claim_inputs",
+    "alignment_report", "as_written", "cached_embeddings", "centred", "check_json", "claim_inputs",
     "context_window", "decide", "evidence", "is_mmss_form", "pooled_windows", "readings",
     "segment_index_at", "segments_near", "summary_counts", "support_matrix",
     "transcript_vectors",

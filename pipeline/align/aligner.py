@@ -100,7 +100,7 @@ class Aligner:
         limit = _limit_ms(transcript, duration_ms, settings)
         if claims:
             qv = self.claim_vectors([ci.text for ci in claims])
-            ev = evidence(qv, self.vectors(transcript))
+            ev = evidence(qv, self.vectors(transcript), settings.centre_transcript)
             checks = decide(claims, ev, transcript.segments, limit, settings)
         else:
             checks = []

@@ -49,6 +49,8 @@ class AlignSettings:
     # `hub_k` most similar claims of the note): generic sentences stop attracting claims
     hub_weight: float = 0.0
     hub_k: int = 10
+    # compare claims with the transcript's sentences less their mean vector (`centred`)
+    centre_transcript: bool = False
     # each unit of a reading's cost (0 as written, 1 for MM:SS:00 ...) costs this much support
     reading_cost: float = 0.01
     # claims shorter than this are not judged suspect (too little text to compare)
@@ -59,12 +61,14 @@ class AlignSettings:
 
     # the claims are written in this language; against a transcript in another language
     # (cross-lingual similarities run lower and flatter) the `cross_lingual` values
-    # replace the ones above (calibrated apart, on the Russian timed translations)
+    # replace the ones above: the transcript is centred (similarities then spread about
+    # 2.5x wider, hence the larger margins), calibrated apart on the Russian translations
     claims_language: str = "en"
     cross_lingual: tuple[tuple[str, object], ...] = (
-        ("suspect_margin", 0.025), ("trust_margin", 0.02), ("order_weight", 0.03),
-        ("suggest_order_weight", 0.06), ("order_slack_ms", 0), ("tolerance_before_ms", 5_000),
-        ("windows", (1, 2, 3)), ("hub_weight", 0.5),
+        ("centre_transcript", True), ("suspect_margin", 0.07), ("trust_margin", 0.02),
+        ("repair_margin", 0.15), ("reading_cost", 0.02), ("order_weight", 0.06),
+        ("suggest_order_weight", 0.08), ("order_slack_ms", 0), ("windows", (1, 2, 3)),
+        ("hub_weight", 0.75),
     )
 
     def for_transcript(self, language: str | None) -> AlignSettings:
