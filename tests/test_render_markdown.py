@@ -117,6 +117,11 @@ def test_translated_note_keeps_structure_and_front_matter() -> None:
         "version": "0.1.0", "alignment": "align-v1-window2", "engine": "bergamot",
         "model": "enpt.student.tiny11", "glossary_hash": "3f2a9c1d",
     }
+    # a run's provenance names the version, language and glossary too: each said once
+    run = {**PROVENANCE, "interlinear": "0.1.0", "lang": "pt", "glossary": "3f2a9c1d",
+           "signature": "abc"}
+    block = front(translated_note(sample_translation(note), run))["interlinear"]
+    assert block == {**meta["interlinear"], "signature": "abc"}
     # the blocks follow each other as in the source: same blank lines between them
     assert [len(x) for x in re.findall(r"\n+", body(out))] == \
         [len(x) for x in re.findall(r"\n+", body(SOURCE))]

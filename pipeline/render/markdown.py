@@ -40,8 +40,14 @@ _TRAILING_NL = re.compile(r"(?:\r?\n)*\Z")
 
 def provenance_block(translated: TranslatedNote, provenance: Mapping[str, object]) -> dict:
     """The `interlinear:` signature: the run's provenance, this translation's engine."""
-    sig: dict[str, object] = {"version": provenance.get("version", __version__)}
-    sig.update({k: v for k, v in provenance.items() if k != "version"})
+    version = provenance.get("version", provenance.get("interlinear", __version__))
+    sig: dict[str, object] = {"version": version}
+    # said once: the version (also under "interlinear"), the language (the note's own
+    # `lang`), the glossary (the translation's hash, under "glossary_hash")
+    same = {"version", "interlinear", "lang"}
+    if provenance.get("glossary") == translated.glossary_hash:
+        same.add("glossary")
+    sig.update({k: v for k, v in provenance.items() if k not in same})
     sig.update(engine=translated.engine, model=translated.model,
                glossary_hash=translated.glossary_hash)
     if translated.failures:
