@@ -57,7 +57,6 @@ from pipeline.timecode import parse_timestamp  # noqa: E402
 from pipeline.transcripts import LocalSource  # noqa: E402
 
 WELL = re.compile(r"(\d\d):(\d\d):(\d\d)")
-LANGS = ("en", "ru")
 
 
 @dataclass
@@ -176,7 +175,8 @@ def perturb(item: Item, en_starts: np.ndarray, en_ends: np.ndarray, seed: int
 def score(items: list[Item], settings: AlignSettings, seeds: list[int],
           en_times: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, dict[str, float]]:
     res: dict[str, dict[str, list[int]]] = {
-        lang: {"mmss": [0, 0], "shift": [0, 0], "none": [0, 0]} for lang in LANGS}
+        lang: {"mmss": [0, 0], "shift": [0, 0], "none": [0, 0]}
+        for lang in dict.fromkeys(it.lang for it in items)}
     for item in items:
         st, en = en_times[item.video]
         for seed in seeds:
