@@ -181,7 +181,7 @@ def score(items: list[Item], settings: AlignSettings, seeds: list[int],
         st, en = en_times[item.video]
         for seed in seeds:
             claims, cases = perturb(item, st, en, seed)
-            resolved = settings.for_transcript(item.lang)
+            resolved = settings.for_transcript(item.lang, item.segments)
             ev = item.ev_centred if resolved.centre_transcript else item.ev
             checks = {c.citation.index: c for c in
                       decide(claims, ev, item.segments, item.limit_ms, resolved)}

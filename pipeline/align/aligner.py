@@ -96,7 +96,7 @@ class Aligner:
                 for ci in claims for c in ci.citations
             ]
             return NoteAlignment(note.path, note.video_id, duration_ms, None, tuple(checks))
-        settings = self.settings.for_transcript(transcript.language)
+        settings = self.settings.for_transcript(transcript.language, transcript.segments)
         limit = _limit_ms(transcript, duration_ms, settings)
         if claims:
             qv = self.claim_vectors([ci.text for ci in claims])
