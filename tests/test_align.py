@@ -261,14 +261,14 @@ def test_settings_validate_and_sign() -> None:
 
 
 def test_cross_lingual_settings_apply_to_other_languages_only() -> None:
-    st = AlignSettings(suspect_margin=0.02, windows=(1,), suggest_chars=0,
+    st = AlignSettings(suspect_margin=0.02, windows=(1,), sentence_chars=0,
                        cross_lingual=(("suspect_margin", 0.05), ("windows", (1, 2))))
     assert st.for_transcript("en") is st and st.for_transcript("en-GB") is st
     ru = st.for_transcript("ru")
     assert ru.suspect_margin == 0.05 and ru.windows == (1, 2) and ru.cross_lingual == ()
     assert st.all_windows() == (1, 2)  # transcript vectors pooled for either
     assert st.signature() != AlignSettings(suspect_margin=0.02, windows=(1,),
-                                           suggest_chars=0).signature()
+                                           sentence_chars=0).signature()
     with pytest.raises(ConfigError, match="cross-lingual"):
         AlignSettings(cross_lingual=(("no_such", 1.0),))
 
@@ -314,18 +314,20 @@ def test_centring_spreads_flat_similarities_and_keeps_the_best_sentence() -> Non
     assert np.allclose(centre, (q @ centred(tv).windows[1].T)[0])
 
 
-def test_suggestions_search_runs_of_fragments_about_a_sentence_long() -> None:
+def test_windows_reach_about_a_sentence_on_fragments() -> None:
     def cut(n_chars: int) -> tuple[Segment, ...]:
         return tuple(Segment(i * 1000, i * 1000 + 900, "x" * n_chars, "en") for i in range(9))
 
-    st = AlignSettings()  # suggest_chars 100, suggest_windows (1,)
-    assert st.for_transcript("en", cut(130)).suggest_windows == (1,)  # sentences
-    assert st.for_transcript("en", cut(60)).suggest_windows == (1, 2)  # caption fragments
-    assert st.for_transcript("en", cut(35)).suggest_windows == (1, 2, 3)
-    assert st.for_transcript("en", cut(2)).suggest_windows == (1, 2, 3, 4)  # at most 4
+    st = AlignSettings()  # sentence_chars 120, windows (1,), suggest_windows (1,)
+    assert st.for_transcript("en", cut(130)) is st  # sentences: single segments
+    for chars, runs in ((60, (1, 2)), (35, (1, 2, 3)), (2, (1, 2, 3, 4))):  # at most 4
+        got = st.for_transcript("en", cut(chars))
+        assert got.windows == got.suggest_windows == runs
     assert st.for_transcript("en", ()) is st
-    assert AlignSettings(suggest_chars=0).for_transcript("en", cut(10)).suggest_windows == (1,)
+    assert AlignSettings(sentence_chars=0).for_transcript("en", cut(10)).windows == (1,)
     assert set(range(1, 5)) <= set(st.all_windows())  # every run is pooled once
+    ru = st.for_transcript("ru", cut(60))  # cross-lingual windows 1-3 already cover it
+    assert ru.windows == (1, 2, 3) and ru.suggest_windows == (1, 2)
 
 
 def test_cross_lingual_defaults_centre_other_languages_only() -> None:

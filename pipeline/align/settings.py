@@ -12,9 +12,9 @@ import numpy as np
 from ..errors import ConfigError
 from ..model import Segment
 
-__all__ = ["MAX_SUGGEST_RUN", "AlignSettings"]
+__all__ = ["MAX_RUN", "AlignSettings"]
 
-MAX_SUGGEST_RUN = 4  # the longest run of segments a suggestion is searched over
+MAX_RUN = 4  # the longest run of segments `sentence_chars` makes a window of
 
 
 @dataclass(frozen=True)
@@ -33,10 +33,11 @@ class AlignSettings:
     # the suggested place for a suspect citation is searched with these windows (the
     # sentence that carries the claim, taken from within the best window)
     suggest_windows: tuple[int, ...] = (1,)
-    # ... and with runs of segments about this long in all (a sentence's worth of text,
-    # in characters, against the transcript's median segment): one segment on
-    # sentence-timed transcripts, runs of 2-3 on caption fragments; 0: as given above
-    suggest_chars: int = 100
+    # both kinds of window also take runs of segments about this long in all (a
+    # sentence's worth of text, in characters, against the transcript's median segment):
+    # one segment on sentence-timed transcripts, runs of 2-3 on caption fragments, where
+    # a claim is rarely said within one; 0: the windows as given above
+    sentence_chars: int = 120
     # time tolerance: a citation is supported by segments overlapping
     # [t - tolerance_before_ms, t + tolerance_after_ms]
     tolerance_before_ms: int = 3_000
@@ -84,28 +85,29 @@ class AlignSettings:
     def for_transcript(self, language: str | None,
                        segments: Sequence[Segment] = ()) -> AlignSettings:
         """The settings to judge claims against a transcript in `language` cut into
-        `segments` (how finely it is cut sets the suggestion windows)."""
+        `segments` (how finely it is cut sets the windows)."""
         st = self
         if self.cross_lingual and _base(language) != _base(self.claims_language):
             overrides: dict[str, Any] = dict(self.cross_lingual)
             st = replace(self, cross_lingual=(), **overrides)
-        run = st._suggest_run(segments)
-        if run > max(st.suggest_windows):
-            st = replace(st, suggest_windows=tuple(sorted({*st.suggest_windows,
-                                                          *range(1, run + 1)})))
+        run = st._sentence_run(segments)
+        if run > min(max(st.windows), max(st.suggest_windows)):
+            runs = set(range(1, run + 1))
+            st = replace(st, windows=tuple(sorted({*st.windows, *runs})),
+                         suggest_windows=tuple(sorted({*st.suggest_windows, *runs})))
         return st
 
-    def _suggest_run(self, segments: Sequence[Segment]) -> int:
-        if self.suggest_chars <= 0 or not segments:
+    def _sentence_run(self, segments: Sequence[Segment]) -> int:
+        if self.sentence_chars <= 0 or not segments:
             return 0
         median = float(np.median([len(s.text) for s in segments]))
-        return min(max(round(self.suggest_chars / max(median, 1.0)), 1), MAX_SUGGEST_RUN)
+        return min(max(round(self.sentence_chars / max(median, 1.0)), 1), MAX_RUN)
 
     def all_windows(self) -> tuple[int, ...]:
         """Every window size any language may need (transcript vectors are pooled once)."""
         sizes = set(self.windows) | set(self.suggest_windows)
-        if self.suggest_chars > 0:
-            sizes |= set(range(1, MAX_SUGGEST_RUN + 1))
+        if self.sentence_chars > 0:
+            sizes |= set(range(1, MAX_RUN + 1))
         for name, value in self.cross_lingual:
             if name in ("windows", "suggest_windows"):
                 sizes |= set(value)  # type: ignore[call-overload]
