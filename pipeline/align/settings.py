@@ -90,11 +90,11 @@ class AlignSettings:
         if self.cross_lingual and _base(language) != _base(self.claims_language):
             overrides: dict[str, Any] = dict(self.cross_lingual)
             st = replace(self, cross_lingual=(), **overrides)
-        run = st._sentence_run(segments)
-        if run > min(max(st.windows), max(st.suggest_windows)):
-            runs = set(range(1, run + 1))
-            st = replace(st, windows=tuple(sorted({*st.windows, *runs})),
-                         suggest_windows=tuple(sorted({*st.suggest_windows, *runs})))
+        runs = range(1, st._sentence_run(segments) + 1)
+        windows = tuple(sorted({*st.windows, *runs}))
+        suggest = tuple(sorted({*st.suggest_windows, *runs}))
+        if (windows, suggest) != (st.windows, st.suggest_windows):
+            st = replace(st, windows=windows, suggest_windows=suggest)
         return st
 
     def _sentence_run(self, segments: Sequence[Segment]) -> int:
