@@ -7,14 +7,18 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= output
 
-.PHONY: install demo test lint bench browser clean
+PIP_VERSION := 26.3
+LOCK   := requirements.lock
 
-$(STAMP): pyproject.toml
+.PHONY: install demo test test-fast lint bench browser clean lock
+
+# Every package at the exact version of $(LOCK) (refresh it with `make lock`).
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet pip==$(PIP_VERSION)
 	# The CPU build of torch first (argostranslate -> stanza -> torch); any other pulls CUDA.
-	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c $(LOCK) torch==2.13.0
+	$(BIN)/pip install --quiet -c $(LOCK) -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -25,6 +29,20 @@ demo: install
 
 test: install
 	$(BIN)/pytest
+
+# The quick tier: no server, browser, corpus or long end-to-end run (see pyproject's markers).
+test-fast: install
+	$(BIN)/pytest -m "not slow and not corpus and not e2e"
+
+# Resolve pyproject.toml's ranges afresh in a throw-away venv and freeze them into $(LOCK).
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet pip==$(PIP_VERSION)
+	.lock-venv/bin/pip install --quiet torch==2.13.0
+	.lock-venv/bin/pip install --quiet -e '.[dev]'
+	head -3 $(LOCK) > $(LOCK).new
+	.lock-venv/bin/pip freeze --exclude-editable | sed 's/^torch==\(.*\)+cpu$$/torch==\1/' >> $(LOCK).new
+	mv $(LOCK).new $(LOCK) && rm -rf .lock-venv
 
 lint: install
 	$(BIN)/ruff check pipeline flows tests bench

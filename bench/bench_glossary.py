@@ -32,7 +32,7 @@ sys.path.insert(0, str(REPO))
 
 from pipeline.fileio import atomic_write_text  # noqa: E402
 from pipeline.glossary import Glossary  # noqa: E402
-from pipeline.glossary_check import _ANCHOR, _HEADING, _LINK, _LIST, _body  # noqa: E402
+from pipeline.glossary.check import _ANCHOR, _HEADING, _LINK, _LIST, _body  # noqa: E402
 from pipeline.notes import parse_note  # noqa: E402
 from pipeline.translate import (  # noqa: E402
     BergamotEngine,
@@ -40,7 +40,7 @@ from pipeline.translate import (  # noqa: E402
     EngineOptions,
     TranslationMemory,
 )
-from pipeline.translate_note import translate_notes_with_stats  # noqa: E402
+from pipeline.translate.note import translate_notes_with_stats  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus" / "notes" / "bonus_professor"
 CHECK = REPO.parent / "shared" / "tools" / "check_translation.py"

@@ -275,7 +275,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 def cmd_glossary(args: argparse.Namespace) -> int:
     from pipeline.glossary import Glossary, validate_file
-    from pipeline.glossary_check import glossary_check
+    from pipeline.glossary.check import glossary_check
 
     from .resources import GLOSSARY_DIR
 

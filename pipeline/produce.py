@@ -43,7 +43,7 @@ from .translate import (
     choose_engine,
     translate_safely,
 )
-from .translate_note import translate_notes
+from .translate.note import translate_notes
 from .vault import Failure
 
 

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from pipeline.errors import ConfigError
 from pipeline.glossary import Glossary, validate_file
-from pipeline.glossary_enforce import default_strategies, enforce, needs_of
-from pipeline.glossary_morph import analyzer, count, find_spans, inflect_like, lemmas
+from pipeline.glossary.enforce import default_strategies, enforce, needs_of
+from pipeline.glossary.morph import analyzer, count, find_spans, inflect_like, lemmas
 
 FIXTURES = Path(__file__).parent / "fixtures" / "glossary"
 HEADER = "en,ru,uk,de,es,fr,pt,case,note\n"

@@ -12,12 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.glossary import Glossary
-from pipeline.glossary_check import check_translated
-from pipeline.markup import segment_block, segment_text, yaml_scalar
-from pipeline.markup_fallback import flat, labels, wrap
-from pipeline.markup_inline import tokenize
+from pipeline.glossary.check import check_translated
 from pipeline.model import Block
 from pipeline.notes import parse_note
+from pipeline.translate.markup.fallback import flat, labels, wrap
+from pipeline.translate.markup.inline import tokenize
+from pipeline.translate.markup.segment import segment_block, segment_text, yaml_scalar
 
 ANCHOR = '<a class="yt-timestamp" data-t="00:01:21">[00:01:21]</a>'
 ANCHOR2 = '<a class="yt-timestamp" data-t="00:02:10">[00:02:10]</a>'

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.glossary import Glossary
-from pipeline.glossary_check import check_translated, glossary_check
+from pipeline.glossary.check import check_translated, glossary_check
 from pipeline.notes import parse_note
-from pipeline.translate_note import in_language, translate_notes, translate_notes_with_stats
+from pipeline.translate.note import in_language, translate_notes, translate_notes_with_stats
 
 FIXTURES = Path(__file__).parent / "fixtures" / "glossary"
 A = '<a class="yt-timestamp" data-t="00:01:21">[00:01:21]</a>'

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..glossary_morph import analyzer
+from ..glossary.morph import analyzer
 from .rules import SubtitleRules
 from .words import LangWords, words_for
 

@@ -1,7 +1,9 @@
 """Bad, broken and hostile notes and transcripts, as data, and a builder for a vault of them.
 
 Every case names the file it makes, what the scan must say about it (a fragment of the
-one-line reason) and the line the reason must point at (None where no line applies).
+one-line reason, or alternatives where the wording comes from a library: PyYAML 6.0.4 says
+"exceeded maximum nesting depth" itself where older ones let the project say "nested too
+deeply") and the lines the reason may point at (None where no line applies).
 `build_vault` writes a vault holding a good note and any choice of these cases.
 """
 
@@ -46,8 +48,16 @@ class Bad:
     id: str
     name: str  # file name inside the `bad/` channel folder
     content: bytes
-    reason: str
-    line: int | None
+    reason: str | tuple[str, ...]  # a fragment of the reason, or alternatives
+    line: int | tuple[int, ...] | None  # the line, or the lines it may name
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        return (self.reason,) if isinstance(self.reason, str) else self.reason
+
+    @property
+    def lines(self) -> tuple[int, ...]:
+        return (self.line,) if isinstance(self.line, int) else self.line or ()
 
 
 def _b(text: str) -> bytes:
@@ -94,7 +104,8 @@ def bad_notes(marker_dir: Path) -> list[Bad]:
         Bad("front_matter_number", "fm_number.md", _b("---\n42\n---\n" + body()),
             "must be a mapping, not int", 1),
         Bad("yaml_nested_too_deep", "yaml_deep.md",
-            _b(f"---\ntitle: {deep}\nvideoId: {VID}\n---\n" + body()), "nested too deeply", 1),
+            _b(f"---\ntitle: {deep}\nvideoId: {VID}\n---\n" + body()),
+            ("nested too deeply", "exceeded maximum nesting depth"), (1, 2)),
         Bad("yaml_alias_bomb", "yaml_bomb.md", _b(f"---\n{bomb}videoId: {VID}\n---\n" + body()),
             "expands to more than", 1),
         Bad("yaml_self_alias", "yaml_self.md",
@@ -182,30 +193,30 @@ def write(path: Path, data: bytes | str) -> Path:
 def build_vault(root: Path, bad: list[Bad], *, specials: bool = True) -> dict[str, str]:
     """A vault under `root`: `good/good.md`, every bad note in `bad/`, and (with `specials`)
     symlinks out of the vault, a pipe, a non-UTF-8 file name and a control-character file
-    name. Returns {path as the scan names it: expected reason fragment}."""
+    name. Returns {path as the scan names it: the reason fragments, one of which it holds}."""
     write(root / "good" / "good.md", GOOD)
-    expected: dict[str, str] = {}
+    expected: dict[str, tuple[str, ...]] = {}
     for case in bad:
         p = write(root / "bad" / case.name, case.content)
-        expected[str(p)] = case.reason
+        expected[str(p)] = case.reasons
     if specials:
         outside = write(root.parent / f"{root.name}-outside" / "secret.md", GOOD)
         link = root / "bad" / "link_outside.md"
         link.symlink_to(outside)
-        expected[str(link)] = "symlink points outside the vault"
+        expected[str(link)] = ("symlink points outside the vault",)
         folder = root / "linked_folder"
         folder.symlink_to(outside.parent, target_is_directory=True)
-        expected[str(folder)] = "symlinked folder points outside the vault"
+        expected[str(folder)] = ("symlinked folder points outside the vault",)
         fifo = root / "bad" / "pipe.md"
         os.mkfifo(fifo)
-        expected[str(fifo)] = "not a regular file"
+        expected[str(fifo)] = ("not a regular file",)
         raw = os.fsencode(root / "bad") + b"/caf\xe9.md"
         with open(raw, "wb") as fh:
             fh.write(GOOD.encode("utf-8"))
-        expected[str(root / "bad") + "/caf\\udce9.md"] = "file name is not UTF-8"
+        expected[str(root / "bad") + "/caf\\udce9.md"] = ("file name is not UTF-8",)
         ctl = write(root / "bad" / "ansi\x1b[31mred\nline.md", GOOD)  # a good note, bad name
         expected[str(ctl).replace("\x1b", "\\x1b").replace("\n", "\\n")] = (
-            "name holds control characters")
+            "name holds control characters",)
     return expected
 
 

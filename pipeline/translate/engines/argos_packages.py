@@ -23,7 +23,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from ..errors import ModelMissingError, TranslationError
+from ...errors import ModelMissingError, TranslationError
 
 INSTALL_HINT = "interlinear models install {source} {target}"
 INSTALL_FILE_HINT = "interlinear models install --file PATH.argosmodel"

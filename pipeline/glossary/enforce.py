@@ -28,8 +28,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .glossary import Glossary, Term
-from .glossary_morph import count, find_spans, inflect_like, words
+from .morph import count, find_spans, inflect_like, words
+from .terms import Glossary, Term
 
 Status = Literal["found", "repaired", "missing"]
 STRATEGIES = ("nbest", "suppress", "prefix", "mask", "substitute")
@@ -333,7 +333,7 @@ def _base(text: str) -> str:
 
 def _caps(engine: object) -> frozenset[str]:
     try:
-        from .engines.base import capabilities
+        from ..translate.engines.base import capabilities
     except ImportError:  # pragma: no cover - engines not installed
         return frozenset()
     return capabilities(engine)

@@ -17,9 +17,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import __version__
-from ..errors import ConfigError, TranslationError
-from ..fileio import sha256_text
+from ... import __version__
+from ...errors import ConfigError, TranslationError
+from ...fileio import sha256_text
 from .base import TranslationEngine, capabilities, check_lengths, options_key
 
 _SCHEMA = """

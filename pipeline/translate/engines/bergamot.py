@@ -24,8 +24,8 @@ from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from ..errors import ModelMissingError, TranslationError
-from ..native import on_native_thread
+from ...errors import ModelMissingError, TranslationError
+from ...native import on_native_thread
 from .base import EngineOptions
 
 PAIRS = {("en", "pt"): "en-pt", ("pt", "en"): "pt-en"}

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 
-from .glossary_morph import find_spans
-from .markup_unit import Tok, Unit
+from ...glossary.morph import find_spans
+from .unit import Tok, Unit
 
 
 def _pairs(unit: Unit) -> dict[int, tuple[int, int]] | None:

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 import yaml
 
-from .markup_inline import _MASK, Unit, choose_prefix, line_parts, tokenize
-from .model import Block
+from ...model import Block
+from .inline import _MASK, Unit, choose_prefix, line_parts, tokenize
 
 __all__ = ["Template", "Unit", "segment_block", "segment_text", "yaml_scalar"]
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import ModelMissingError, TranslationError
+from ...errors import ModelMissingError, TranslationError
 from .argos_packages import (
     INSTALL_HINT,
     ArgosLocation,

@@ -25,14 +25,15 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from .glossary import Glossary
-from .glossary_enforce import TermResult, enforce, needs_of
-from .glossary_morph import count
-from .markup import Template, Unit, segment_block
-from .markup_fallback import flat, labels, wrap
-from .markup_inline import choose_prefix
-from .model import Note, TermCheck, TranslatedNote
-from .translate import TranslationEngine, translate_safely
+from ..glossary import Glossary
+from ..glossary.enforce import TermResult, enforce, needs_of
+from ..glossary.morph import count
+from ..model import Note, TermCheck, TranslatedNote
+from .batch import translate_safely
+from .engines.base import TranslationEngine
+from .markup.fallback import flat, labels, wrap
+from .markup.inline import choose_prefix
+from .markup.segment import Template, Unit, segment_block
 
 
 @dataclass

@@ -16,11 +16,11 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from .fileio import safe_name
-from .glossary import Glossary
-from .glossary_morph import count
-from .model import TermCheck
-from .notes import discover_notes, split_front_matter
+from ..fileio import safe_name
+from ..model import TermCheck
+from ..notes import discover_notes, split_front_matter
+from .morph import count
+from .terms import Glossary
 
 _ANCHOR = re.compile(r'data-t="([^"]+)"')
 _LINK = re.compile(r"\[\[([^|\]]+)")

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 LANGS = ("ru", "uk", "de", "es", "fr", "pt")
 EXTRA_COLUMNS = ("case", "note")

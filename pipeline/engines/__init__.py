@@ -1,1 +1,0 @@
-"""Translation engines behind `pipeline.translate` (import the public names from there)."""

@@ -1,0 +1,45 @@
+"""Which engine translates a language pair: the registry of engine names and the choice."""
+
+from __future__ import annotations
+
+from ..errors import ConfigError, ModelMissingError
+from .engines.argos import ArgosEngine
+from .engines.argos_packages import INSTALL_FILE_HINT, INSTALL_HINT
+from .engines.base import EngineOptions, TranslationEngine
+from .engines.bergamot import BergamotEngine
+
+ENGINE_NAMES = ("argos", "bergamot")
+
+
+def choose_engine(
+    source: str,
+    target: str,
+    override: str | None = None,
+    *,
+    argos: ArgosEngine | None = None,
+    bergamot: BergamotEngine | None = None,
+    options: EngineOptions | None = None,
+) -> TranslationEngine:
+    """The engine for a pair: argos where a model is installed, else Bergamot for en<->pt.
+
+    `override` ("argos" / "bergamot") forces one. Raises ModelMissingError naming the
+    install command when no engine can translate the pair, ConfigError for an unknown name.
+    """
+    if override is not None and override not in ENGINE_NAMES:
+        raise ConfigError(f"unknown engine {override!r} (choose from {', '.join(ENGINE_NAMES)})")
+    argos_engine = argos or ArgosEngine(options)
+    if override in (None, "argos") and argos_engine.supports(source, target):
+        return argos_engine
+    bergamot_engine = bergamot or BergamotEngine(options)
+    if override in (None, "bergamot") and bergamot_engine.supports(source, target):
+        return bergamot_engine
+    hint = INSTALL_HINT.format(source=source, target=target)
+    if override == "bergamot":
+        raise ModelMissingError(
+            f"the Bergamot engine translates en<->pt only, not {source}->{target}; "
+            f"for other pairs install an argos model with `{hint}`",
+            source=source, target=target)
+    raise ModelMissingError(
+        f"no translation model for {source}->{target}: install one with `{hint}` "
+        f"(or `{INSTALL_FILE_HINT}` on a machine without network)",
+        source=source, target=target)
