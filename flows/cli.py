@@ -21,8 +21,8 @@ from rich.table import Table
 
 from pipeline import __version__
 from pipeline.errors import ConfigError, InterlinearError
-from pipeline.settings import default_cache_dir, parse_languages
-from pipeline.transcripts import TranscriptSource
+from pipeline.settings import RunSettings
+from pipeline.translate import ENGINE_NAMES
 
 console = Console(stderr=True)
 out = Console(soft_wrap=True)
@@ -90,7 +90,7 @@ def parser() -> argparse.ArgumentParser:
 def _run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--to", required=True, help="target languages, e.g. ru,pt")
     p.add_argument("--out", type=Path, default=Path("output"))
-    p.add_argument("--engine", choices=["argos", "bergamot"], help="force an engine")
+    p.add_argument("--engine", choices=ENGINE_NAMES, help="force an engine")
     p.add_argument("--allow-missing-models", action="store_true",
                    help="a language without an installed model is a warning, not a failure")
     p.add_argument("--glossary", type=Path, default=None,
@@ -122,13 +122,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
+def run_settings(args: argparse.Namespace) -> RunSettings:
+    """The run's settings from the command line (every command's options)."""
+    return RunSettings.of(
+        vault=args.notes, out=getattr(args, "out", None) or "output",
+        languages=getattr(args, "to", ""), transcripts=args.transcripts,
+        transcript_langs=args.transcript_lang, cache_dir=args.cache_dir,
+        glossary=getattr(args, "glossary", None), original_lang=args.original_lang,
+        offline=args.offline, refresh=args.refresh, engine=getattr(args, "engine", None),
+        allow_missing_models=getattr(args, "allow_missing_models", False),
+        context_window=getattr(args, "context", 1))
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     if not args.notes.exists():
         raise ConfigError(f"no such folder: {args.notes}")
+    settings = run_settings(args).with_targets()
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    from .runner import run_with_progress
+    from .runner import progress_bars, quiet
+    from .vault import vault_flow
 
-    manifest = run_with_progress(args)
+    quiet(args.verbose)
+    flow = vault_flow
+    if args.task_runner == "dask":
+        from .dask_runner import with_dask
+
+        flow = with_dask(vault_flow, args.dask_address)
+    with progress_bars(settings):
+        manifest = flow(**settings.parameters())
     print_summary(manifest)
     return int(manifest["summary"]["exit_status"])
 
@@ -184,52 +205,39 @@ def grouped(items: Sequence[dict[str, str]], shown: int = 8) -> list[str]:
     return lines
 
 
-def _source(args: argparse.Namespace) -> TranscriptSource:
-    from pipeline.transcripts import build_source
-
-    cache = args.cache_dir or default_cache_dir()
-    return build_source(args.transcripts, cache_dir=cache / "transcripts", refresh=args.refresh,
-                        offline=args.offline)
-
-
 def cmd_fetch(args: argparse.Namespace) -> int:
+    from pipeline.run import context
     from pipeline.transcripts import fetch_many, format_fetch_table, requests_for_notes
     from pipeline.vault import scan_vault
 
+    settings = run_settings(args)
     scan = scan_vault(args.notes)
     for f in scan.failures:
         console.print(f"  {f.item}: {f.reason}", markup=False, highlight=False)
-    langs = parse_languages(args.transcript_lang)
-    reqs = requests_for_notes(scan.notes, languages=langs, original=args.original_lang)
-    results = fetch_many(reqs, _source(args), languages=langs)
+    langs = settings.transcript_langs
+    reqs = requests_for_notes(scan.notes, languages=langs, original=settings.original_lang)
+    results = fetch_many(reqs, context(settings).source, languages=langs)
     out.print(format_fetch_table(results), markup=False, highlight=False)
     return 0 if all(r.error is None for r in results) and not scan.failures else 1
 
 
 def cmd_align(args: argparse.Namespace) -> int:
-    from pipeline.align import (
-        AlignSettings,
-        E5Embedder,
-        align_note,
-        alignment_report,
-        summary_counts,
-    )
+    from pipeline.align import alignment_report, summary_counts
     from pipeline.fileio import atomic_write_text
+    from pipeline.run import context
     from pipeline.transcripts import fetch_many, requests_for_notes
     from pipeline.vault import scan_vault
 
+    settings = run_settings(args)
+    ctx = context(settings)
     scan = scan_vault(args.notes)
-    langs = parse_languages(args.transcript_lang)
-    reqs = requests_for_notes(scan.notes, languages=langs, original=args.original_lang)
-    fetched = {r.video_id: r for r in fetch_many(reqs, _source(args), languages=langs)}
-    cache = (args.cache_dir or default_cache_dir()) / "embeddings"
-    embedder = E5Embedder()
-    settings = AlignSettings(context_before=args.context, context_after=args.context)
+    langs = settings.transcript_langs
+    reqs = requests_for_notes(scan.notes, languages=langs, original=settings.original_lang)
+    fetched = {r.video_id: r for r in fetch_many(reqs, ctx.source, languages=langs)}
     alignments = []
     for note in scan.notes:
         got = fetched.get(note.video_id or "")
-        transcript = got.transcript if got else None
-        alignments.append(align_note(note, transcript, settings, embedder, cache))
+        alignments.append(ctx.aligner.align(note, got.transcript if got else None))
     report = alignment_report(alignments, scan.notes)
     atomic_write_text(args.report, json.dumps(report, ensure_ascii=False, indent=1))
     counts = summary_counts(alignments)
@@ -276,8 +284,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 def cmd_glossary(args: argparse.Namespace) -> int:
     from pipeline.glossary import Glossary, validate_file
     from pipeline.glossary.check import glossary_check
-
-    from .resources import GLOSSARY_DIR
+    from pipeline.run import GLOSSARY_DIR
 
     gdir = getattr(args, "glossary", None) or GLOSSARY_DIR
     if args.action == "validate":

@@ -2,7 +2,7 @@
 
 `with_dask(flow)` starts a local cluster of worker processes for the run (bound to
 127.0.0.1, no dashboard); `with_dask(flow, "tcp://host:8786")` uses a running scheduler.
-Every worker builds its own engines and models once (see `flows/resources.py`); the
+Every worker builds its own engines and models once (`pipeline.run.context`); the
 caches they share (transcripts, translation memory, embeddings, stored results) live under
 `INTERLINEAR_CACHE`, which must point at the same folder (a shared path) on every machine.
 

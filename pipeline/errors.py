@@ -7,6 +7,7 @@ video id, a claim, a language), so the run summary can list what failed and why.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -69,3 +70,28 @@ class ModelMissingError(TranslationError):
 
 class OutputError(InterlinearError):
     """An output that could not be written (unsafe name, lock held, disk error)."""
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One item of the run that could not be produced, and why (one line)."""
+
+    stage: str  # notes / fetch / align / translate / render / models
+    item: str  # a note path, a video id, `note [lang]`, a language...
+    reason: str
+    transient: bool = False  # may clear on a later run (a network failure)
+
+    @classmethod
+    def of(cls, stage: str, item: str, exc: BaseException) -> Failure:
+        """The failure of `item` from any error: ours keep their one-line reason, anything
+        else (a bug) is an internal error naming its type."""
+        if isinstance(exc, InterlinearError):
+            return cls(stage, item, exc.reason, bool(getattr(exc, "transient", False)))
+        return cls(stage, item, f"internal error: {type(exc).__name__}: {exc}")
+
+    def as_dict(self) -> dict[str, object]:
+        found: dict[str, object] = {"stage": self.stage, "item": self.item,
+                                    "reason": self.reason}
+        if self.transient:
+            found["transient"] = True
+        return found

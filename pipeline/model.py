@@ -166,3 +166,4 @@ class TranslatedNote:
     glossary_hash: str
     terms: tuple[TermCheck, ...] = ()
     failures: tuple[str, ...] = ()  # segments the engine could not translate (kept in source)
+    claims: tuple[tuple[int, str], ...] = ()  # claim index -> the claim's text in `lang`

@@ -7,6 +7,7 @@ import os
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .errors import ConfigError
 
@@ -65,10 +66,42 @@ class RunSettings:
     fetch_attempts: int = 4
 
     def __post_init__(self) -> None:
-        if not self.languages:
-            raise ConfigError("no target language: pass --to, e.g. --to ru,pt")
         if self.max_note_bytes < 1 or self.fetch_concurrency < 1 or self.context_window < 0:
             raise ConfigError("limits must be positive")
+
+    @classmethod
+    def of(cls, *, vault: str | Path, languages: str | list[str] | tuple[str, ...] | None,
+           out: str | Path = "output", transcripts: str | Path | None = None,
+           transcript_langs: str | list[str] | tuple[str, ...] | None = None,
+           cache_dir: str | Path | None = None, glossary: str | Path | None = None,
+           original_lang: str | None = None, **flags: object) -> RunSettings:
+        """The settings from the flow's parameters (text, as a deployment or the command
+        line gives them): languages parsed and checked, paths made paths, defaults filled."""
+        return cls(
+            vault=Path(vault), out=Path(out), languages=parse_languages(languages),
+            transcripts=Path(transcripts) if transcripts else None,
+            transcript_langs=parse_languages(transcript_langs),
+            cache_dir=Path(cache_dir) if cache_dir else default_cache_dir(),
+            glossary_dir=Path(glossary) if glossary else None,
+            original_lang=original_lang or None, **flags)  # type: ignore[arg-type]
+
+    def parameters(self) -> dict[str, Any]:
+        """The flow's parameters for these settings (what `of` reads back)."""
+        return {"vault": str(self.vault), "languages": list(self.languages),
+                "out": str(self.out),
+                "transcripts": str(self.transcripts) if self.transcripts else None,
+                "transcript_langs": list(self.transcript_langs), "offline": self.offline,
+                "refresh": self.refresh, "engine": self.engine,
+                "allow_missing_models": self.allow_missing_models,
+                "cache_dir": str(self.cache_dir),
+                "glossary": str(self.glossary_dir) if self.glossary_dir else None,
+                "original_lang": self.original_lang}
+
+    def with_targets(self) -> RunSettings:
+        """These settings, for a run that translates: ConfigError without a target language."""
+        if not self.languages:
+            raise ConfigError("no target language: pass --to, e.g. --to ru,pt")
+        return self
 
     def public(self) -> dict[str, object]:
         """The settings as written to the manifest (paths as text; no secrets live here)."""

@@ -8,24 +8,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import NoteError
+from .errors import Failure, NoteError
 from .fileio import safe_name
 from .model import Note
 from .notes import NoteProblem, check_video_id, discover_notes, load_note, printable, problems
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Failure:
-    """One item of the run that could not be produced, and why (one line)."""
-
-    stage: str  # notes / fetch / align / translate / render / models
-    item: str  # a note path, a video id, a language...
-    reason: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"stage": self.stage, "item": self.item, "reason": self.reason}
 
 
 @dataclass(frozen=True)
@@ -36,10 +24,6 @@ class VaultScan:
     skipped: tuple[Failure, ...]  # not errors: index pages without a videoId or citations
     problems: tuple[NoteProblem, ...]
     by_video: dict[str, tuple[Note, ...]] = field(hash=False, compare=False)
-
-    @property
-    def video_ids(self) -> list[str]:
-        return sorted(self.by_video)
 
 
 def output_key(note: Note) -> tuple[str, ...]:

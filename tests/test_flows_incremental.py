@@ -11,9 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pipeline.glossary import Glossary
-from pipeline.incremental import (
+from pipeline.model import Segment, Transcript
+from pipeline.run import TaskRecord
+from pipeline.run.store import (
     ResultStore,
-    TaskRecord,
     content_key,
     digests,
     glossary_names_key,
@@ -22,7 +23,6 @@ from pipeline.incremental import (
     outputs_intact,
     transcript_hash,
 )
-from pipeline.model import Segment, Transcript
 
 HEADER = "en,ru,pt\n"
 PUTIN = "Putin,Путин,Putin\n"

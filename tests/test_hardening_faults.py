@@ -29,9 +29,8 @@ from pipeline.errors import OutputError
 from pipeline.fileio import exclusive_lock
 from pipeline.glossary import Glossary
 from pipeline.layout import Layout
-from pipeline.manifest import provenance
 from pipeline.notes import parse_note
-from pipeline.produce import Engines, translate_language, write_note_outputs
+from pipeline.run import Engines, compose, provenance, translate_language, write_note_outputs
 from pipeline.settings import RunSettings
 from pipeline.transcripts import (
     CachedSource,
@@ -388,9 +387,9 @@ def test_engine_failure_reports_the_segment_and_keeps_the_rest(tmp_path: Path) -
                            cache_dir=tmp_path / "cache")
     glossary = Glossary([])
     with TranslationMemory(tmp_path / "tm.sqlite3") as memory:
-        engines = FaultyEngines(settings, memory, glossary)
-        translated, produced = translate_language([note, other], "pt", settings, engines,
-                                                  glossary)
+        ctx = compose(settings, glossary=glossary, memory=memory, engines=FaultyEngines)
+        produced = translate_language([note, other], "pt", ctx)
+    translated = [k.value for k in produced.value.values()]
     assert [t.note.slug for t in translated] == ["faults", "other"]
     failed = {f.item: f.reason for f in produced.failures}
     assert set(failed) == {f"{note.path} [pt]"}
@@ -404,9 +403,9 @@ def test_engine_failure_reports_the_segment_and_keeps_the_rest(tmp_path: Path) -
     assert not theirs.failures and "ALL GOOD HERE" in "".join(theirs.blocks)
     # the note's outputs are still written, with every anchor
     layout = Layout(settings.out)
-    done, _ = write_note_outputs(note, mine, None, {}, provenance(note=note.slug), layout)
-    assert {o["kind"] for o in done.outputs} == {"translated_note", "bilingual_note",
-                                                 "review_page"}
+    done = write_note_outputs(note, mine, None, {}, provenance(note=note.slug), (), ctx)
+    assert {o.kind for o in done.outputs} == {"translated_note", "bilingual_note",
+                                              "review_page"}
     written = layout.translated_note(note, "pt").read_text(encoding="utf-8")
     assert "THE LAST CLAIM IS FINE" in written and "The BOOM claim fails" in written
     for t in ("00:00:05", "00:00:06", "00:00:07", "00:00:08"):

@@ -3,9 +3,10 @@ pipeline write outside the output folder, or run as script in what it writes.
 
 The renderers' own escaping tests (test_render_markdown.py, test_render_review.py) and the
 browser test of the review page (test_review_browser.py) feed the render functions directly;
-here a hostile note goes the real way: a file in a vault, `scan_vault`, `translate_language`,
-`produce.write_note_outputs` and `produce.video_tracks`, and what lands on disk is checked,
-in headless Chromium too (the bilingual note rendered as Obsidian does: raw HTML allowed).
+here a hostile note goes the real way: a file in a vault, `scan_vault`, and `pipeline.run`'s
+`translate_language`, `write_note_outputs`, `transcript_tracks` and `claims_tracks`, and what
+lands on disk is checked, in headless Chromium too (the bilingual note rendered as Obsidian
+does: raw HTML allowed).
 """
 
 from __future__ import annotations
@@ -26,9 +27,17 @@ from pipeline.errors import OutputError
 from pipeline.fileio import MAX_NAME_BYTES, inside, safe_name
 from pipeline.glossary import Glossary
 from pipeline.layout import Layout
-from pipeline.manifest import provenance
 from pipeline.model import Note, Segment, Transcript
-from pipeline.produce import Engines, translate_language, video_tracks, write_note_outputs
+from pipeline.run import (
+    Engines,
+    Keyed,
+    claims_tracks,
+    compose,
+    provenance,
+    transcript_tracks,
+    translate_language,
+    write_note_outputs,
+)
 from pipeline.settings import RunSettings
 from pipeline.translate import CachedEngine, TranslationMemory
 from pipeline.vault import scan_vault
@@ -152,25 +161,25 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     settings_ = RunSettings(vault=tmp / "vault", out=tmp / "out", languages=("pt",),
                             cache_dir=tmp / "cache")
     glossary = Glossary([])
-    layout = Layout(settings_.out)
     alignment = hostile_alignment(note)
     with TranslationMemory(tmp / "tm.sqlite3") as memory:
-        engines = IdentityEngines(settings_, memory, glossary)
-        (translated,), produced = translate_language([note], "pt", settings_, engines, glossary)
-        assert not produced.failures
-        done, _ = write_note_outputs(note, translated, alignment, {0: IMG, 1: SCRIPT},
-                                     provenance(note=note.slug), layout)
+        ctx = compose(settings_, glossary=glossary, memory=memory, engines=IdentityEngines)
+        got = translate_language([note], "pt", ctx)
+        assert not got.failures
+        translated = got.value[str(note.path)].value
+        done = write_note_outputs(note, translated, alignment, {0: IMG, 1: SCRIPT},
+                                  provenance(note=note.slug), (), ctx)
         segments = (Segment(80_000, 84_000, HOSTILE_QUOTE, "ru"),
                     Segment(84_000, 90_000, f"{IMG} --> {SCRIPT}", "ru"))
-        texts = {"en": {(str(note.path), c.index): c.text for c in note.claims}}
-        tracks = video_tracks(VID, Transcript(VID, "ru", segments), [(note, alignment)], texts,
-                              settings_, engines, layout, glossary)
-    paths = {str(o["kind"]): settings_.out / str(o["path"])
-             for o in [*done.outputs, *tracks.outputs]}
+        tracks = transcript_tracks(VID, Transcript(VID, "ru", segments), ctx)
+        claims = claims_tracks(VID, {str(note.path): Keyed(alignment, "key")}, [note], {}, ctx)
+    paths = {o.kind: settings_.out / o.path
+             for o in [*done.outputs, *tracks.outputs, *claims.outputs]}
     assert set(paths) >= {"translated_note", "bilingual_note", "review_page",
                           "transcript_track", "claims_track"}
     files = [p for p in tmp.rglob("*") if p.is_file()]
     assert all(p.is_relative_to(settings_.out) or p.is_relative_to(tmp / "vault")
+               or p.is_relative_to(settings_.cache_dir)
                or p.name.startswith("tm.sqlite3") for p in files)
     return paths
 

@@ -20,9 +20,8 @@ from pipeline.errors import TranscriptError
 from pipeline.fileio import atomic_write_text
 from pipeline.glossary import Glossary
 from pipeline.layout import Layout
-from pipeline.manifest import Manifest
 from pipeline.model import Segment, Transcript
-from pipeline.produce import Engines, video_tracks
+from pipeline.run import Manifest, compose, transcript_tracks
 from pipeline.settings import RunSettings
 from pipeline.transcripts import FetchRequest, LocalSource, fetch_many, requests_for_notes
 from pipeline.translate import TranslationMemory
@@ -280,15 +279,14 @@ def settings_for(tmp_path: Path, languages: tuple[str, ...] = ("ru",)) -> RunSet
 
 def tracks(tmp_path: Path, segments: Sequence[Segment], glossary: Glossary | None = None
            ) -> list[Path]:
-    """The transcript track(s) of `segments`, through produce.video_tracks."""
+    """The transcript track(s) of `segments`, through `pipeline.run.transcript_tracks`."""
     settings = settings_for(tmp_path)
     glossary = glossary or Glossary.load(ROOT / "glossary")
     with TranslationMemory(tmp_path / "tm.sqlite3") as memory:
-        produced = video_tracks(VID, Transcript(VID, "ru", tuple(segments)), [], {}, settings,
-                                Engines(settings, memory, glossary), Layout(settings.out),
-                                glossary)
-    assert not produced.failures
-    return [settings.out / str(o["path"]) for o in produced.outputs]
+        ctx = compose(settings, glossary=glossary, memory=memory)
+        done = transcript_tracks(VID, Transcript(VID, "ru", tuple(segments)), ctx)
+    assert not done.failures
+    return [settings.out / o.path for o in done.outputs]
 
 
 HOSTILE_TEXT = [

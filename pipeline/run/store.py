@@ -24,9 +24,8 @@ import os
 import pickle
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from .. import __version__
 from ..fileio import atomic_write_bytes
@@ -36,7 +35,6 @@ from ..model import Transcript
 log = logging.getLogger(__name__)
 
 SCHEME = "interlinear-results-v1"
-Status = Literal["ran", "cached"]
 _KEY = re.compile(r"[0-9a-f]{64}")
 _STAGE = re.compile(r"[a-z][a-z0-9_-]{0,39}")
 # markup that can sit between the words of a term: `**Vladimir** Putin`, `[[Putin]]`
@@ -115,18 +113,6 @@ def digests(out: Path, relpaths: Iterable[str]) -> dict[str, str]:
 def outputs_intact(out: Path, recorded: Mapping[str, str]) -> bool:
     """Whether every recorded output is still on disk exactly as it was written."""
     return all(file_digest(out / rel) == digest for rel, digest in recorded.items())
-
-
-@dataclass(frozen=True)
-class TaskRecord:
-    """One unit of work of a run, and whether it ran or its stored result was reused."""
-
-    task: str  # fetch / align / translate / tracks / claims_tracks / render
-    item: str  # a video id, a note path, `note [lang]`...
-    status: Status
-
-    def as_dict(self) -> dict[str, object]:
-        return {"task": self.task, "item": self.item, "status": self.status}
 
 
 class ResultStore:

@@ -1,0 +1,147 @@
+"""The run's composition, built in one place: glossary, translation memory and engines,
+transcript sources, aligner, result store. The flow's tasks and every CLI command use it.
+
+Built once per process and settings (`context(settings)`), so tasks on threads or on Dask
+workers share the heavy parts without passing them between tasks; a changed glossary
+folder makes a new one. Models load on first use only: a run whose results are all stored
+loads none. Native models are serialised by `pipeline.native` alone.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from ..align import Aligner, AlignSettings, E5Embedder
+from ..errors import ModelMissingError
+from ..glossary import Glossary
+from ..layout import Layout
+from ..settings import RunSettings
+from ..transcripts import RetryPolicy, TranscriptSource, YouTubeSettings, build_source
+from ..translate import CachedEngine, TranslationEngine, TranslationMemory, choose_engine
+from .store import ResultStore
+
+GLOSSARY_DIR = Path(__file__).resolve().parents[2] / "glossary"
+
+
+class Engines:
+    """One engine per language pair, wrapped in the translation memory; built lazily."""
+
+    def __init__(self, settings: RunSettings, memory: TranslationMemory, glossary: Glossary):
+        self.settings, self.memory, self.glossary = settings, memory, glossary
+        self._engines: dict[tuple[str, str], CachedEngine | ModelMissingError] = {}
+        self._plain: dict[tuple[str, str], CachedEngine] = {}
+
+    def get(self, source: str, target: str) -> CachedEngine:
+        """The engine for the pair; ModelMissingError when none has a model."""
+        key = (source, target)
+        if key not in self._engines:
+            try:
+                inner: TranslationEngine = choose_engine(source, target, self.settings.engine)
+                self._engines[key] = CachedEngine(inner, self.memory, self.glossary.hash)
+            except ModelMissingError as exc:
+                self._engines[key] = exc
+        found = self._engines[key]
+        if isinstance(found, ModelMissingError):
+            raise found
+        return found
+
+    def plain(self, source: str, target: str) -> CachedEngine:
+        """The pair's engine for texts translated without the glossary (quotes, claims,
+        subtitle cues): the memory keys them without the glossary's hash, so a glossary
+        change does not send them to the engine again. ModelMissingError as `get`."""
+        key = (source, target)
+        if key not in self._plain:
+            self._plain[key] = CachedEngine(self.get(source, target).engine, self.memory, "")
+        return self._plain[key]
+
+    def ident(self, source: str, target: str) -> list[str]:
+        """Engine, model and options of a pair, or why there is none (for keys)."""
+        try:
+            key = self.get(source, target).key(source, target)
+        except ModelMissingError as exc:
+            return ["missing", exc.reason]
+        return [key.engine, key.model, key.options]
+
+    def describe(self) -> dict[str, dict[str, object]]:
+        return {
+            f"{s}->{t}": ({"engine": e.name, "model": e.model_id(s, t)}
+                          if isinstance(e, CachedEngine) else {"missing": e.reason})
+            for (s, t), e in sorted(self._engines.items())
+        }
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Everything the stages need besides their inputs."""
+
+    settings: RunSettings
+    glossary: Glossary
+    memory: TranslationMemory
+    engines: Engines
+    source: TranscriptSource  # local files, the transcript cache, then YouTube
+    local_source: TranscriptSource  # local files and the transcript cache only
+    aligner: Aligner
+    store: ResultStore
+
+    @property
+    def layout(self) -> Layout:
+        return Layout(self.settings.out)
+
+    @property
+    def out_key(self) -> str:
+        return str(self.settings.out.resolve())
+
+
+def glossary_dir(settings: RunSettings) -> Path:
+    return settings.glossary_dir or GLOSSARY_DIR
+
+
+def _glossary_stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """The glossary files as they are now (name, size, mtime): a changed glossary makes a
+    new context, also in a long-lived process (a Dask worker, a test)."""
+    try:
+        return tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns)
+                     for p in sorted(folder.glob("*.csv")))
+    except OSError:
+        return ()
+
+
+@lru_cache(maxsize=4)
+def _build(settings: RunSettings, stamp: tuple[tuple[str, int, int], ...]) -> RunContext:
+    return compose(settings)
+
+
+def compose(settings: RunSettings, *, glossary: Glossary | None = None,
+            memory: TranslationMemory | None = None,
+            engines: type[Engines] = Engines) -> RunContext:
+    """A new composition for `settings`; the parts given are used as they are (a test's
+    engines, an in-memory glossary)."""
+    glossary = glossary or Glossary.load(glossary_dir(settings))
+    memory = memory or TranslationMemory(settings.cache_dir / "translation-memory.sqlite3")
+    youtube = YouTubeSettings(
+        max_concurrent=settings.fetch_concurrency,
+        min_interval_s=settings.min_fetch_interval_s,
+        retry=RetryPolicy(attempts=settings.fetch_attempts),
+    )
+    transcripts = settings.cache_dir / "transcripts"
+    source = build_source(settings.transcripts, cache_dir=transcripts, refresh=settings.refresh,
+                          youtube=youtube, offline=settings.offline)
+    local = build_source(settings.transcripts, cache_dir=transcripts, offline=True)
+    align = AlignSettings(context_before=settings.context_window,
+                          context_after=settings.context_window)
+    aligner = Aligner(align, E5Embedder(), settings.cache_dir / "embeddings")
+    return RunContext(settings, glossary, memory, engines(settings, memory, glossary), source,
+                      local, aligner, ResultStore(settings.cache_dir / "results"))
+
+
+_build_lock = threading.Lock()
+
+
+def context(settings: RunSettings) -> RunContext:
+    """The run's composition for `settings` (one per process, rebuilt on a glossary change)."""
+    stamp = _glossary_stamp(glossary_dir(settings))
+    with _build_lock:
+        return _build(settings, stamp)

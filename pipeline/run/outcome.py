@@ -1,0 +1,105 @@
+"""What a stage gives back: typed outputs, failures and task records, one shape for all.
+
+Every stage of the run, for one item (a video, a language, a note and language), returns
+an `Outcome`: its value (an alignment, the translations, nothing), the files it wrote
+(`Output`), what went wrong (`Failure`, made from any error), and one `TaskRecord` per
+unit of work saying whether it ran or its stored result was reused. Outcomes add up
+(`Outcome.join`), and the manifest is written from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Generic, Literal, TypeVar
+
+from ..errors import Failure
+from ..render import CueFlag, ReviewEntry
+
+T = TypeVar("T")
+Status = Literal["ran", "cached"]
+
+
+@dataclass(frozen=True)
+class TaskRecord:
+    """One unit of work of a run, and whether it ran or its stored result was reused."""
+
+    task: str  # fetch / align / translate / tracks / claims_tracks / render
+    item: str  # a video id, a note path, `note [lang]`...
+    status: Status
+
+    def as_dict(self) -> dict[str, object]:
+        return {"task": self.task, "item": self.item, "status": self.status}
+
+
+@dataclass(frozen=True)
+class Output:
+    """A file the run wrote (path relative to OUT), with what the manifest says of it."""
+
+    kind: str  # transcript_track / claims_track / translated_note / bilingual_note / ...
+    path: str
+    lang: str | None = None
+    note: str | None = None  # the source note's path
+    srt: str | None = None  # a track's SubRip twin
+    cues: int | None = None
+    signature: str | None = None
+    glossary: Mapping[str, object] | None = None  # a translated note's term compliance
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """The files on disk: the output, and a track's `.srt`."""
+        return (self.path, self.srt) if self.srt else (self.path,)
+
+    def as_dict(self) -> dict[str, object]:
+        found: dict[str, object] = {"kind": self.kind, "path": self.path}
+        if self.srt is not None:
+            found["srt"] = self.srt
+        if self.lang is not None:
+            found["lang"] = self.lang
+        if self.note is not None:
+            found["note"] = self.note
+        if self.cues is not None:
+            found["cues"] = self.cues
+        if self.kind in ("translated_note", "bilingual_note", "review_page"):
+            found["signature"] = self.signature
+        if self.glossary is not None:
+            found["glossary"] = dict(self.glossary)
+        return found
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[T]):
+    """A stage's value and everything it has to say."""
+
+    value: T
+    outputs: tuple[Output, ...] = ()
+    failures: tuple[Failure, ...] = ()
+    warnings: tuple[Failure, ...] = ()
+    records: tuple[TaskRecord, ...] = ()
+    entries: tuple[ReviewEntry, ...] = ()  # rows of the review index
+    flags: tuple[CueFlag, ...] = field(default=())  # subtitle cues too fast to read
+
+    @property
+    def failed(self) -> str:
+        """The first failures in one line ("" when none), for a task's Failed state."""
+        return "; ".join(f"{f.item}: {f.reason}" for f in self.failures[:3])
+
+    @property
+    def all_cached(self) -> bool:
+        return bool(self.records) and all(r.status == "cached" for r in self.records)
+
+    def but(self, **changes: Any) -> Outcome[T]:
+        return replace(self, **changes)
+
+    @staticmethod
+    def join(value: T, parts: Iterable[Outcome[Any]]) -> Outcome[T]:
+        """One outcome holding `value` and everything `parts` had to say, in order."""
+        parts = list(parts)
+        return Outcome(
+            value,
+            outputs=tuple(o for p in parts for o in p.outputs),
+            failures=tuple(f for p in parts for f in p.failures),
+            warnings=tuple(w for p in parts for w in p.warnings),
+            records=tuple(r for p in parts for r in p.records),
+            entries=tuple(e for p in parts for e in p.entries),
+            flags=tuple(f for p in parts for f in p.flags))

@@ -1,0 +1,308 @@
+"""The run's output stages, each for one item and with one shape: key -> reuse or make ->
+write -> store. A video's transcript tracks, its claims tracks, and a note's translated
+note, bilingual note and review page in one language.
+
+Keys: tracks: transcript content, target languages, engine and model per pair, the
+glossary's names in those languages, output folder; claims tracks: the video's notes,
+their alignments and claim texts per language; render: the note's translation and
+alignment keys, its place, the quote engine, the too-fast cues of its track, output folder.
+A stored result is reused only while its files are on disk as written, and a result
+with failures is never stored: the next run makes it again.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from ..errors import InterlinearError, ModelMissingError
+from ..fileio import atomic_write_text
+from ..glossary import Glossary
+from ..model import Cue, Note, NoteAlignment, TermCheck, Transcript, TranslatedNote
+from ..render import (
+    CueFlag,
+    bilingual_note,
+    relative_href,
+    review_entry,
+    review_note_page,
+    translated_note,
+)
+from ..subtitles import (
+    claim_items,
+    claims_cues,
+    cue_groups,
+    cues_from_segments,
+    rules_for,
+    translated_cues,
+    write_track,
+)
+from ..translate import translate_safely
+from .context import RunContext
+from .manifest import provenance
+from .outcome import Failure, Outcome, Output, TaskRecord
+from .stages import Keyed, missing_model, note_item
+from .store import content_key, digests, glossary_names_key, glossary_terms_key, transcript_hash
+
+Flags = Mapping[str, Sequence[CueFlag]]  # language -> the cues of its track too fast to read
+
+
+def _reuse(ctx: RunContext, stage: str, key: str) -> Outcome[None] | None:
+    hit = ctx.store.get(stage, key)
+    if isinstance(hit, tuple) and len(hit) == 2 and isinstance(hit[0], Outcome):
+        outcome, files = hit
+        if all(digests(ctx.settings.out, [rel]).get(rel) == d for rel, d in files.items()):
+            return outcome.but(records=tuple(TaskRecord(r.task, r.item, "cached")
+                                             for r in outcome.records))
+    return None
+
+
+def _keep(ctx: RunContext, stage: str, key: str, outcome: Outcome[None]) -> Outcome[None]:
+    """Store `outcome` with the digests of its files, unless something failed."""
+    if not outcome.failures:
+        files = digests(ctx.settings.out, [f for o in outcome.outputs for f in o.files])
+        ctx.store.put(stage, key, (outcome, files))
+    return outcome
+
+
+# --------------------------------------------------------------------------- tracks
+
+
+def transcript_tracks(video_id: str, transcript: Transcript | None, ctx: RunContext
+                      ) -> Outcome[None]:
+    """The video's transcript tracks: its own language and each target language."""
+    if transcript is None or not transcript.segments:
+        return Outcome(None)
+    s = ctx.settings
+    tlang = transcript.language
+    key = content_key(
+        "tracks", video_id, transcript_hash(transcript), list(s.languages),
+        {lang: ctx.engines.ident(tlang, lang) for lang in s.languages if lang != tlang},
+        glossary_names_key(ctx.glossary, [tlang, *s.languages]), s.allow_missing_models,
+        ctx.out_key)
+    hit = _reuse(ctx, "tracks", key)
+    if hit is not None:
+        return hit
+    parts = []
+    for lang in [tlang, *(x for x in s.languages if x != tlang)]:
+        made = track_cues(video_id, transcript, lang, ctx)
+        if made.value:
+            cues, prov = made.value
+            path = ctx.layout.transcript_track(video_id, lang)
+            _, srt = write_track(path, cues, header_note=_note_line(prov))
+            made = made.but(outputs=(_track_output("transcript_track", path, srt, lang, cues,
+                                                   ctx),), flags=too_fast(cues, lang))
+        parts.append(made)
+    done = Outcome.join(None, parts).but(records=(TaskRecord("tracks", video_id, "ran"),))
+    return _keep(ctx, "tracks", key, done)
+
+
+Made = tuple[list[Cue], dict[str, object]] | None  # a track's cues and provenance
+
+
+def track_cues(video_id: str, transcript: Transcript, lang: str, ctx: RunContext
+               ) -> Outcome[Made]:
+    """The cues of the transcript's track in `lang` (its own language, or translated group
+    by group). None when there is nothing to show, or when a group could not be translated
+    (its source text is never passed off as a translation: the failure is reported)."""
+    tlang = transcript.language
+    if lang == tlang:
+        cues = cues_from_segments(transcript.segments, rules_for(tlang),
+                                  names_in(ctx.glossary, tlang))
+        prov = provenance(kind="transcript track", video=video_id, language=tlang,
+                          track=transcript.origin or transcript.source)
+        return Outcome((cues, prov) if cues else None)
+    item = f"{video_id} transcript track [{lang}]"
+    groups = cue_groups(transcript.segments, rules_for(tlang))
+    try:
+        engine = ctx.engines.plain(tlang, lang)
+    except ModelMissingError as exc:
+        return missing_model(ctx, item, exc, None)
+    batch = translate_safely(engine, [g.text for g in groups], tlang, lang)
+    if batch.failures:
+        return Outcome(None, failures=(Failure("translate", item, (
+            f"{len(batch.failures)} of {len(groups)} cue groups not translated "
+            f"({batch.failures[0].reason}): track not written")),))
+    cues = translated_cues(groups, [o or "" for o in batch.outputs], rules_for(lang),
+                           names_in(ctx.glossary, lang))
+    prov = provenance(kind="translated transcript track", video=video_id, language=lang,
+                      engine=engine.name, model=engine.model_id(tlang, lang))
+    return Outcome((cues, prov) if cues else None)
+
+
+def _track_output(kind: str, path: Path, srt: Path, lang: str, cues: Sequence[Cue],
+                  ctx: RunContext) -> Output:
+    layout = ctx.layout
+    return Output(kind, layout.relative(path), lang=lang, srt=layout.relative(srt),
+                  cues=len(cues))
+
+
+def too_fast(cues: Sequence[Cue], lang: str) -> tuple[CueFlag, ...]:
+    """The cues a track marks `fast` (they read faster than the language's hard limit)."""
+    limit = rules_for(lang).hard_cps
+    flags = []
+    for cue in cues:
+        if "fast" in cue.classes:
+            chars = len(cue.text.replace("\n", ""))
+            cps = chars * 1000 / max(1, cue.end_ms - cue.start_ms)
+            flags.append(CueFlag(cue.start_ms, cue.end_ms, cue.text, lang,
+                                 detail=f"{cps:.1f} chars/s (limit {limit:g})"))
+    return tuple(flags)
+
+
+def claims_tracks(
+    video_id: str, aligned: Mapping[str, Keyed[NoteAlignment]], notes: Sequence[Note],
+    translations: Mapping[str, Mapping[str, Keyed[TranslatedNote]]], ctx: RunContext,
+) -> Outcome[None]:
+    """The video's claims tracks, one per language (the notes' claims at their times)."""
+    paths = [str(n.path) for n in notes]
+    texts: dict[str, dict[tuple[str, int], str]] = {
+        ctx.settings.source_lang: {(str(n.path), c.index): c.text for n in notes
+                                   for c in n.claims}}
+    for lang, by_path in translations.items():
+        texts[lang] = {(p, i): t for p, tr in by_path.items() if p in paths
+                       for i, t in tr.value.claims}
+    key = content_key(
+        "claims_tracks", video_id, [[p, aligned[p].key if p in aligned else None]
+                                    for p in paths],
+        {lang: sorted([list(k), v] for k, v in by_claim.items())
+         for lang, by_claim in sorted(texts.items())}, ctx.out_key)
+    hit = _reuse(ctx, "claims_tracks", key)
+    if hit is not None:
+        return hit
+    parts = []
+    for lang, by_claim in texts.items():
+        items = []
+        for note in notes:
+            if str(note.path) in aligned:
+                mine = {i: t for (p, i), t in by_claim.items() if p == str(note.path)}
+                items.extend(claim_items(aligned[str(note.path)].value, mine))
+        items.sort(key=lambda it: it.start_ms)
+        cues = claims_cues(items, rules_for(lang)) if items else []
+        if cues:
+            prov = provenance(kind="claims track", video=video_id, language=lang)
+            path = ctx.layout.claims_track(video_id, lang)
+            _, srt = write_track(path, cues, header_note=_note_line(prov))
+            parts.append(Outcome(None, outputs=(_track_output("claims_track", path, srt, lang,
+                                                              cues, ctx),)))
+    made = Outcome.join(None, parts).but(records=(TaskRecord("claims_tracks", video_id, "ran"),))
+    return _keep(ctx, "claims_tracks", key, made)
+
+
+# --------------------------------------------------------------------------- render
+
+
+def render_note(
+    note: Note, aligned: Keyed[NoteAlignment], translated: Keyed[TranslatedNote],
+    transcript_lang: str | None, flags: Sequence[CueFlag], ctx: RunContext,
+) -> Outcome[None]:
+    """The translated note, the bilingual note and the review page of one note and language."""
+    tr = translated.value
+    lang = tr.lang
+    item = note_item(note, lang)
+    signature = ctx.aligner.signature()
+    quote_engine = (ctx.engines.ident(transcript_lang, lang)
+                    if transcript_lang and transcript_lang != lang else [])
+    key = content_key("render", translated.key, aligned.key, str(note.path), note.channel,
+                      lang, transcript_lang, quote_engine, signature,
+                      [[f.start_ms, f.end_ms, f.text] for f in flags], ctx.out_key)
+    hit = _reuse(ctx, "render", key)
+    if hit is not None:
+        return hit
+    quotes = quote_translations(aligned.value, transcript_lang, lang, item, ctx)
+    prov = provenance(engine=tr.engine, model=tr.model, glossary=tr.glossary_hash,
+                      glossary_terms=glossary_terms_key(ctx.glossary, note.render(), lang)[:16],
+                      alignment=signature, note=note.slug, lang=lang)
+    record = (TaskRecord("render", item, "ran"),)
+    try:
+        written = write_note_outputs(note, tr, aligned.value, quotes.value, prov, flags, ctx)
+    except InterlinearError as exc:
+        return Outcome(None, failures=(*quotes.failures, Failure.of("render", item, exc)),
+                       warnings=quotes.warnings, records=record)
+    made = Outcome.join(None, [quotes, written]).but(records=record)
+    return _keep(ctx, "render", key, made)
+
+
+def quote_text(alignment: NoteAlignment, index: int) -> str:
+    check = alignment.checks[index]
+    segs = check.context or ((check.segment,) if check.segment else ())
+    return " ".join(s.text for s in segs)
+
+
+def quote_translations(alignment: NoteAlignment, transcript_lang: str | None, lang: str,
+                       item: str, ctx: RunContext) -> Outcome[dict[int, str]]:
+    """Each citation's quote (transcript language) in `lang`, keyed by citation index; a
+    quote the engine could not translate is a failure of the note, never its source text.
+    A missing model is a warning (the quotes are shown untranslated)."""
+    if transcript_lang is None:
+        return Outcome({})
+    idx = [i for i, c in enumerate(alignment.checks) if c.segment is not None]
+    texts = [quote_text(alignment, i) for i in idx]
+    if not texts:
+        return Outcome({})
+    if transcript_lang == lang:
+        return Outcome({alignment.checks[i].citation.index: t
+                        for i, t in zip(idx, texts, strict=True) if t})
+    try:
+        engine = ctx.engines.plain(transcript_lang, lang)
+    except ModelMissingError as exc:
+        return Outcome({}, warnings=(Failure("translate", item,
+                                             f"quotes not translated: {exc.reason}"),))
+    batch = translate_safely(engine, texts, transcript_lang, lang)
+    quotes = {alignment.checks[i].citation.index: o
+              for i, o in zip(idx, batch.outputs, strict=True) if o}
+    failures: tuple[Failure, ...] = ()
+    if batch.failures:
+        cited = ", ".join(alignment.checks[idx[f.index]].citation.written
+                          for f in batch.failures)
+        failures = (Failure("translate", item, f"quotes at {cited} not translated: "
+                                               f"{batch.failures[0].reason}"),)
+    return Outcome(quotes, failures=failures)
+
+
+def write_note_outputs(
+    note: Note, translated: TranslatedNote, alignment: NoteAlignment | None,
+    quotes: Mapping[int, str], prov: Mapping[str, object], flags: Sequence[CueFlag],
+    ctx: RunContext,
+) -> Outcome[None]:
+    """The translated note, the bilingual note and the review page of one note and language."""
+    layout = ctx.layout
+    lang = translated.lang
+    page = layout.review_page(note, lang)
+    page_rel = layout.relative(page).removeprefix("review/")
+    files = (
+        ("translated_note", layout.translated_note(note, lang), translated_note(translated, prov)),
+        ("bilingual_note", layout.bilingual_note(note, lang),
+         bilingual_note(note, translated, alignment, quotes, prov)),
+        ("review_page", page, review_note_page(
+            note, translated, alignment, quotes, translated.terms, flags, lang=lang,
+            index_href=relative_href(page_rel, "index.html"), provenance=prov)),
+    )
+    outputs = []
+    for kind, path, text in files:
+        atomic_write_text(path, text)
+        outputs.append(Output(
+            kind, layout.relative(path), lang=lang, note=str(note.path),
+            signature=str(prov.get("signature")),
+            glossary=term_report(translated.terms) if kind == "translated_note" else None))
+    entry = review_entry(note, translated, alignment, relative_href("index.html", page_rel),
+                         lang=lang, flags=flags)
+    return Outcome(None, outputs=tuple(outputs), entries=(entry,))
+
+
+def term_report(terms: Sequence[TermCheck]) -> dict[str, object]:
+    """Glossary compliance of one translated note: counts per status and each term's."""
+    counts = Counter(t.status for t in terms)
+    return {"found": counts["found"], "repaired": counts["repaired"],
+            "missing": counts["missing"],
+            "terms": [{"term": t.term, "expected": t.expected[0] if t.expected else "",
+                       "occurrences": t.occurrences, "status": t.status} for t in terms]}
+
+
+def names_in(glossary: Glossary, lang: str) -> list[str]:
+    """The glossary's names as written in `lang`: kept on one subtitle line."""
+    return [(t.expected(lang) or (t.source,))[0] for t in glossary.terms]
+
+
+def _note_line(prov: Mapping[str, object]) -> str:
+    return "Interlinear " + " ".join(f"{k}={v}" for k, v in prov.items())

@@ -1,0 +1,174 @@
+"""The run's first stages, each for one item and with one shape: key -> reuse or make ->
+store. Fetch (a video's transcript), align (a video's notes), translate (every note into
+one language, in one batch).
+
+Keys (see `store.content_key`, all include the package version):
+- align: note text, transcript content, aligner signature;
+- translate: note text, languages, engine, model, engine options, and the renderings of
+  only the glossary terms the note contains (`glossary_terms_key`).
+Results with failures are not stored, so the next run tries again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, replace
+from typing import Generic, TypeVar
+
+from ..errors import ModelMissingError
+from ..model import Note, NoteAlignment, Transcript, TranslatedNote
+from ..transcripts import FetchRequest, FetchResult, fetch_many
+from ..translate import translate_safely
+from ..translate.note import translate_notes
+from .context import RunContext
+from .outcome import Failure, Outcome, TaskRecord
+from .store import content_key, glossary_terms_key, transcript_hash
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Keyed(Generic[T]):
+    """A stage's result for one note, and the key it is stored under."""
+
+    value: T
+    key: str
+
+
+def note_item(note: Note, lang: str | None = None) -> str:
+    return f"{note.path} [{lang}]" if lang else str(note.path)
+
+
+# --------------------------------------------------------------------------- fetch
+
+
+def fetch_video(request: FetchRequest, ctx: RunContext,
+                slot: Callable[[], AbstractContextManager[object]] = nullcontext,
+                ) -> Outcome[FetchResult]:
+    """Local files and the transcript cache first; YouTube (inside `slot`, a politeness
+    limit shared by every run) after, unless offline."""
+    s = ctx.settings
+    result = None
+    if not s.refresh:
+        result = fetch_many([request], ctx.local_source, languages=s.transcript_langs)[0]
+    if (result is None or result.error) and not s.offline:
+        with slot():
+            result = fetch_many([request], ctx.source, languages=s.transcript_langs)[0]
+    assert result is not None
+    record = TaskRecord("fetch", request.video_id, "cached" if result.source == "cache" else "ran")
+    failures = (Failure("fetch", request.video_id, result.error, result.transient),
+                ) if result.error else ()
+    return Outcome(result, failures=failures, records=(record,))
+
+
+# --------------------------------------------------------------------------- align
+
+
+def align_video(notes: Sequence[Note], transcript: Transcript | None, ctx: RunContext
+                ) -> Outcome[dict[str, Keyed[NoteAlignment]]]:
+    """Each note of a video aligned to its transcript, or its stored alignment."""
+    done: dict[str, Keyed[NoteAlignment]] = {}
+    records = []
+    thash = transcript_hash(transcript)
+    signature = ctx.aligner.signature()
+    for note in notes:
+        key = content_key("align", note.render(), thash, signature)
+        hit = ctx.store.get("align", key)
+        if isinstance(hit, NoteAlignment):
+            done[str(note.path)] = Keyed(replace(hit, note_path=note.path), key)
+            records.append(TaskRecord("align", note_item(note), "cached"))
+            continue
+        alignment = ctx.aligner.align(note, transcript)
+        ctx.store.put("align", key, alignment)
+        done[str(note.path)] = Keyed(alignment, key)
+        records.append(TaskRecord("align", note_item(note), "ran"))
+    return Outcome(done, records=tuple(records))
+
+
+# --------------------------------------------------------------------------- translate
+
+
+def translation_key(note: Note, lang: str, ctx: RunContext) -> str:
+    s = ctx.settings
+    text = note.render()
+    return content_key("translate", text, s.source_lang, lang,
+                       ctx.engines.ident(s.source_lang, lang),
+                       glossary_terms_key(ctx.glossary, text, lang))
+
+
+def missing_model(ctx: RunContext, item: str, exc: ModelMissingError, value: T) -> Outcome[T]:
+    """A missing model: a failure of that item, or a warning when the user allowed it."""
+    entry = Failure("translate", item, exc.reason)
+    if ctx.settings.allow_missing_models:
+        return Outcome(value, warnings=(entry,))
+    return Outcome(value, failures=(entry,))
+
+
+def translate_language(notes: Sequence[Note], lang: str, ctx: RunContext
+                       ) -> Outcome[dict[str, Keyed[TranslatedNote]]]:
+    """Every note and its claims into `lang`: stored translations reused, the others in
+    one batch. A note any part of which failed is reported and not stored."""
+    s = ctx.settings
+    if lang == s.source_lang or not notes:
+        return Outcome({})
+    try:
+        ctx.engines.get(s.source_lang, lang)
+    except ModelMissingError as exc:
+        return missing_model(ctx, lang, exc, {})
+    keys = {str(n.path): translation_key(n, lang, ctx) for n in notes}
+    stored: dict[str, TranslatedNote] = {}
+    for note in notes:
+        hit = ctx.store.get("translate", keys[str(note.path)])
+        if isinstance(hit, TranslatedNote):
+            stored[str(note.path)] = replace(hit, note=note)
+    todo = [n for n in notes if str(n.path) not in stored]
+    fresh, failures = _translate_fresh(todo, lang, keys, ctx)
+    done: dict[str, Keyed[TranslatedNote]] = {}
+    records = []
+    for note in notes:
+        path = str(note.path)
+        got = stored.get(path) or fresh.get(path)
+        if got is None:
+            continue
+        done[path] = Keyed(got, keys[path])
+        records.append(TaskRecord("translate", note_item(note, lang),
+                                  "cached" if path in stored else "ran"))
+    return Outcome(done, failures=tuple(failures), records=tuple(records))
+
+
+def _translate_fresh(notes: Sequence[Note], lang: str, keys: Mapping[str, str],
+                     ctx: RunContext) -> tuple[dict[str, TranslatedNote], list[Failure]]:
+    """Notes (blocks, title) and their claims translated; each whole one stored."""
+    s = ctx.settings
+    if not notes:
+        return {}, []
+    made = translate_notes(notes, lang, ctx.engines.get(s.source_lang, lang), ctx.glossary,
+                           source=s.source_lang)
+    claims = [(str(n.path), c.index, c.text) for n in notes for c in n.claims if c.text]
+    batch = translate_safely(ctx.engines.plain(s.source_lang, lang), [c[2] for c in claims],
+                             s.source_lang, lang)
+    by_note: dict[str, list[tuple[int, str]]] = {}
+    lost: dict[str, list[str]] = {}
+    for (path, index, _), out in zip(claims, batch.outputs, strict=True):
+        if out is None:
+            lost.setdefault(path, []).append(str(index + 1))
+        else:
+            by_note.setdefault(path, []).append((index, out))
+    reasons = {f.index: f.reason for f in batch.failures}
+    first_reason = next(iter(reasons.values()), "")
+    fresh: dict[str, TranslatedNote] = {}
+    failures: list[Failure] = []
+    for tr in made:
+        path = str(tr.note.path)
+        tr = replace(tr, claims=tuple(by_note.get(path, [])))
+        item = note_item(tr.note, lang)
+        failures += [Failure("translate", item, reason) for reason in tr.failures]
+        if path in lost:
+            failures.append(Failure("translate", item, (
+                f"claims {', '.join(lost[path])} not translated: {first_reason}")))
+        if not tr.failures and path not in lost:
+            ctx.store.put("translate", keys[path], tr)
+        fresh[path] = tr
+    return fresh, failures
+
