@@ -1,0 +1,148 @@
+"""pipeline.run: stages that fail never pass source text off as a translation, never store
+a result with failures, and reuse a stored result only while its files are intact."""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import Failure, NoteError, TranscriptError
+from pipeline.glossary import Glossary
+from pipeline.model import CitationCheck, NoteAlignment, Segment, Transcript
+from pipeline.notes import parse_note
+from pipeline.run import (
+    Engines,
+    Keyed,
+    Outcome,
+    Output,
+    RunContext,
+    TaskRecord,
+    compose,
+    render_note,
+    transcript_tracks,
+    translate_language,
+)
+from pipeline.settings import RunSettings
+from pipeline.translate import CachedEngine, TranslationMemory
+
+VID = "chIqmlJA2i0"
+A = '<a class="yt-timestamp" data-t="{0}">[{0}]</a>'
+
+
+class Upper:
+    """Upper-cases every text; a text holding BOOM makes the engine raise."""
+
+    name = "upper"
+    capabilities: frozenset[str] = frozenset()
+
+    def model_id(self, source: str, target: str) -> str:
+        return f"upper:{source}-{target}"
+
+    def supports(self, source: str, target: str) -> bool:
+        return True
+
+    def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
+        if any("BOOM" in t for t in texts):
+            raise RuntimeError("engine crashed")
+        return [t.upper() for t in texts]
+
+
+class UpperEngines(Engines):
+    def get(self, source: str, target: str) -> CachedEngine:
+        return CachedEngine(Upper(), self.memory, self.glossary.hash)
+
+
+@pytest.fixture
+def ctx(tmp_path: Path) -> Iterator[RunContext]:
+    settings = RunSettings(vault=tmp_path / "vault", out=tmp_path / "out", languages=("pt",),
+                           cache_dir=tmp_path / "cache")
+    with TranslationMemory(tmp_path / "tm.sqlite3") as memory:
+        yield compose(settings, glossary=Glossary([]), memory=memory, engines=UpperEngines)
+
+
+def transcript(*texts: str) -> Transcript:
+    segs = tuple(Segment(i * 4000, i * 4000 + 3500, t, "en") for i, t in enumerate(texts))
+    return Transcript(VID, "en", segs)
+
+
+def test_failed_cue_group_is_a_failure_and_no_track(ctx: RunContext) -> None:
+    done = transcript_tracks(VID, transcript("One fine sentence.", "A BOOM sentence.",
+                                             "Another fine one."), ctx)
+    assert [o.lang for o in done.outputs] == ["en"]  # the English track only
+    (failure,) = done.failures
+    assert failure.item == f"{VID} transcript track [pt]"
+    assert "1 of 3 cue groups not translated" in failure.reason and "track not written" in (
+        failure.reason)
+    assert not ctx.layout.transcript_track(VID, "pt").exists()
+    again = transcript_tracks(VID, transcript("One fine sentence.", "A BOOM sentence.",
+                                              "Another fine one."), ctx)
+    assert [r.status for r in again.records] == ["ran"]  # never stored as done
+
+
+def test_tracks_are_reused_while_intact(ctx: RunContext) -> None:
+    t = transcript("One fine sentence.", "Another fine one.")
+    first = transcript_tracks(VID, t, ctx)
+    assert not first.failures and [o.lang for o in first.outputs] == ["en", "pt"]
+    assert "ANOTHER FINE ONE." in ctx.layout.transcript_track(VID, "pt").read_text()
+    assert [r.status for r in transcript_tracks(VID, t, ctx).records] == ["cached"]
+    ctx.layout.transcript_track(VID, "pt").with_suffix(".srt").write_text("edited")
+    assert [r.status for r in transcript_tracks(VID, t, ctx).records] == ["ran"]
+
+
+def note_text(claim: str) -> str:
+    return (f"---\ntitle: T\nvideoId: {VID}\n---\n\nA fine claim {A.format('00:00:01')}.\n\n"
+            f"{claim} {A.format('00:00:05')}.\n")
+
+
+def test_failed_claim_is_a_failure_and_not_stored(ctx: RunContext, tmp_path: Path) -> None:
+    note = parse_note(note_text("The BOOM claim"), tmp_path / "vault" / "ch" / "a.md", "ch")
+    done = translate_language([note], "pt", ctx)
+    reasons = [f.reason for f in done.failures]
+    assert any(r.startswith("claims 2 not translated") for r in reasons), reasons
+    tr = done.value[str(note.path)].value
+    claims = dict(tr.claims)
+    assert 0 in claims and claims[0].isupper()  # the good claim is translated
+    assert 1 not in claims  # the failed one is absent, not its English
+    again = translate_language([note], "pt", ctx)
+    assert [r.status for r in again.records] == ["ran"]
+
+
+def test_failed_quote_is_a_failure_of_the_note(ctx: RunContext, tmp_path: Path) -> None:
+    note = parse_note(note_text("A second claim"), tmp_path / "vault" / "ch" / "a.md", "ch")
+    t = transcript("A fine quote.", "The BOOM quote.")
+    checks = tuple(
+        CitationCheck(citation=c, claim_index=i, status="ok", resolved_ms=t.segments[i].start_ms,
+                      suggested_ms=None, score=0.9, segment=t.segments[i])
+        for i, c in enumerate(note.citations))
+    alignment = NoteAlignment(note.path, VID, None, "en", checks)
+    tr = translate_language([note], "pt", ctx)
+    assert not tr.failures
+    done = render_note(note, Keyed(alignment, "a" * 64), tr.value[str(note.path)], "en", (), ctx)
+    (failure,) = done.failures
+    assert failure.item == f"{note.path} [pt]" and "quotes at 00:00:05 not translated" in (
+        failure.reason)
+    bilingual = ctx.layout.bilingual_note(note, "pt").read_text(encoding="utf-8")
+    assert "A FINE QUOTE." in bilingual and "THE BOOM QUOTE." not in bilingual
+    again = render_note(note, Keyed(alignment, "a" * 64), tr.value[str(note.path)], "en", (),
+                        ctx)
+    assert [r.status for r in again.records] == ["ran"]  # not stored
+
+
+def test_outcomes_join_in_order_and_travel() -> None:
+    a = Outcome(None, outputs=(Output("claims_track", "x.vtt", lang="en", srt="x.srt", cues=2),),
+                records=(TaskRecord("tracks", "v", "ran"),))
+    b = Outcome(None, failures=(Failure.of("fetch", "v", TranscriptError("v", "gone",
+                                                                          transient=True)),),
+                warnings=(Failure.of("notes", "n", NoteError("n.md", "odd", 3)),))
+    joined = Outcome.join(1, [a, b])
+    assert joined.value == 1 and joined.outputs == a.outputs and joined.failures == b.failures
+    assert joined.failures[0].transient and joined.failures[0].as_dict()["transient"] is True
+    assert joined.warnings[0].reason == "n.md:3: odd"
+    assert Failure.of("x", "y", KeyError("k")).reason == "internal error: KeyError: 'k'"
+    assert a.outputs[0].as_dict() == {"kind": "claims_track", "path": "x.vtt", "srt": "x.srt",
+                                      "lang": "en", "cues": 2}
+    assert a.outputs[0].files == ("x.vtt", "x.srt")
+    assert pickle.loads(pickle.dumps(joined)) == joined
