@@ -136,7 +136,8 @@ def vault_flow(
         original_lang=original_lang).with_targets()
     with exclusive_lock(settings.out):
         ctx = context(settings)
-        scan = scan_vault(settings.vault, max_bytes=settings.max_note_bytes)
+        scan = scan_vault(settings.vault, max_bytes=settings.max_note_bytes,
+                          skip=(settings.out,))
         manifest = start(scan, ctx)
         report("start", "notes", len(scan.notes), total=len(scan.by_video))
         crashed = manifest.failures

@@ -53,8 +53,29 @@ def linked_folders_outside(root: Path) -> list[Path]:
     return sorted(found)
 
 
-def scan_vault(root: Path, *, max_bytes: int = 1_000_000) -> VaultScan:
+def run_folders(root: Path, skip: tuple[Path, ...] = ()) -> list[Path]:
+    """Folders under `root` that hold a run's outputs, never read as notes: those given in
+    `skip` (the run's own OUT) and any holding an Interlinear `manifest.json`."""
+    base = root.resolve()
+    found = {p.resolve() for p in skip if p.resolve() != base}
+    if root.is_dir():
+        for manifest in root.rglob("manifest.json"):
+            try:
+                with open(manifest, "rb") as fh:
+                    head = fh.read(200)
+            except OSError:
+                continue
+            if head.lstrip().startswith(b"{") and b'"interlinear"' in head:
+                found.add(manifest.parent.resolve())
+    return sorted(p for p in found if p == base or base in p.parents)
+
+
+def scan_vault(root: Path, *, max_bytes: int = 1_000_000, skip: tuple[Path, ...] = ()
+               ) -> VaultScan:
     """Load every note under `root`; one bad note never stops the others.
+
+    Output folders inside the vault (`skip`, and any folder holding a run's manifest) are
+    not read: a run's own outputs are never taken for notes.
 
     Unusable notes become failures naming the file (and line); two notes whose outputs
     would land on the same file names (same channel folder name and slug, or names that
@@ -72,7 +93,10 @@ def scan_vault(root: Path, *, max_bytes: int = 1_000_000) -> VaultScan:
         for link in linked_folders_outside(root):
             failures.append(_failure(link, "symlinked folder points outside the vault; "
                                            "not followed"))
+    outputs = run_folders(root, skip)
     for path in discover_notes(root):
+        if any(folder in path.resolve().parents for folder in outputs):
+            continue
         try:
             note = load_note(path, root, max_bytes)
             if note.video_id is None and "videoId" not in note.meta and not note.citations:
