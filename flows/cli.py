@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import sys
+import time
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -148,13 +149,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         from .dask_runner import with_dask
 
         flow = with_dask(vault_flow, args.dask_address)
+    began = time.monotonic()
     with progress_bars(settings):
         manifest = flow(**settings.parameters())
-    print_summary(manifest)
+    print_summary(manifest, time.monotonic() - began)
     return int(manifest["summary"]["exit_status"])
 
 
-def print_summary(manifest: dict[str, object]) -> None:
+def print_summary(manifest: dict[str, object], seconds: float | None = None) -> None:
     summary = manifest["summary"]
     assert isinstance(summary, dict)
     table = Table(title=f"Interlinear run → {manifest['out']}")
@@ -171,6 +173,12 @@ def print_summary(manifest: dict[str, object]) -> None:
     if cites:
         out.print("citations: " + ", ".join(f"{k} {v}" for k, v in sorted(cites.items())))
     out.print(f"notes {summary['notes']}, videos {summary['videos']}, skipped {summary['skipped']}")
+    stages = summary.get("stages") or {}
+    if stages:
+        whole = f" of {seconds:.1f} s in all (Prefect included)" if seconds is not None else ""
+        out.print(f"time: the flow {summary.get('seconds', 0):.1f} s{whole}; per stage: " + ", ".join(
+            f"{task} {row['seconds']:.1f} s ({row['ran']} ran, {row['cached']} reused)"
+            for task, row in stages.items()), highlight=False)
     for key, colour in (("warnings", "yellow"), ("failures", "red")):
         items = manifest[key]
         assert isinstance(items, list)

@@ -146,3 +146,15 @@ def test_outcomes_join_in_order_and_travel() -> None:
                                       "lang": "en", "cues": 2}
     assert a.outputs[0].files == ("x.vtt", "x.srt")
     assert pickle.loads(pickle.dumps(joined)) == joined
+
+
+def test_stage_times_count_items_and_add_seconds() -> None:
+    from pipeline.run.outcome import stage_times
+
+    records = [TaskRecord("align", "a", "ran", 1.25), TaskRecord("align", "b", "cached", 0.5),
+               TaskRecord("fetch", "v", "cached", 0.125)]
+    assert stage_times(records) == {
+        "align": {"items": 2, "ran": 1, "cached": 1, "seconds": 1.75},
+        "fetch": {"items": 1, "ran": 0, "cached": 1, "seconds": 0.125}}
+    assert records[0].as_dict() == {"task": "align", "item": "a", "status": "ran",
+                                    "seconds": 1.25}

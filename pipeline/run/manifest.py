@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import platform
+import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from ..render import ReviewEntry, review_index
 from ..transcripts import FetchResult
 from ..vault import VaultScan
 from .context import RunContext, glossary_dir
-from .outcome import Failure, Outcome, Output, TaskRecord
+from .outcome import Failure, Outcome, Output, TaskRecord, stage_times
 from .stages import Keyed
 
 
@@ -40,6 +41,7 @@ class Manifest:
     languages: list[str]
     settings: dict[str, object] = field(default_factory=dict)
     started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    began: float = field(default_factory=time.monotonic)
     inputs: list[dict[str, object]] = field(default_factory=list)
     videos: list[dict[str, object]] = field(default_factory=list)
     outputs: list[Output] = field(default_factory=list)
@@ -99,6 +101,8 @@ class Manifest:
                 "citations": self.alignment_counts,
                 "glossary_terms": self.term_counts(),
                 "translation_memory": self.translation_memory,
+                "seconds": round(time.monotonic() - self.began, 1),
+                "stages": stage_times(self.tasks),
                 "exit_status": self.exit_status,
             },
             "inputs": self.inputs,

@@ -27,9 +27,22 @@ class TaskRecord:
     task: str  # fetch / align / translate / tracks / claims_tracks / render
     item: str  # a video id, a note path, `note [lang]`...
     status: Status
+    seconds: float = 0.0  # the work's wall time (a batch's is shared by its items)
 
     def as_dict(self) -> dict[str, object]:
-        return {"task": self.task, "item": self.item, "status": self.status}
+        return {"task": self.task, "item": self.item, "status": self.status,
+                "seconds": round(self.seconds, 3)}
+
+
+def stage_times(records: Iterable[TaskRecord]) -> dict[str, dict[str, float | int]]:
+    """Per task: items, how many ran and were reused, and their wall time in seconds."""
+    found: dict[str, dict[str, float | int]] = {}
+    for r in records:
+        row = found.setdefault(r.task, {"items": 0, "ran": 0, "cached": 0, "seconds": 0.0})
+        row["items"] += 1
+        row[r.status] += 1
+        row["seconds"] = round(row["seconds"] + r.seconds, 3)
+    return found
 
 
 @dataclass(frozen=True)

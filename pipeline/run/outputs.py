@@ -12,8 +12,10 @@ with failures is never stored: the next run makes it again.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from ..errors import InterlinearError, ModelMissingError
@@ -48,17 +50,23 @@ Flags = Mapping[str, Sequence[CueFlag]]  # language -> the cues of its track too
 
 
 def _reuse(ctx: RunContext, stage: str, key: str) -> Outcome[None] | None:
+    began = time.perf_counter()
     hit = ctx.store.get(stage, key)
     if isinstance(hit, tuple) and len(hit) == 2 and isinstance(hit[0], Outcome):
         outcome, files = hit
         if all(digests(ctx.settings.out, [rel]).get(rel) == d for rel, d in files.items()):
-            return outcome.but(records=tuple(TaskRecord(r.task, r.item, "cached")
+            took = time.perf_counter() - began
+            return outcome.but(records=tuple(TaskRecord(r.task, r.item, "cached", took)
                                              for r in outcome.records))
     return None
 
 
-def _keep(ctx: RunContext, stage: str, key: str, outcome: Outcome[None]) -> Outcome[None]:
-    """Store `outcome` with the digests of its files, unless something failed."""
+def _keep(ctx: RunContext, stage: str, key: str, outcome: Outcome[None], began: float
+          ) -> Outcome[None]:
+    """Store `outcome` with the digests of its files, unless something failed; its records
+    get the time since `began`."""
+    took = time.perf_counter() - began
+    outcome = outcome.but(records=tuple(replace(r, seconds=took) for r in outcome.records))
     if not outcome.failures:
         files = digests(ctx.settings.out, [f for o in outcome.outputs for f in o.files])
         ctx.store.put(stage, key, (outcome, files))
@@ -73,6 +81,7 @@ def transcript_tracks(video_id: str, transcript: Transcript | None, ctx: RunCont
     """The video's transcript tracks: its own language and each target language."""
     if transcript is None or not transcript.segments:
         return Outcome(None)
+    began = time.perf_counter()
     s = ctx.settings
     tlang = transcript.language
     key = content_key(
@@ -94,7 +103,7 @@ def transcript_tracks(video_id: str, transcript: Transcript | None, ctx: RunCont
                                                    ctx),), flags=too_fast(cues, lang))
         parts.append(made)
     done = Outcome.join(None, parts).but(records=(TaskRecord("tracks", video_id, "ran"),))
-    return _keep(ctx, "tracks", key, done)
+    return _keep(ctx, "tracks", key, done, began)
 
 
 Made = tuple[list[Cue], dict[str, object]] | None  # a track's cues and provenance
@@ -155,6 +164,7 @@ def claims_tracks(
     translations: Mapping[str, Mapping[str, Keyed[TranslatedNote]]], ctx: RunContext,
 ) -> Outcome[None]:
     """The video's claims tracks, one per language (the notes' claims at their times)."""
+    began = time.perf_counter()
     paths = [str(n.path) for n in notes]
     texts: dict[str, dict[tuple[str, int], str]] = {
         ctx.settings.source_lang: {(str(n.path), c.index): c.text for n in notes
@@ -186,7 +196,7 @@ def claims_tracks(
             parts.append(Outcome(None, outputs=(_track_output("claims_track", path, srt, lang,
                                                               cues, ctx),)))
     made = Outcome.join(None, parts).but(records=(TaskRecord("claims_tracks", video_id, "ran"),))
-    return _keep(ctx, "claims_tracks", key, made)
+    return _keep(ctx, "claims_tracks", key, made, began)
 
 
 # --------------------------------------------------------------------------- render
@@ -197,6 +207,7 @@ def render_note(
     transcript_lang: str | None, flags: Sequence[CueFlag], ctx: RunContext,
 ) -> Outcome[None]:
     """The translated note, the bilingual note and the review page of one note and language."""
+    began = time.perf_counter()
     tr = translated.value
     lang = tr.lang
     item = note_item(note, lang)
@@ -217,10 +228,11 @@ def render_note(
     try:
         written = write_note_outputs(note, tr, aligned.value, quotes.value, prov, flags, ctx)
     except InterlinearError as exc:
-        return Outcome(None, failures=(*quotes.failures, Failure.of("render", item, exc)),
-                       warnings=quotes.warnings, records=record)
+        failed = Outcome(None, failures=(*quotes.failures, Failure.of("render", item, exc)),
+                         warnings=quotes.warnings, records=record)
+        return _keep(ctx, "render", key, failed, began)
     made = Outcome.join(None, [quotes, written]).but(records=record)
-    return _keep(ctx, "render", key, made)
+    return _keep(ctx, "render", key, made, began)
 
 
 def quote_text(alignment: NoteAlignment, index: int) -> str:

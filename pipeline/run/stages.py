@@ -11,6 +11,7 @@ Results with failures are not stored, so the next run tries again.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
@@ -56,7 +57,8 @@ def fetch_video(request: FetchRequest, ctx: RunContext,
         with slot():
             result = fetch_many([request], ctx.source, languages=s.transcript_langs)[0]
     assert result is not None
-    record = TaskRecord("fetch", request.video_id, "cached" if result.source == "cache" else "ran")
+    record = TaskRecord("fetch", request.video_id,
+                        "cached" if result.source == "cache" else "ran", result.seconds)
     failures = (Failure("fetch", request.video_id, result.error, result.transient),
                 ) if result.error else ()
     return Outcome(result, failures=failures, records=(record,))
@@ -73,16 +75,18 @@ def align_video(notes: Sequence[Note], transcript: Transcript | None, ctx: RunCo
     thash = transcript_hash(transcript)
     signature = ctx.aligner.signature()
     for note in notes:
+        began = time.perf_counter()
         key = content_key("align", note.render(), thash, signature)
         hit = ctx.store.get("align", key)
         if isinstance(hit, NoteAlignment):
             done[str(note.path)] = Keyed(replace(hit, note_path=note.path), key)
-            records.append(TaskRecord("align", note_item(note), "cached"))
+            records.append(TaskRecord("align", note_item(note), "cached",
+                                      time.perf_counter() - began))
             continue
         alignment = ctx.aligner.align(note, transcript)
         ctx.store.put("align", key, alignment)
         done[str(note.path)] = Keyed(alignment, key)
-        records.append(TaskRecord("align", note_item(note), "ran"))
+        records.append(TaskRecord("align", note_item(note), "ran", time.perf_counter() - began))
     return Outcome(done, records=tuple(records))
 
 
@@ -116,6 +120,7 @@ def translate_language(notes: Sequence[Note], lang: str, ctx: RunContext
         ctx.engines.get(s.source_lang, lang)
     except ModelMissingError as exc:
         return missing_model(ctx, lang, exc, {})
+    began = time.perf_counter()
     keys = {str(n.path): translation_key(n, lang, ctx) for n in notes}
     stored: dict[str, TranslatedNote] = {}
     for note in notes:
@@ -123,7 +128,11 @@ def translate_language(notes: Sequence[Note], lang: str, ctx: RunContext
         if isinstance(hit, TranslatedNote):
             stored[str(note.path)] = replace(hit, note=note)
     todo = [n for n in notes if str(n.path) not in stored]
+    looked_up = time.perf_counter()
     fresh, failures = _translate_fresh(todo, lang, keys, ctx)
+    made = time.perf_counter()
+    per_hit = (looked_up - began) / len(notes)  # the batch's time, shared by its notes
+    per_fresh = per_hit + (made - looked_up) / max(1, len(fresh))
     done: dict[str, Keyed[TranslatedNote]] = {}
     records = []
     for note in notes:
@@ -133,7 +142,8 @@ def translate_language(notes: Sequence[Note], lang: str, ctx: RunContext
             continue
         done[path] = Keyed(got, keys[path])
         records.append(TaskRecord("translate", note_item(note, lang),
-                                  "cached" if path in stored else "ran"))
+                                  "cached" if path in stored else "ran",
+                                  per_hit if path in stored else per_fresh))
     return Outcome(done, failures=tuple(failures), records=tuple(records))
 
 
