@@ -176,9 +176,10 @@ def print_summary(manifest: dict[str, object], seconds: float | None = None) -> 
     stages = summary.get("stages") or {}
     if stages:
         whole = f" of {seconds:.1f} s in all (Prefect included)" if seconds is not None else ""
-        out.print(f"time: the flow {summary.get('seconds', 0):.1f} s{whole}; per stage: " + ", ".join(
-            f"{task} {row['seconds']:.1f} s ({row['ran']} ran, {row['cached']} reused)"
-            for task, row in stages.items()), highlight=False)
+        per = ", ".join(f"{task} {row['seconds']:.1f} s ({row['ran']} ran, "
+                        f"{row['cached']} reused)" for task, row in stages.items())
+        out.print(f"time: the flow {summary.get('seconds', 0):.1f} s{whole}; per stage: {per}",
+                  highlight=False)
     for key, colour in (("warnings", "yellow"), ("failures", "red")):
         items = manifest[key]
         assert isinstance(items, list)
