@@ -13,7 +13,7 @@ from typing import Any
 from ..errors import InterlinearError, TranscriptError
 from ..model import Note, Transcript
 from .base import ChainSource, TranscriptNotFound, TranscriptSource
-from .cache import CachedSource, default_cache_dir
+from .cache import CachedSource, default_transcript_cache_dir
 from .local import LocalSource
 from .youtube import YouTubeSettings, YouTubeSource, track_description
 
@@ -80,7 +80,7 @@ def build_source(
     """Local files first (when a folder is given), then the cache, then YouTube."""
     remote: TranscriptSource = OfflineSource() if offline else YouTubeSource(
         youtube or YouTubeSettings())
-    cached = CachedSource(remote, cache_dir or default_cache_dir(), max_age_s=max_age_s,
+    cached = CachedSource(remote, cache_dir or default_transcript_cache_dir(), max_age_s=max_age_s,
                           refresh=refresh and not offline)
     return ChainSource(LocalSource(transcripts_dir), cached) if transcripts_dir else cached
 
