@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from ..errors import InterlinearError, TranscriptError
 from ..model import Note, Transcript
@@ -47,16 +46,6 @@ class FetchResult:
     @property
     def ok(self) -> bool:
         return self.transcript is not None
-
-    def to_manifest(self) -> dict[str, Any]:
-        t = self.transcript
-        return {
-            "video_id": self.video_id, "ok": self.ok, "source": self.source or None,
-            "track": None if t is None else {"language": t.language, "generated": t.generated,
-                                             "origin": t.origin},
-            "segments": self.segments, "error": self.error, "transient": self.transient,
-            "warnings": list(self.warnings),
-        }
 
 
 class OfflineSource:
