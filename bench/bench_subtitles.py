@@ -53,7 +53,7 @@ from pipeline.subtitles import (  # noqa: E402
     translated_cues,
     write_track,
 )
-from pipeline.subtitles.breaks import FORBID, break_costs, tokenize  # noqa: E402
+from pipeline.subtitles.breaks import FORBID, break_costs, split_words  # noqa: E402
 
 TRANSLATED = "ru"
 _MMSS00 = re.compile(r"(\d\d):(\d\d):00")
@@ -96,7 +96,7 @@ def feasible_cues(cues: list[Cue], groups: list[CueGroup], texts: list[str],
 def break_quality(cues: list[Cue], lang: str, tally: collections.Counter[str]) -> None:
     """Count line breaks and cue cuts (inside a group) by the cost of the gap they use."""
     def add(kind: str, before: str, after: str) -> None:
-        cost = break_costs(tokenize(f"{before} {after}", 10**6), lang)[0]
+        cost = break_costs(split_words(f"{before} {after}", 10**6), lang)[0]
         tally[kind] += 1
         tally[f"{kind}_good"] += cost <= 5
         tally[f"{kind}_avoided"] += cost >= 150

@@ -2,13 +2,19 @@
 
 Every error the pipeline raises on bad input or a failed external call is an
 `InterlinearError`; subclasses carry what the message is about (a note path and line, a
-video id, a claim, a language), so the run summary can list what failed and why.
+video id, a language pair), so the run summary can list what failed and why.
+
+Errors cross process boundaries (Dask workers, Prefect results pickle them): every
+`InterlinearError`, in this module or elsewhere, survives `pickle` and `copy` with its
+`args`, its message and every field its constructor set.
 """
 
 from __future__ import annotations
 
+import copyreg
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 class InterlinearError(Exception):
@@ -22,6 +28,12 @@ class InterlinearError(Exception):
     def reason(self) -> str:
         """One line, for the run summary."""
         return " ".join(self.message.split())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception's own reduce calls `type(self)(*self.args)`, which fails for subclasses
+        # whose constructor takes other arguments than the message. Rebuild without the
+        # constructor instead: `cls.__new__(cls, *args)`, then the fields (`__dict__`).
+        return copyreg.__newobj__, (type(self), *self.args), self.__dict__  # type: ignore[attr-defined]
 
 
 class ConfigError(InterlinearError):
@@ -44,14 +56,6 @@ class TranscriptError(InterlinearError):
     def __init__(self, video_id: str, message: str, *, transient: bool = False) -> None:
         self.video_id = video_id
         self.transient = transient
-        super().__init__(f"{video_id}: {message}")
-
-
-class AlignmentError(InterlinearError):
-    """A claim or citation that could not be aligned."""
-
-    def __init__(self, video_id: str, message: str) -> None:
-        self.video_id = video_id
         super().__init__(f"{video_id}: {message}")
 
 

@@ -91,10 +91,6 @@ class Evidence:
     ends: np.ndarray
     sims: dict[int, np.ndarray]  # k -> (claims, n - k + 1)
 
-    @property
-    def n_segments(self) -> int:
-        return int(self.starts.shape[0])
-
 
 def evidence(claim_vectors: np.ndarray, tv: TranscriptVectors, centre: bool = False) -> Evidence:
     """Similarities of the claims to the transcript's windows (`centred` ones if `centre`)."""

@@ -65,7 +65,7 @@ class TermResult:
 
 
 @dataclass
-class Segment:
+class TranslatedSegment:
     """One engine-level text and its translation, with what the glossary asks of it."""
 
     source: str
@@ -103,7 +103,8 @@ def enforce(
     """Check and repair a batch of translated segments. Returns the (repaired) outputs and,
     per segment, one `TermResult` per glossary term of its source."""
     lang = target_lang
-    segs = [Segment(s, o, p) for s, o, p in zip(sources, outputs, prefixes, strict=True)]
+    segs = [TranslatedSegment(s, o, p)
+            for s, o, p in zip(sources, outputs, prefixes, strict=True)]
     for seg in segs:
         seg.needs = needs_of(seg.source, glossary, lang)
         seg.before = {n.term.source: min(n.count, count(seg.output, n.expected, lang))
@@ -134,17 +135,18 @@ def enforce(
 # --------------------------------------------------------------------------- steps
 
 Step = Callable[
-    [list[Segment], list[int], object, str, str, Callable[[int, str], bool], dict[str, str]],
+    [list[TranslatedSegment], list[int], object, str, str, Callable[[int, str], bool],
+     dict[str, str]],
     None,
 ]
 
 
-def _score(seg: Segment, text: str, lang: str) -> int:
+def _score(seg: TranslatedSegment, text: str, lang: str) -> int:
     return sum(min(n.count, count(text, n.expected, lang)) for n in seg.needs)
 
 
-def _accept(seg: Segment, i: int, cand: str, lang: str, valid: Callable[[int, str], bool],
-            name: str) -> bool:
+def _accept(seg: TranslatedSegment, i: int, cand: str, lang: str,
+            valid: Callable[[int, str], bool], name: str) -> bool:
     """Take `cand` if it keeps the markup and satisfies more term occurrences."""
     if not cand or not cand.strip() or not valid(i, cand):
         return False
@@ -158,7 +160,7 @@ def _accept(seg: Segment, i: int, cand: str, lang: str, valid: Callable[[int, st
     return True
 
 
-def _nbest(segs: list[Segment], todo: list[int], engine: object, src: str, tgt: str,
+def _nbest(segs: list[TranslatedSegment], todo: list[int], engine: object, src: str, tgt: str,
            valid: Callable[[int, str], bool], renderings: dict[str, str]) -> None:
     fn = getattr(engine, "translate_nbest", None)
     if fn is None or "nbest" not in _caps(engine):
@@ -170,7 +172,7 @@ def _nbest(segs: list[Segment], todo: list[int], engine: object, src: str, tgt: 
         _accept(seg, i, best, tgt, valid, "nbest")
 
 
-def _own_renderings(segs: list[Segment], todo: list[int], engine: object, src: str,
+def _own_renderings(segs: list[TranslatedSegment], todo: list[int], engine: object, src: str,
                     tgt: str, renderings: dict[str, str]) -> None:
     """The engine's translation of each missing term on its own (what it says instead)."""
     wanted = sorted({n.term.source for i in todo for n in segs[i].missing(tgt)}
@@ -185,14 +187,14 @@ def _own_renderings(segs: list[Segment], todo: list[int], engine: object, src: s
         renderings[term] = re.sub(r"[.!?…]+$", "", (out or "").strip())
 
 
-def _wrong(seg: Segment, need: Need, tgt: str, renderings: dict[str, str]) -> str:
+def _wrong(seg: TranslatedSegment, need: Need, tgt: str, renderings: dict[str, str]) -> str:
     """The engine's own rendering of the term, when it is not an accepted one."""
     r = renderings.get(need.term.source, "")
     return "" if not r or count(r, need.expected, tgt) else r
 
 
-def _suppress(segs: list[Segment], todo: list[int], engine: object, src: str, tgt: str,
-              valid: Callable[[int, str], bool], renderings: dict[str, str]) -> None:
+def _suppress(segs: list[TranslatedSegment], todo: list[int], engine: object, src: str,
+              tgt: str, valid: Callable[[int, str], bool], renderings: dict[str, str]) -> None:
     fn = getattr(engine, "translate_constrained", None)
     if fn is None or "constrained" not in _caps(engine):
         return
@@ -216,7 +218,7 @@ def _suppress(segs: list[Segment], todo: list[int], engine: object, src: str, tg
         _accept(segs[i], i, out, tgt, valid, "suppress")
 
 
-def _prefix(segs: list[Segment], todo: list[int], engine: object, src: str, tgt: str,
+def _prefix(segs: list[TranslatedSegment], todo: list[int], engine: object, src: str, tgt: str,
             valid: Callable[[int, str], bool], renderings: dict[str, str]) -> None:
     fn = getattr(engine, "translate_constrained", None)
     if fn is None or "constrained" not in _caps(engine):
@@ -239,7 +241,7 @@ def _prefix(segs: list[Segment], todo: list[int], engine: object, src: str, tgt:
         _accept(segs[i], i, out, tgt, valid, "prefix")
 
 
-def _mask(segs: list[Segment], todo: list[int], engine: object, src: str, tgt: str,
+def _mask(segs: list[TranslatedSegment], todo: list[int], engine: object, src: str, tgt: str,
           valid: Callable[[int, str], bool], renderings: dict[str, str]) -> None:
     rows = []
     for i in todo:
@@ -281,8 +283,8 @@ def _mask(segs: list[Segment], todo: list[int], engine: object, src: str, tgt: s
             _accept(segs[i], i, text, tgt, valid, "mask")
 
 
-def _substitute(segs: list[Segment], todo: list[int], engine: object, src: str, tgt: str,
-                valid: Callable[[int, str], bool], renderings: dict[str, str]) -> None:
+def _substitute(segs: list[TranslatedSegment], todo: list[int], engine: object, src: str,
+                tgt: str, valid: Callable[[int, str], bool], renderings: dict[str, str]) -> None:
     _own_renderings(segs, todo, engine, src, tgt, renderings)
     for i in todo:
         seg = segs[i]

@@ -8,7 +8,13 @@ Pure functions over `pipeline.model.Cue`/`Segment`, times in milliseconds; only 
 from .check import check_cues, cue_rules, rule_names
 from .claims import ClaimItem, claim_items, claims_cues, status_class
 from .rules import SubtitleError, SubtitleRules, rules_for
-from .timing import CueGroup, clean_text, cue_groups, cues_from_segments, translated_cues
+from .timing import (
+    CueGroup,
+    collapse_whitespace,
+    cue_groups,
+    cues_from_segments,
+    translated_cues,
+)
 from .writer import (
     escape,
     normalize_text,
@@ -25,8 +31,8 @@ from .writer import (
 
 __all__ = [
     "ClaimItem", "CueGroup", "SubtitleError", "SubtitleRules", "check_cues", "claim_items",
-    "claims_cues", "clean_text", "cue_groups", "cue_rules", "cues_from_segments", "escape",
-    "normalize_text", "payload", "render_srt", "render_vtt", "rule_names", "rules_for",
+    "claims_cues", "collapse_whitespace", "cue_groups", "cue_rules", "cues_from_segments",
+    "escape", "normalize_text", "payload", "render_srt", "render_vtt", "rule_names", "rules_for",
     "status_class", "track_note", "translated_cues", "unescape", "validate_cues", "write_srt",
     "write_track", "write_vtt",
 ]

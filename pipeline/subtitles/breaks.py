@@ -50,7 +50,7 @@ class Tokens:
         return "".join(parts)
 
 
-def tokenize(text: str, max_len: int) -> Tokens:
+def split_words(text: str, max_len: int) -> Tokens:
     """Words separated by whitespace; a word longer than `max_len` is cut into pieces."""
     words: list[str] = []
     glue: list[bool] = []
@@ -247,7 +247,7 @@ def cut_text(text: str, rules: SubtitleRules, span_ms: float,
     less than the minimum duration (plus a gap) or more than the maximum, at a time
     proportional to their length.
     """
-    tokens = tokenize(text, rules.max_chars_per_line)
+    tokens = split_words(text, rules.max_chars_per_line)
     n = len(tokens.words)
     if n == 0:
         return []

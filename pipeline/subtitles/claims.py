@@ -10,7 +10,7 @@ from itertools import groupby
 from ..model import Cue, NoteAlignment
 from .breaks import cut_text
 from .rules import SubtitleRules
-from .timing import Plan, clean_text, spread, time_plans
+from .timing import Plan, collapse_whitespace, spread, time_plans
 
 _CLASS_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 
@@ -61,7 +61,7 @@ def claims_cues(items: Sequence[ClaimItem], rules: SubtitleRules,
     after another. A claim longer than can be read at the hard reading speed in its time
     is cut at a word and ends with an ellipsis; a claim needing several cues gets several,
     one after another."""
-    ordered = sorted((i for i in items if clean_text(i.text)), key=lambda i: i.start_ms)
+    ordered = sorted((i for i in items if collapse_whitespace(i.text)), key=lambda i: i.start_ms)
     clusters = [list(g) for _, g in groupby(ordered, key=lambda i: i.start_ms)]
     step = rules.min_duration_ms + rules.min_gap_ms
     plans: list[Plan] = []
@@ -72,7 +72,7 @@ def claims_cues(items: Sequence[ClaimItem], rules: SubtitleRules,
         if c + 1 < len(clusters):
             end = min(end, clusters[c + 1][0].start_ms - rules.min_gap_ms)
         end = max(end, t + len(cluster) * step - rules.min_gap_ms)
-        texts = [clean_text(i.text) for i in cluster]
+        texts = [collapse_whitespace(i.text) for i in cluster]
         total = sum(len(x) for x in texts)
         acc = 0
         for item, text in zip(cluster, texts, strict=True):

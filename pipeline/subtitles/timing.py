@@ -27,8 +27,9 @@ _WORD_CHAR = re.compile(r"\w")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029]")
 
 
-def clean_text(text: str) -> str:
-    """One line of text: whitespace runs (line breaks included) become one space."""
+def collapse_whitespace(text: str) -> str:
+    """One line of text: control characters and whitespace runs (line breaks included)
+    become one space."""
     return " ".join(_CONTROL.sub(" ", text).split())
 
 
@@ -67,7 +68,7 @@ def cue_groups(segments: Sequence[Segment], rules: SubtitleRules) -> list[CueGro
     minimum duration plus a gap) joins the next one.
     """
     items = sorted(
-        ((s.start_ms, i, clean_text(s.text), s.end_ms) for i, s in enumerate(segments)),
+        ((s.start_ms, i, collapse_whitespace(s.text), s.end_ms) for i, s in enumerate(segments)),
         key=lambda t: (t[0], t[1]),
     )
     kept = [(max(0, a), i, t, b) for a, i, t, b in items if _WORD_CHAR.search(t)]
@@ -102,7 +103,7 @@ def _group_plans(group: CueGroup, text: str, rules: SubtitleRules, limit: float,
 
     When the text is too long to be read at the target speed in the time it is spoken,
     the span stretches into the silence after it, up to `limit` (the next group)."""
-    text = clean_text(text)
+    text = collapse_whitespace(text)
     span: float = max(group.end_ms - group.start_ms, 1)
     wanted = _reading_ms(text, rules.target_cps)
     if wanted > span:

@@ -23,7 +23,7 @@ from .batch import (
     format_fetch_table,
     requests_for_notes,
 )
-from .cache import CACHE_FORMAT, CachedSource, default_cache_dir
+from .cache import CACHE_FORMAT, CachedSource, default_transcript_cache_dir
 from .formats import parse_json, parse_srt, parse_timings, parse_translations, parse_vtt
 from .local import LocalSource
 from .proxy import ProxySettings, redact
@@ -54,7 +54,7 @@ __all__ = [
     "build_source",
     "choose_track",
     "clean_text",
-    "default_cache_dir",
+    "default_transcript_cache_dir",
     "fetch_many",
     "format_fetch_table",
     "language_matches",

@@ -8,12 +8,11 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from ..errors import InterlinearError, TranscriptError
 from ..model import Note, Transcript
 from .base import ChainSource, TranscriptNotFound, TranscriptSource
-from .cache import CachedSource, default_cache_dir
+from .cache import CachedSource, default_transcript_cache_dir
 from .local import LocalSource
 from .youtube import YouTubeSettings, YouTubeSource, track_description
 
@@ -48,16 +47,6 @@ class FetchResult:
     def ok(self) -> bool:
         return self.transcript is not None
 
-    def to_manifest(self) -> dict[str, Any]:
-        t = self.transcript
-        return {
-            "video_id": self.video_id, "ok": self.ok, "source": self.source or None,
-            "track": None if t is None else {"language": t.language, "generated": t.generated,
-                                             "origin": t.origin},
-            "segments": self.segments, "error": self.error, "transient": self.transient,
-            "warnings": list(self.warnings),
-        }
-
 
 class OfflineSource:
     """Never fetches: with `build_source(offline=True)`, only local files and the cache."""
@@ -80,7 +69,7 @@ def build_source(
     """Local files first (when a folder is given), then the cache, then YouTube."""
     remote: TranscriptSource = OfflineSource() if offline else YouTubeSource(
         youtube or YouTubeSettings())
-    cached = CachedSource(remote, cache_dir or default_cache_dir(), max_age_s=max_age_s,
+    cached = CachedSource(remote, cache_dir or default_transcript_cache_dir(), max_age_s=max_age_s,
                           refresh=refresh and not offline)
     return ChainSource(LocalSource(transcripts_dir), cached) if transcripts_dir else cached
 

@@ -29,22 +29,22 @@ from ..errors import TranscriptError
 from ..fileio import atomic_write_text, safe_name
 from ..model import Segment, Transcript
 from .base import TranscriptSource, language_matches, preference_order
-from .local import check_video_id
+from .local import require_safe_video_id
 from .youtube import LIBRARY_VERSION
 
-__all__ = ["CACHE_FORMAT", "CachedSource", "default_cache_dir"]
+__all__ = ["CACHE_FORMAT", "CachedSource", "default_transcript_cache_dir"]
 
 log = logging.getLogger(__name__)
 
 CACHE_FORMAT = 1
 
 
-def default_cache_dir() -> Path:
+def default_transcript_cache_dir() -> Path:
     """`transcripts/` in the shared cache folder (`$INTERLINEAR_CACHE`, else
     `~/.cache/interlinear`; see `pipeline.settings.default_cache_dir`)."""
-    from ..settings import default_cache_dir as shared_cache_dir
+    from ..settings import default_cache_dir
 
-    return shared_cache_dir() / "transcripts"
+    return default_cache_dir() / "transcripts"
 
 
 def _checksum(body: dict[str, Any]) -> str:
@@ -217,7 +217,7 @@ class CachedSource:
     def fetch(
         self, video_id: str, *, languages: Sequence[str] = (), original: str | None = None
     ) -> Transcript:
-        check_video_id(video_id)
+        require_safe_video_id(video_id)
         entries = self.entries(video_id)
         now = self._clock()
         fresh = [e for e in entries

@@ -18,16 +18,18 @@ from ..model import Transcript
 from .base import TranscriptNotFound, language_matches, preference_order
 from .formats import PARSERS, Parser, parse_timings, parse_translations
 
-__all__ = ["LocalSource", "check_video_id", "read_text"]
+__all__ = ["LocalSource", "read_text", "require_safe_video_id"]
 
-VIDEO_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+SAFE_VIDEO_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _LANG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*")
 _FLAT_RANK = {".json": 0, ".srt": 1, ".vtt": 2}
 UNDETERMINED = "und"
 
 
-def check_video_id(video_id: str) -> None:
-    if not VIDEO_ID.fullmatch(video_id):
+def require_safe_video_id(video_id: str) -> None:
+    """A TranscriptError unless `video_id` is safe as a file name (1 to 64 characters
+    of [A-Za-z0-9_-]; the notes' own check asks for YouTube's 11)."""
+    if not SAFE_VIDEO_ID.fullmatch(video_id):
         raise TranscriptError(video_id, "not a YouTube video id")
 
 
@@ -140,7 +142,7 @@ class LocalSource:
     def fetch(
         self, video_id: str, *, languages: Sequence[str] = (), original: str | None = None
     ) -> Transcript:
-        check_video_id(video_id)
+        require_safe_video_id(video_id)
         cand, language = self.choose(video_id, languages, original)
         text = read_text(cand.path, video_id, self.max_bytes)
         segments = cand.parser(text, video_id=video_id, where=str(cand.path), language=language)

@@ -32,7 +32,7 @@ from youtube_transcript_api import YouTubeTranscriptApi
 from ..errors import ConfigError, TranscriptError
 from ..model import Transcript
 from .base import TranscriptNotFound, language_matches, normalise_segments, preference_order
-from .local import check_video_id
+from .local import require_safe_video_id
 from .proxy import ProxySettings, redact
 from .ytclassify import Transient, classify
 
@@ -255,7 +255,7 @@ class YouTubeSource:
     def fetch(
         self, video_id: str, *, languages: Sequence[str] = (), original: str | None = None
     ) -> Transcript:
-        check_video_id(video_id)
+        require_safe_video_id(video_id)
         if (stop := self._give_up_reason(video_id)) is not None:
             raise stop
         with self._slots:

@@ -193,7 +193,7 @@ def translate_notes_with_stats(
                 for seg in segs:
                     terms.add(seg.results)
                 for kept in failed:  # terms of text left in the source language count too
-                    terms.add(as_written(kept, gl, target))
+                    terms.add(untranslated_terms(kept, gl, target))
                 if unit.yaml:
                     title = " ".join(text.split())
             blocks.append(template.render(rendered))
@@ -227,7 +227,7 @@ def in_language(text: str, lang: str) -> bool:
     return sum(s == want for s in letters) * 2 >= len(letters)
 
 
-def as_written(text: str, glossary: Glossary, lang: str) -> list[TermResult]:
+def untranslated_terms(text: str, glossary: Glossary, lang: str) -> list[TermResult]:
     """The glossary terms of `text` checked against `text` itself (no translation)."""
     results = []
     for need in needs_of(text, glossary, lang):
