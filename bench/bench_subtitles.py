@@ -199,7 +199,7 @@ def main() -> int:
         tdir = args.corpus / "transcripts" / vid
         segments = load_segments(tdir / "en" / "sentence_timings.json", "en")
         groups = cue_groups(segments, en_rules)
-        note = f"interlinear {__version__} bench; {en_rules.signature()}"
+        note = f"interlinear {__version__} bench; {en_rules.describe()}"
         en = translated_cues(groups, [g.text for g in groups], en_rules)
         files.append(write_track(track_dir / f"{vid}.en.vtt", en, note)[0])
         tallies["en"].add(en, en_rules)
@@ -214,7 +214,7 @@ def main() -> int:
             feasible["groups_without_translation"] += sum(not t for t in texts)
             tr = translated_cues(groups, texts, tr_rules)
             tr_note = f"interlinear {__version__} bench; reference translations; " \
-                      f"{tr_rules.signature()}"
+                      f"{tr_rules.describe()}"
             files.append(write_track(track_dir / f"{vid}.{TRANSLATED}.vtt", tr, tr_note)[0])
             tallies[TRANSLATED].add(tr, tr_rules)
             break_quality(tr, TRANSLATED, breaks[TRANSLATED])

@@ -301,7 +301,7 @@ def main() -> int:
         "evaluations": evaluations,
         "chosen": {k: list(v) if isinstance(v, tuple) else v for k, v in chosen_change.items()},
         "calibration": chosen_cal, "heldout": held, "heldout_defaults": default_held,
-        "defaults_signature": base.signature(),
+        "defaults_signature": base.signature().key,
         "seconds": round(time.perf_counter() - t0, 1),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

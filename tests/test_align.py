@@ -258,6 +258,29 @@ def test_settings_validate_and_sign() -> None:
         AlignSettings(windows=(2, 3))
     assert AlignSettings().signature() != AlignSettings(suspect_margin=0.5).signature()
     assert AlignSettings().signature() == AlignSettings().signature()
+    assert dict(AlignSettings().signature().fields)["suspect_margin"] == 0.02
+
+
+def test_aligner_signature_holds_settings_and_model() -> None:
+    sig = Aligner(embedder=WordEmbedder()).identity()
+    assert dict(sig.fields) == {"settings": AlignSettings().signature(), "model": "test-words-v1"}
+    assert Aligner(embedder=WordEmbedder()).signature() == sig.key
+    other = WordEmbedder()
+    other.model_id = "test-words-v2"
+    assert Aligner(embedder=other).identity() != sig
+    assert Aligner(AlignSettings(hub_weight=0.5), WordEmbedder()).identity() != sig
+
+
+def test_embedding_key_covers_model_kind_and_texts_in_order() -> None:
+    key = EmbeddingCache.key("m", "passage", ["a", "b"])
+    assert key == EmbeddingCache.key("m", "passage", ("a", "b"))
+    assert len({key, EmbeddingCache.key("m2", "passage", ["a", "b"]),
+                EmbeddingCache.key("m", "query", ["a", "b"]),
+                EmbeddingCache.key("m", "passage", ["b", "a"]),
+                EmbeddingCache.key("m", "passage", ["a b"]),
+                EmbeddingCache.key("m", "passage", ["a", "b", ""])}) == 6
+    # the vectors are the model's: the key does not change with this package's version
+    assert EmbeddingCache.signature("m", "passage", ["a"]).version is None
 
 
 def test_cross_lingual_settings_apply_to_other_languages_only() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -54,7 +55,9 @@ def test_rules_per_language() -> None:
     assert (pt.lang, pt.max_chars_per_line) == ("pt", 42)
     assert (EN.target_cps, EN.hard_cps, EN.min_duration_ms, EN.max_duration_ms,
             EN.min_gap_ms) == (17, 20, 833, 7000, 83)
-    assert "cpl=39" in RU.signature()
+    assert "cpl=39" in RU.describe()
+    assert RU.signature() != rules_for("uk").signature()
+    assert EN.signature() != replace(EN, close_gap_ms=400).signature()
     with pytest.raises(ValueError):
         SubtitleRules(max_lines=3)
     with pytest.raises(ValueError):

@@ -25,6 +25,7 @@ from pipeline.transcripts import (
     format_fetch_table,
     requests_for_notes,
 )
+from pipeline.transcripts.cache import fetcher_signature
 from tests.fakeyoutube import FakeTrack, FakeVideo, FakeYouTube, route_to
 
 EN = [(0.0, 2.0, "One."), (2.0, 2.0, "Two.")]
@@ -66,6 +67,7 @@ def test_second_run_makes_no_network_call(fake: FakeYouTube, tmp_path: Path) -> 
     assert entry["language"] == "ru" and entry["generated"] is True
     assert entry["original_language"] == "ru" and entry["fetched_at"].endswith("+00:00")
     assert entry["produced_by"]["youtube-transcript-api"] == "1.2.5"
+    assert entry["produced_by"] == fetcher_signature().provenance()
     assert entry["checksum"].startswith("sha256:") and entry["segments"][0] == [0, 2000, "Раз."]
     # a new run (new objects), with or without the user's languages: from the cache only
     for kwargs in ({}, {"languages": ["en"]}, {"original": "ru"}):
@@ -103,6 +105,20 @@ def test_failed_refresh_falls_back_to_the_cache_with_a_warning(
     assert t.source == "cache"
     (warning,) = cached.take_warnings("enVideo0002")
     assert "could not refresh" in warning and "RequestBlocked" in warning
+    assert cached.take_warnings("enVideo0002") == ()
+
+
+def test_entries_written_before_signatures_still_load(fake: FakeYouTube, tmp_path: Path) -> None:
+    CachedSource(youtube(fake), tmp_path).fetch("enVideo0002")
+    path = tmp_path / "enVideo0002" / "en.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["produced_by"] = {"interlinear": "0.1.0", "youtube-transcript-api": "1.2.5"}
+    from pipeline.transcripts.cache import _checksum
+    data["checksum"] = _checksum({k: v for k, v in data.items() if k != "checksum"})
+    path.write_text(json.dumps(data), encoding="utf-8")
+    before = fake.count()
+    cached = CachedSource(youtube(fake), tmp_path)
+    assert cached.fetch("enVideo0002").source == "cache" and fake.count() == before
     assert cached.take_warnings("enVideo0002") == ()
 
 

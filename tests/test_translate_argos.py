@@ -14,6 +14,7 @@ from argos_fixture import build_argos_package, index_entry, serve_directory  # n
 
 from pipeline.errors import ConfigError, ModelMissingError, TranslationError  # noqa: E402
 from pipeline.translate import (  # noqa: E402
+    ENGINE_NAMES,
     ArgosEngine,
     BergamotEngine,
     CachedEngine,
@@ -21,6 +22,7 @@ from pipeline.translate import (  # noqa: E402
     TranslationMemory,
     capabilities,
     choose_engine,
+    engine_signature,
 )
 
 OPTS = EngineOptions(beam_size=2, max_decoding_length=12)
@@ -202,3 +204,24 @@ def test_engine_options_validate() -> None:
         EngineOptions(device="tpu")  # type: ignore[arg-type]
     assert EngineOptions(inter_threads=2).output_key == EngineOptions().output_key
     assert EngineOptions(beam_size=1).output_key != EngineOptions().output_key
+    assert EngineOptions(device="cuda").signature() == EngineOptions().signature()
+    assert EngineOptions(length_penalty=0.5).signature() != EngineOptions().signature()
+    assert EngineOptions().output_key == EngineOptions().signature().key
+    assert EngineOptions().signature().version is None  # the memory is shared across versions
+
+
+def test_engine_names_come_from_the_registry() -> None:
+    assert (ArgosEngine.name, BergamotEngine.name) == ENGINE_NAMES
+    assert BergamotEngine().model_id("en", "pt").startswith(BergamotEngine.name + ":")
+
+
+def test_engine_signature_names_engine_model_and_options(engine: ArgosEngine,
+                                                         tmp_path: Path) -> None:
+    sig = engine_signature(engine, "en", "ru")
+    assert dict(sig.fields) == {"engine": "argos", "model": engine.model_id("en", "ru"),
+                                "options": OPTS.signature()}
+    assert engine_signature(engine, "en", "de") != sig
+    with TranslationMemory(tmp_path / "tm.sqlite") as tm:
+        assert engine_signature(CachedEngine(engine, tm, "g"), "en", "ru") == sig
+    assert engine_signature(BergamotEngine(), "en", "pt").fields[2] == (
+        "options", EngineOptions(beam_size=1).signature())

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import sqlite3
 import subprocess
 import sys
 import textwrap
 from collections.abc import Sequence
+from dataclasses import astuple, fields, replace
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,7 @@ from pipeline.translate import (
     BergamotEngine,
     CachedEngine,
     EngineOptions,
+    MemoryKey,
     TranslationMemory,
     translate_safely,
 )
@@ -83,6 +86,16 @@ def test_key_covers_glossary_options_pair_and_model(tmp_path: Path) -> None:
         row = sqlite3.connect(tmp_path / "tm.sqlite").execute(
             "SELECT engine, model, glossary, version FROM tm LIMIT 1").fetchone()
         assert row[0] == "reverser" and row[1] == "reverser:en-ru" and row[2] == "g1" and row[3]
+
+
+def test_memory_key_digest_covers_every_part() -> None:
+    key = MemoryKey("e", "m", "g", "o", "en", "ru")
+    keys = [key, *(replace(key, **{f.name: "x"}) for f in fields(MemoryKey))]
+    digests = {k.digest("text") for k in keys} | {key.digest("text "), key.digest("")}
+    assert len(digests) == len(keys) + 2
+    assert pickle.loads(pickle.dumps(key)).digest("text") == key.digest("text")
+    # shared across machines and versions: the key leaves this package's version out
+    assert key.signature.version is None and key.signature == MemoryKey(*astuple(key)).signature
 
 
 def test_empty_outputs_are_not_stored(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ..model import CitationCheck, Note, NoteAlignment, Transcript
+from ..signature import Signature
 from .decide import ClaimInput, decide
 from .embed import E5Embedder, Embedder, EmbeddingCache, cached_embeddings
 from .evidence import TranscriptVectors, evidence, transcript_vectors
@@ -68,9 +69,14 @@ class Aligner:
             self._embedder = E5Embedder()
         return self._embedder
 
+    def identity(self) -> Signature:
+        """Settings and model: what produced an alignment."""
+        return Signature("aligner", {"settings": self.settings.signature(),
+                                     "model": self.embedder.model_id})
+
     def signature(self) -> str:
-        """Settings and model: what produced an alignment (provenance, cache keys)."""
-        return f"{self.settings.signature()};model={self.embedder.model_id}"
+        """`identity().key`, for the run's cache keys and provenance (which take text)."""
+        return self.identity().key
 
     def vectors(self, transcript: Transcript) -> TranscriptVectors:
         key = (self.embedder.model_id, EmbeddingCache.key(

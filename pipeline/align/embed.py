@@ -19,8 +19,9 @@ import numpy as np
 
 from .. import __version__
 from ..errors import ModelMissingError
-from ..fileio import atomic_write_bytes, sha256_text
+from ..fileio import atomic_write_bytes
 from ..native import on_native_thread
+from ..signature import Signature
 
 __all__ = [
     "CACHE_FORMAT", "E5Embedder", "Embedder", "EmbeddingCache", "cached_embeddings", "normalise",
@@ -107,8 +108,15 @@ class EmbeddingCache:
         self.misses = 0
 
     @staticmethod
+    def signature(model_id: str, kind: Kind, texts: Sequence[str]) -> Signature:
+        """What an entry holds: the model's vectors of `texts` embedded as `kind` (they do
+        not depend on this package's version)."""
+        return Signature("embeddings", {"format": CACHE_FORMAT, "model": model_id,
+                                        "kind": kind, "texts": list(texts)}, version=None)
+
+    @staticmethod
     def key(model_id: str, kind: Kind, texts: Sequence[str]) -> str:
-        return sha256_text(f"emb{CACHE_FORMAT}", model_id, kind, str(len(texts)), *texts)
+        return EmbeddingCache.signature(model_id, kind, texts).key
 
     def _paths(self, key: str) -> tuple[Path, Path]:
         base = self.folder / key[:2] / key

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
@@ -11,6 +10,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..model import Segment
+from ..signature import Signature
 
 __all__ = ["MAX_RUN", "AlignSettings"]
 
@@ -126,9 +126,9 @@ class AlignSettings:
         if unknown:
             raise ConfigError(f"unknown cross-lingual alignment settings: {unknown}")
 
-    def signature(self) -> str:
-        """A stable text naming these settings, for provenance and cache keys."""
-        return "align:" + json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+    def signature(self) -> Signature:
+        """Every setting: what, besides the model, produced an alignment."""
+        return Signature("align-settings", asdict(self))
 
 
 def _base(language: str | None) -> str:

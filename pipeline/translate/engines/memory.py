@@ -1,10 +1,11 @@
 """Translation memory: an SQLite cache of translations, and an engine wrapper that uses it.
 
-Each entry is keyed by a SHA-256 of (engine, model id, glossary hash, output-changing
+Each entry is keyed by a `Signature` of (engine, model id, glossary hash, output-changing
 options, language pair, request kind, source text) and records those parts in clear for
-provenance. The database runs in WAL mode and every batch of new entries is written in one
-transaction, so a process killed mid-run leaves the memory as it was before the batch or
-with the whole batch; a re-run over unchanged text sends nothing to the engine.
+provenance (the options as their signature's key). The database runs in WAL mode and
+every batch of new entries is written in one transaction, so a process killed mid-run
+leaves the memory as it was before the batch or with the whole batch; a re-run over
+unchanged text sends nothing to the engine.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 
 from ... import __version__
 from ...errors import ConfigError, TranslationError
-from ...fileio import sha256_text
+from ...signature import Signature
 from .base import TranslationEngine, capabilities, check_lengths, options_key
 
 _SCHEMA = """
@@ -52,9 +54,15 @@ class MemoryKey:
     target_lang: str
     kind: str = "translate"  # or "nbest:N", "constrained:<constraints>"
 
+    @cached_property
+    def signature(self) -> Signature:
+        """These parts (independent of this package's version: the memory is shared)."""
+        return Signature("translation-memory", asdict(self), version=None)
+
     def digest(self, text: str) -> str:
-        return sha256_text(self.engine, self.model, self.glossary, self.options,
-                           self.source_lang, self.target_lang, self.kind, text)
+        """The key of `text`'s entry."""
+        return Signature("translation", {"memory": self.signature, "source": text},
+                         version=None).key
 
 
 class TranslationMemory:
