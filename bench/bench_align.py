@@ -117,7 +117,7 @@ def main() -> int:
             "warm_speedup": round(cold_s / warm_s, 1) if warm_s else None,
             "texts_embedded_cold": embedded, "texts_embedded_warm": warm_embedded,
             "warm_same_as_cold": warm == cold,
-            "signature": aligner.signature(),
+            "signature": aligner.identity().text,
         }
         print(f"{lang}: cold {cold_s:.1f} s ({embedded} texts embedded), warm {warm_s:.2f} s "
               f"({warm_embedded} embedded), {cold_s / warm_s:.0f}x; counts {summary_counts(cold)}")

@@ -264,7 +264,7 @@ def test_settings_validate_and_sign() -> None:
 def test_aligner_signature_holds_settings_and_model() -> None:
     sig = Aligner(embedder=WordEmbedder()).identity()
     assert dict(sig.fields) == {"settings": AlignSettings().signature(), "model": "test-words-v1"}
-    assert Aligner(embedder=WordEmbedder()).signature() == sig.key
+    assert Aligner(embedder=WordEmbedder()).identity().key == sig.key
     other = WordEmbedder()
     other.model_id = "test-words-v2"
     assert Aligner(embedder=other).identity() != sig

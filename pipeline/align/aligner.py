@@ -74,10 +74,6 @@ class Aligner:
         return Signature("aligner", {"settings": self.settings.signature(),
                                      "model": self.embedder.model_id})
 
-    def signature(self) -> str:
-        """`identity().key`, for the run's cache keys and provenance (which take text)."""
-        return self.identity().key
-
     def vectors(self, transcript: Transcript) -> TranscriptVectors:
         key = (self.embedder.model_id, EmbeddingCache.key(
             self.embedder.model_id, "passage", [s.text for s in transcript.segments]))

@@ -19,8 +19,15 @@ from ..errors import ModelMissingError
 from ..glossary import Glossary
 from ..layout import Layout
 from ..settings import RunSettings
+from ..signature import Signature
 from ..transcripts import RetryPolicy, TranscriptSource, YouTubeSettings, build_source
-from ..translate import CachedEngine, TranslationEngine, TranslationMemory, choose_engine
+from ..translate import (
+    CachedEngine,
+    TranslationEngine,
+    TranslationMemory,
+    choose_engine,
+    engine_signature,
+)
 from .store import ResultStore
 
 GLOSSARY_DIR = Path(__file__).resolve().parents[2] / "glossary"
@@ -57,13 +64,12 @@ class Engines:
             self._plain[key] = CachedEngine(self.get(source, target).engine, self.memory, "")
         return self._plain[key]
 
-    def ident(self, source: str, target: str) -> list[str]:
+    def ident(self, source: str, target: str) -> Signature:
         """Engine, model and options of a pair, or why there is none (for keys)."""
         try:
-            key = self.get(source, target).key(source, target)
+            return engine_signature(self.get(source, target), source, target)
         except ModelMissingError as exc:
-            return ["missing", exc.reason]
-        return [key.engine, key.model, key.options]
+            return Signature("engine-missing", {"reason": exc.reason})
 
     def describe(self) -> dict[str, dict[str, object]]:
         return {

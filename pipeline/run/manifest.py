@@ -15,9 +15,10 @@ from typing import Any
 
 from .. import __version__
 from ..align import alignment_report, summary_counts
-from ..fileio import atomic_write_text, sha256_text
+from ..fileio import atomic_write_text
 from ..model import NoteAlignment, TranslatedNote
 from ..render import ReviewEntry, review_index
+from ..signature import Signature
 from ..transcripts import FetchResult
 from ..vault import VaultScan
 from .context import RunContext, glossary_dir
@@ -26,10 +27,9 @@ from .stages import Keyed
 
 
 def provenance(**parts: object) -> dict[str, object]:
-    """What produced an output; `signature` is a stable hash of it (keys caches)."""
-    base: dict[str, object] = {"interlinear": __version__, **parts}
-    base["signature"] = sha256_text(json.dumps(base, sort_keys=True, default=str))[:16]
-    return base
+    """What produced an output (nested signatures written short); `signature` is a stable
+    hash of it."""
+    return Signature("output", parts).provenance()
 
 
 @dataclass
@@ -52,6 +52,7 @@ class Manifest:
     tasks: list[TaskRecord] = field(default_factory=list)
     engines: dict[str, dict[str, object]] = field(default_factory=dict)
     glossary: dict[str, object] = field(default_factory=dict)
+    aligner: dict[str, object] = field(default_factory=dict)
     alignment_counts: dict[str, int] = field(default_factory=dict)
     translation_memory: dict[str, int] = field(default_factory=dict)
 
@@ -90,6 +91,7 @@ class Manifest:
             "settings": self.settings,
             "engines": self.engines,
             "glossary": self.glossary,
+            "aligner": self.aligner,
             "summary": {
                 "notes": len(self.inputs),
                 "videos": len(self.videos),
@@ -128,6 +130,9 @@ def start(scan: VaultScan, ctx: RunContext) -> Manifest:
                         "citations": len(n.citations)} for n in scan.notes]
     manifest.glossary = {"dir": str(glossary_dir(s)), "hash": ctx.glossary.hash,
                          "terms": len(ctx.glossary.terms)}
+    identity = ctx.aligner.identity()  # outputs name it by its short signature
+    manifest.aligner = {"signature": identity.short, "model": ctx.aligner.embedder.model_id,
+                        "settings": dict(ctx.aligner.settings.signature().fields)}
     return manifest
 
 

@@ -211,9 +211,9 @@ def render_note(
     tr = translated.value
     lang = tr.lang
     item = note_item(note, lang)
-    signature = ctx.aligner.signature()
+    signature = ctx.aligner.identity()
     quote_engine = (ctx.engines.ident(transcript_lang, lang)
-                    if transcript_lang and transcript_lang != lang else [])
+                    if transcript_lang and transcript_lang != lang else None)
     key = content_key("render", translated.key, aligned.key, str(note.path), note.channel,
                       lang, transcript_lang, quote_engine, signature,
                       [[f.start_ms, f.end_ms, f.text] for f in flags], ctx.out_key)

@@ -73,7 +73,7 @@ def align_video(notes: Sequence[Note], transcript: Transcript | None, ctx: RunCo
     done: dict[str, Keyed[NoteAlignment]] = {}
     records = []
     thash = transcript_hash(transcript)
-    signature = ctx.aligner.signature()
+    signature = ctx.aligner.identity()
     for note in notes:
         began = time.perf_counter()
         key = content_key("align", note.render(), thash, signature)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import logging
 import os
 import pickle
@@ -27,10 +26,10 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
 from ..fileio import atomic_write_bytes
 from ..glossary import Glossary, Term
 from ..model import Transcript
+from ..signature import Signature
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +41,9 @@ _MARKUP = re.compile(r"<[^>]*>|[*_`~\[\]|#>]+")
 
 
 def content_key(stage: str, *parts: object) -> str:
-    """The key of a stage's result: a hash of the version, the stage and its inputs.
-
-    `parts` must be JSON-serialisable (paths and other values are written with `str`).
-    """
-    blob = json.dumps([SCHEME, __version__, stage, list(parts)], ensure_ascii=False,
-                      sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()
+    """The key of a stage's result: a hash of the version, the stage and its inputs
+    (values a `Signature` holds: text, numbers, None, paths, signatures, lists, dicts)."""
+    return Signature(stage, {"scheme": SCHEME, "parts": list(parts)}).key
 
 
 def transcript_hash(transcript: Transcript | None) -> str:
