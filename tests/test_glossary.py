@@ -452,12 +452,12 @@ _CELL = st.sampled_from(["", "Kherson", "kherson", "Херсон", "Херсон
 _CASE = st.sampled_from(["", "sensitive", "insensitive", "Sensitive", "maybe"])
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(st.lists(_CELL, min_size=0, max_size=4), _CASE), max_size=8))
 def test_every_row_is_used_as_written_or_reported(rows) -> None:  # type: ignore[no-untyped-def]
     """No row of a glossary file is lost silently: each non-blank row is a term with
     exactly its preferred renderings, or some issue names its line, or an error says its
-    term is not enforced in any language."""
+    term is not enforced (in any language, or in the language where it differs)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["en", "ru", "pt", "case"])
@@ -467,23 +467,37 @@ def test_every_row_is_used_as_written_or_reported(rows) -> None:  # type: ignore
         writer.writerow(row)
         written.append(row)
     g = Glossary.from_csv(buf.getvalue())
+
+    def key_of(row: list[str]) -> tuple[str, bool]:
+        source, case = " ".join(row[0].split()), row[3].strip().lower() if len(row) > 3 else ""
+        return (source if case == "sensitive" else source.casefold(), case == "sensitive")
+
     named = {i.line for i in g.issues}
     dropped = {e.term.casefold() for e in g.errors if "any language" in e.message}
+    unenforced = {(key_of(written[e.line - 2]), lang) for e in g.errors for lang in ("ru", "pt")
+                  if e.message.endswith(f"not enforced in {lang}")}
     for line, row in enumerate(written, start=2):
         if not any(c.strip() for c in row) or line in named:
             continue
-        source, ru, pt, case = (" ".join(c.split()) for c in row)
-        if source.casefold() in dropped:
-            assert not any(t.source.casefold() == source.casefold() for t in g.terms)
+        if row[0].strip().casefold() in dropped:
+            assert not any(t.source.casefold() == row[0].strip().casefold() for t in g.terms)
             continue
-        sensitive = case.strip().lower() == "sensitive"
-        key = (source if sensitive else source.casefold(), sensitive)
-        term = next(t for t in g.terms if t.key == key)
-        for lang, cell in (("ru", ru), ("pt", pt)):
-            assert term.expected(lang)[:1] == tuple(cell.split("|")[:1]), (row, term)
-    for term in g.terms:  # a term an error names is not enforced in the language it names
-        for e in g.errors:
-            if e.term.casefold() == term.source.casefold():
-                assert "any language" not in e.message
-                assert not any(f"not enforced in {lang}" in e.message
-                               for lang in term.targets), (e, term)
+        term = next((t for t in g.terms if t.key == key_of(row)), None)
+        for lang, cell in (("ru", row[1]), ("pt", row[2])):
+            if (key_of(row), lang) in unenforced:  # two renderings: neither
+                assert term is None or term.expected(lang) == (), (row, term)
+            else:
+                assert term is not None, row
+                assert term.expected(lang)[:1] == tuple(cell.strip().split("|")[:1]), (row, term)
+    for term in g.terms:  # what an error names is not enforced
+        assert term.source.casefold() not in dropped
+        assert not any((term.key, lang) in unenforced for lang in term.targets)
+
+
+def test_a_conflict_names_where_the_kept_rendering_came_from(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text("en,ru,pt\nKremlin,Кремль,\n", encoding="utf-8")
+    (tmp_path / "b.csv").write_text("en,pt\nKremlin,Kremlin\n", encoding="utf-8")
+    (tmp_path / "c.csv").write_text("en,pt\nKremlin,Cremlim\n", encoding="utf-8")
+    (error,) = Glossary.load(tmp_path).errors
+    assert error.message == ("'Kremlin' pt: 'Cremlim' conflicts with 'Kremlin' (b.csv:2): "
+                             "'Kremlin' is not enforced in pt")

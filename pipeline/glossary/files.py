@@ -153,11 +153,14 @@ def merge(files: Sequence[_File]) -> tuple[list[Term], list[GlossaryIssue]]:
     poisoned = set().union(*(f.poisoned for f in files)) if files else set()
     merged: dict[tuple[str, bool], Term] = {}
     first_row: dict[tuple[str, bool], _Row] = {}
+    defined_at: dict[tuple[tuple[str, bool], str], str] = {}  # (key, lang) -> origin
     conflicts: dict[tuple[str, bool], set[str]] = {}
     issues: list[GlossaryIssue] = []
     for row in (r for f in files for r in f.rows):
         term, key = row.term, row.term.key
         first = merged.get(key)
+        for lang in term.targets:
+            defined_at.setdefault((key, lang), term.origin)
         if first is None:
             merged[key], first_row[key] = term, row
             continue
@@ -172,7 +175,7 @@ def merge(files: Sequence[_File]) -> tuple[list[Term], list[GlossaryIssue]]:
                 issues.append(GlossaryIssue(
                     row.path, row.line,
                     f"{term.source!r} {lang}: {alts[0]!r} conflicts with {have[0]!r} "
-                    f"({first.origin}): {first.source!r} is not enforced in {lang}",
+                    f"({defined_at[key, lang]}): {first.source!r} is not enforced in {lang}",
                     "error", first.source))
             else:
                 targets[lang] = tuple(dict.fromkeys((*have, *alts)))
