@@ -123,7 +123,7 @@ def _cached(aligner: Aligner, texts: list[str], kind: str) -> bool:
     from pipeline.align import EmbeddingCache
     assert aligner.cache is not None
     key = EmbeddingCache.key(aligner.embedder.model_id, kind, texts)  # type: ignore[arg-type]
-    return (aligner.cache.folder / key[:2] / f"{key}.json").exists()
+    return aligner.cache.path(key).exists()
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """`interlinear`: the command line.
 
 Exit status: 0 when everything asked for was produced, 1 when some items failed (listed),
-2 for a usage or configuration error (or an internal error, printed in one line; `-v`
-shows its traceback).
+2 for a usage or configuration error, a file the system refused to write (disk full,
+permission denied: the message names the file), or an internal error (printed in one
+line; `-v` shows its traceback).
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pipeline import __version__
-from pipeline.errors import ConfigError, InterlinearError
+from pipeline.errors import ConfigError, InterlinearError, WriteError, describe_os_error
 from pipeline.settings import RunSettings
 from pipeline.translate import ENGINE_NAMES
 
@@ -75,9 +77,10 @@ def parser() -> argparse.ArgumentParser:
     chk = gsub.add_parser("check", help="re-check the translated notes of an output folder")
     chk.add_argument("out", type=Path)
     chk.add_argument("--notes", type=Path, help="the source vault (default: from the manifest)")
-    gsub.add_parser("validate", help="validate the glossary files")
-    for p in (chk,):
-        p.add_argument("--glossary", type=Path, default=None)
+    val = gsub.add_parser("validate", help="validate the glossary files (exit 1 on errors)")
+    for p in (chk, val):
+        p.add_argument("--glossary", type=Path, default=None,
+                       help="folder of glossary CSV files (default: the project's glossary/)")
 
     serve = sub.add_parser("serve", help="serve the vault flow on a cron schedule")
     serve.add_argument("notes", type=Path)
@@ -106,15 +109,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler = {"run": cmd_run, "fetch": cmd_fetch, "align": cmd_align,
                    "models": cmd_models, "glossary": cmd_glossary, "serve": cmd_serve}
         return handler[args.command](args)
-    except ConfigError as exc:
-        console.print(f"[red]error:[/] {exc.reason}")
+    except (ConfigError, WriteError) as exc:
+        console.print(f"[red]error:[/] {escape(exc.reason)}", highlight=False, soft_wrap=True)
         return 2
     except InterlinearError as exc:
-        console.print(f"[red]failed:[/] {exc.reason}")
+        console.print(f"[red]failed:[/] {escape(exc.reason)}", soft_wrap=True)
         return 1
     except KeyboardInterrupt:
         console.print("interrupted")
         return 130
+    except OSError as exc:  # the system refused a file: what and where, in one line
+        if args.verbose:
+            raise
+        where = f" ({exc.filename})" if exc.filename else ""
+        console.print(f"[red]error:[/] {escape(describe_os_error(exc) + where)}",
+                      highlight=False, soft_wrap=True)
+        return 2
     except Exception as exc:  # a bug, or something unforeseen: one line, unless -v
         if args.verbose:
             raise
@@ -291,23 +301,24 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_glossary(args: argparse.Namespace) -> int:
-    from pipeline.glossary import Glossary, validate_file
+    from pipeline.glossary import Glossary
     from pipeline.glossary.check import glossary_check
     from pipeline.run import GLOSSARY_DIR
 
-    gdir = getattr(args, "glossary", None) or GLOSSARY_DIR
+    glossary = Glossary.load(Path(args.glossary or GLOSSARY_DIR))
     if args.action == "validate":
-        bad = 0
-        for f in sorted(Path(gdir).glob("*.csv")):
-            for problem in validate_file(f):
-                bad += 1
-                out.print(f"{f}: {problem}", markup=False, highlight=False)
-        return 1 if bad else 0
+        for issue in glossary.issues:
+            out.print(str(issue), markup=False, highlight=False)
+        errors = len(glossary.errors)
+        out.print(f"{len(glossary)} terms; {errors} errors, {len(glossary.issues) - errors} "
+                  "warnings" + (" (what an error names is not enforced)" if errors else ""),
+                  markup=False, highlight=False)
+        return 1 if errors else 0
     notes = args.notes
     if notes is None:
         manifest = json.loads((args.out / "manifest.json").read_text(encoding="utf-8"))
         notes = Path(manifest["vault"])
-    text, ok = glossary_check(args.out, notes, Glossary.load(Path(gdir)))
+    text, ok = glossary_check(args.out, notes, glossary)
     out.print(text, markup=False, highlight=False)
     return 0 if ok else 1
 

@@ -12,6 +12,7 @@ Errors cross process boundaries (Dask workers, Prefect results pickle them): eve
 from __future__ import annotations
 
 import copyreg
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,3 +100,27 @@ class Failure:
         if self.transient:
             found["transient"] = True
         return found
+
+
+class WriteError(OutputError):
+    """A file the system refused to write (disk full, permission denied, read-only file
+    system...): says what happened and where. Inside a run it fails the item being written;
+    when it stops a whole command, the command line exits with status 2 (the environment
+    must be fixed, as for a configuration error)."""
+
+    def __init__(self, message: str, path: Path | str = "", errno: int | None = None) -> None:
+        super().__init__(message)
+        self.path = Path(path)
+        self.errno = errno
+
+    @classmethod
+    def of(cls, path: Path | str, exc: OSError, doing: str = "writing") -> WriteError:
+        """"no space left on device while writing OUT/notes/ru/x.md"."""
+        return cls(f"{describe_os_error(exc)} while {doing} {path}", path, exc.errno)
+
+
+def describe_os_error(exc: OSError) -> str:
+    """What the system said, in words ("no space left on device"), not an exception name."""
+    text = exc.strerror or (os.strerror(exc.errno) if exc.errno else "") or str(exc) \
+        or type(exc).__name__
+    return text[:1].lower() + text[1:]

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import re
-import tempfile
+import secrets
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import OutputError
+from .errors import OutputError, WriteError
 
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]')
 _RESERVED = {
@@ -31,20 +32,42 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     The data goes to a temporary file `.NAME.XXXXXXXX.tmp` beside `path`, is flushed to
     disk, then renamed over `path`; a process killed before the rename leaves `path` as it
     was (and at most a temporary file, removed by the next run's `exclusive_lock`). The
-    folder is not fsynced: a power cut may lose the rename, never leave a part.
+    folder is not fsynced: a power cut may lose the rename, never leave a part. The file
+    is created like any other (mode 0666 less the umask: 0644 under umask 022, 0640 under
+    027), so that other users and services can read outputs and shared caches when the
+    umask lets them. A refusal of the system (disk full, permission denied, read-only file
+    system...) is a `WriteError` naming `path`; `path` is then as it was.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = _create_temporary(path)
+    except OSError as exc:
+        raise WriteError.of(path, exc) from exc
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise WriteError.of(path, exc) from exc
         raise
+
+
+def _create_temporary(path: Path) -> tuple[int, str]:
+    """A new file `.NAME.XXXXXXXX.tmp` beside `path`, opened for writing. Not `mkstemp`,
+    whose files are always 0600: the mode here comes from the umask, as for `open`."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        tmp = str(path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary file name", str(path))
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -115,13 +138,16 @@ def exclusive_lock(folder: Path, *, wait_s: float = 0.0) -> Iterator[None]:
     import fcntl
     import time
 
-    folder.mkdir(parents=True, exist_ok=True)
     lock_path = folder / ".interlinear.lock"
     key = str(lock_path.resolve())
     if key in _HELD:
         yield
         return
-    fh = open(lock_path, "a+")  # noqa: SIM115 - held for the duration of the context
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fh = open(lock_path, "a+")  # noqa: SIM115 - held for the duration of the context
+    except OSError as exc:
+        raise WriteError.of(lock_path, exc, "creating the lock") from exc
     deadline = time.monotonic() + wait_s
     try:
         while True:

@@ -418,16 +418,70 @@ def test_cache_reuse_and_damage(tmp_path: Path) -> None:
     a2 = Aligner(embedder=second, cache_dir=tmp_path).align(n, transcript())
     assert second.calls == 0 and a1 == a2
     files = sorted(p.suffix for p in tmp_path.rglob("*") if p.is_file())
-    assert files == [".json", ".json", ".npy", ".npy"]
+    assert files == [".vec", ".vec"]
     # another transcript text is another entry
     other = Transcript("vid00000001", "en", transcript().segments[:5])
     Aligner(embedder=second, cache_dir=tmp_path).align(n, other)
     assert second.calls == 1
-    # a damaged entry is a miss, recomputed and written again
-    for p in tmp_path.rglob("*.npy"):
-        p.write_bytes(b"garbage")
-    third = WordEmbedder()
-    assert Aligner(embedder=third, cache_dir=tmp_path).align(n, transcript()) == a1
-    assert third.calls == 2
     cache = EmbeddingCache(tmp_path)
     assert cache.load(EmbeddingCache.key("test-words-v1", "query", ["x"]), 1) is None
+    assert cache.misses == 1 and cache.take_warnings() == ()  # absent: not damaged
+
+
+def _flip_vectors(data: bytes) -> bytes:
+    """The entry with its vectors moved to other segments: the right number of bytes
+    behind an intact header line, as bytes overwritten in place would give."""
+    head, _, body = data.partition(b"\n")
+    shape = json.loads(head)["shape"]
+    arr = np.frombuffer(body, dtype="<f4").reshape(shape)
+    return head + b"\n" + np.roll(arr, len(arr) // 2, axis=0).tobytes()
+
+
+@pytest.mark.parametrize("damage", ["overwritten", "truncated", "garbage", "empty"])
+def test_a_damaged_entry_is_set_aside_reported_and_recomputed(tmp_path: Path,
+                                                              damage: str) -> None:
+    n = parse_note(note(("Cats sleep sixteen hours each day", "00:00:10"),
+                        ("Volcano lava", "00:00:20")), Path("vault/chan/slug.md"))
+    a1 = Aligner(embedder=WordEmbedder(), cache_dir=tmp_path).align(n, transcript())
+    assert {c.status for c in a1.checks} == {"ok"}
+    (entry,) = [p for p in tmp_path.rglob("*.vec") if p.stat().st_size > 10_000]  # transcript
+    data = entry.read_bytes()
+    entry.write_bytes({"overwritten": _flip_vectors(data), "truncated": data[:len(data) // 2],
+                       "garbage": b'{"format": 2}\ngarbage', "empty": b""}[damage])
+    third = WordEmbedder()
+    aligner = Aligner(embedder=third, cache_dir=tmp_path)
+    assert aligner.align(n, transcript()) == a1  # not every citation suspect
+    assert third.calls == 1  # the transcript again; the claims' entry was sound
+    assert aligner.cache is not None
+    (warning,) = aligner.cache.take_warnings()
+    assert warning.startswith(f"damaged embedding cache entry {entry} (") and \
+        warning.endswith("); computed again")
+    assert aligner.cache.take_warnings() == ()
+    assert entry.with_name(entry.name + ".damaged").read_bytes() != entry.read_bytes()
+    fourth = WordEmbedder()  # written again, whole
+    assert Aligner(embedder=fourth, cache_dir=tmp_path).align(n, transcript()) == a1
+    assert fourth.calls == 0
+
+
+def test_control_overwritten_vectors_do_change_the_alignment(tmp_path: Path) -> None:
+    """The damage above is one that matters: the moved vectors, used as they are (no
+    checksum), make every citation suspect, with exit status 0."""
+
+    class Unchecked(EmbeddingCache):
+        def load(self, key: str, count: int) -> np.ndarray | None:
+            path = self.path(key)
+            if not path.exists():
+                return None
+            head, _, body = path.read_bytes().partition(b"\n")
+            return np.frombuffer(body, dtype="<f4").reshape(json.loads(head)["shape"])
+
+    n = parse_note(note(("Cats sleep sixteen hours each day", "00:00:10"),
+                        ("Volcano lava", "00:00:20")), Path("vault/chan/slug.md"))
+    a1 = Aligner(embedder=WordEmbedder(), cache_dir=tmp_path).align(n, transcript())
+    (entry,) = [p for p in tmp_path.rglob("*.vec") if p.stat().st_size > 10_000]
+    entry.write_bytes(_flip_vectors(entry.read_bytes()))
+    aligner = Aligner(embedder=WordEmbedder(), cache_dir=tmp_path)
+    aligner.cache = Unchecked(tmp_path)
+    damaged = aligner.align(n, transcript())
+    assert {c.status for c in a1.checks} == {"ok"}
+    assert {c.status for c in damaged.checks} == {"suspect"}

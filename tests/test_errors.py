@@ -51,6 +51,7 @@ ARGUMENTS: dict[str, st.SearchStrategy[Any]] = {
     "transient": st.booleans(),
     "source": st.text(max_size=8),
     "target": st.text(max_size=8),
+    "errno": st.none() | st.integers(0, 200),
 }
 
 ROUND_TRIPS: dict[str, Callable[[Any], Any]] = {

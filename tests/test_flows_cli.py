@@ -62,3 +62,58 @@ def test_summary_groups_items_that_fail_for_one_reason() -> None:
         "    (12 items: n0.md [pt], n1.md [pt], n2.md [pt] and 9 more)",
         "  fetch: abc: video unavailable",
     ]
+
+
+def test_glossary_validate_checks_the_folder_given(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`glossary validate --glossary DIR` prints what a run would find in DIR, file and
+    line, and exits 1 on errors (0 with warnings only, 2 without the folder)."""
+    from flows.cli import main
+
+    header = "en,ru,pt,case,note\n"
+    (tmp_path / "a.csv").write_text(header + "Putin,Путин\nKremlin,Кремль,,insensitive,\n",
+                                    encoding="utf-8")
+    (tmp_path / "b.csv").write_text(header + "Putin,Путина,Putin,insensitive,\n",
+                                    encoding="utf-8")
+    assert main(["glossary", "validate", "--glossary", str(tmp_path)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        f"{tmp_path / 'a.csv'}:2: error: 2 fields, the header has 5: the row is not used, "
+        "and 'Putin' is not enforced in any language",
+        f"{tmp_path / 'a.csv'}:3: warning: 'Kremlin': empty pt cell: no rule for pt",
+        "1 terms; 1 errors, 1 warnings (what an error names is not enforced)"]
+    (tmp_path / "a.csv").write_text(header + "Kremlin,Кремль,,insensitive,\n", "utf-8")
+    assert main(["glossary", "validate", "--glossary", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "2 terms; 0 errors, 1 warnings"
+    assert main(["glossary", "validate"]) == 0  # the project's own glossary
+    assert capsys.readouterr().out.endswith(" terms; 0 errors, 0 warnings\n")
+    assert main(["glossary", "validate", "--glossary", str(tmp_path / "none")]) == 2
+    assert "glossary folder" in capsys.readouterr().err
+
+
+def test_a_refused_write_is_said_in_words_and_exit_2(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Not "internal error: OSError": what the system said, and the file."""
+    import flows.cli as cli
+    from pipeline.fileio import atomic_write_text
+
+    (tmp_path / "file").write_text("x")
+    target = tmp_path / "file" / "out" / "manifest.json"
+
+    def wrapped(args: argparse.Namespace) -> int:
+        atomic_write_text(target, "{}")
+        return 0
+
+    def raw(args: argparse.Namespace) -> int:
+        (tmp_path / "file" / "x").write_text("{}")
+        return 0
+
+    monkeypatch.setattr(cli, "cmd_glossary", wrapped)
+    assert cli.main(["glossary", "validate"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: not a directory while writing {target}\n"  # one line, unwrapped
+    monkeypatch.setattr(cli, "cmd_glossary", raw)
+    assert cli.main(["glossary", "validate"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: not a directory ({tmp_path / 'file' / 'x'})\n"

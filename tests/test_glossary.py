@@ -65,27 +65,38 @@ def test_hash_is_stable_and_depends_on_content_only(glossary: Glossary, tmp_path
         "Kherson", "Putin", "Vladimir Putin", "Kremlin", "NATO", "Turbo Patriots"}
 
 
-@pytest.mark.parametrize(("text", "problem"), [
-    ("term,ru\nPutin,Путин\n", "header must start with 'en'"),
-    ("en,ru,xx\nPutin,Путин,a\n", "unknown column 'xx'"),
-    ("en,ru,ru\nPutin,Путин,Путин\n", "duplicate column(s) ru"),
-    ("en,case,note\nPutin,,\n", "no target language column"),
-    (HEADER + ",Путин,Путін,Putin,Putin,Poutine,Putin,,\n", "empty source term"),
-    (HEADER + "Putin,,Путін,Putin,Putin,Poutine,Putin,,\n", "empty ru cell"),
-    (HEADER + "Putin,Путин,Путін,Putin,Putin,Poutine,Putin,maybe,\n", "case must be"),
-    (HEADER + "Putin,Путин||Путина,Путін,Putin,Putin,Poutine,Putin,,\n", "empty alternative"),
-    (HEADER + "Putin,Путин,Путін\n", "3 fields, the header has 9"),
+@pytest.mark.parametrize(("text", "problem", "severity"), [
+    ("term,ru\nPutin,Путин\n", "header must start with 'en'", "error"),
+    ("en,ru,xx\nPutin,Путин,a\n", "unknown column 'xx' is ignored", "warning"),
+    ("en,ru,ru\nPutin,Путин,Путин\n", "duplicate column(s) ru", "error"),
+    ("en,case,note\nPutin,,\n", "no target language column", "error"),
+    (HEADER + ",Путин,Путін,Putin,Putin,Poutine,Putin,,\n", "empty source term", "error"),
+    (HEADER + "Putin,,Путін,Putin,Putin,Poutine,Putin,,\n", "empty ru cell", "warning"),
+    (HEADER + "Putin,Путин,Путін,Putin,Putin,Poutine,Putin,maybe,\n", "case must be", "error"),
+    (HEADER + "Putin,Путин||Путина,Путін,Putin,Putin,Poutine,Putin,,\n", "empty alternative",
+     "warning"),
+    (HEADER + "Putin,Путин,Путін\n", "3 fields, the header has 9", "error"),
+    (HEADER + "Putin,Путин,Путін,Putin,Putin,Poutine,Putin,,,extra\n",
+     "10 fields, the header has 9", "error"),
     (HEADER + "Putin,Путин,Путін,Putin,Putin,Poutine,Putin,,\n"
-              "putin,Путин,Путін,Putin,Putin,Poutine,Putin,,\n", "already defined on line 2"),
-    ("", "empty file"),
-    ('en,ru\n"Putin,Путин\n', "not valid CSV"),
+              "putin,Путин,Путін,Putin,Putin,Poutine,Putin,,\n", "also defined on line 2",
+     "warning"),
+    (HEADER + "Putin,Путин,Путін,Putin,Putin,Poutine,Putin,,\n"
+              "putin,Путина,Путін,Putin,Putin,Poutine,Putin,,\n", "conflicts with", "error"),
+    ("", "empty file", "warning"),
+    (HEADER, "no terms (a header row only)", "warning"),
+    (HEADER + "\n \n", "no terms (a header row only)", "warning"),
+    ('en,ru\n"Putin,Путин\n', "not valid CSV", "error"),
 ])
-def test_validate_file_reports_each_problem(tmp_path: Path, text: str, problem: str) -> None:
+def test_validate_file_reports_each_problem(tmp_path: Path, text: str, problem: str,
+                                            severity: str) -> None:
     path = tmp_path / "g.csv"
     path.write_text(text, encoding="utf-8")
     problems = validate_file(path)
-    assert any(problem in p for p in problems), problems
-    assert all(p.startswith(str(path)) for p in problems)
+    assert any(problem in p and f": {severity}: " in p for p in problems), problems
+    assert all(p.startswith(f"{path}:") for p in problems)
+    issues = Glossary.load(tmp_path).issues  # the run sees exactly what validate prints
+    assert [str(i) for i in issues] == problems
 
 
 def test_validate_file_not_utf8_and_missing(tmp_path: Path) -> None:
@@ -93,9 +104,12 @@ def test_validate_file_not_utf8_and_missing(tmp_path: Path) -> None:
     path.write_bytes(b"en,ru\nPutin,\xcf\xf3\xf2\xe8\xed\n")
     assert "not UTF-8" in validate_file(path)[0]
     assert "cannot read" in validate_file(tmp_path / "nope.csv")[0]
+    g = Glossary.load(tmp_path)
+    assert len(g) == 0 and [i.severity for i in g.issues] == ["error"]
+    assert "the file is not used" in g.issues[0].message and g.issues[0].where == str(path)
 
 
-def test_conflicts_across_files_are_reported_not_fatal(tmp_path: Path) -> None:
+def test_conflicts_across_files_are_errors_and_not_enforced(tmp_path: Path) -> None:
     shutil.copy(FIXTURES / "a_people_places.csv", tmp_path / "a.csv")
     (tmp_path / "b.csv").write_text(
         "en,pt,ru\nkherson,Quérson,Херсон|Херсоне\nNew Term,Termo Novo,Новый термин\n",
@@ -103,12 +117,16 @@ def test_conflicts_across_files_are_reported_not_fatal(tmp_path: Path) -> None:
     (tmp_path / "c.csv").write_text("en,ru\nbroken\n", encoding="utf-8")
     g = Glossary.load(tmp_path)
     messages = [str(i) for i in g.issues]
-    assert any("b.csv:2" in m and "'Quérson' conflicts with 'Kherson'" in m for m in messages)
-    assert any("c.csv:2" in m for m in messages)
+    assert any(m.startswith(f"{tmp_path / 'b.csv'}:2: error: ") and
+               "'Quérson' conflicts with 'Kherson' (a.csv:2)" in m and
+               "not enforced in pt" in m for m in messages), messages
+    assert any(m.startswith(f"{tmp_path / 'c.csv'}:2: error: 1 fields") for m in messages)
     by = {t.source: t for t in g.terms}
-    assert by["Kherson"].expected("pt") == ("Kherson",)  # the first definition wins
+    assert by["Kherson"].expected("pt") == ()  # two renderings: neither is forced
     assert by["Kherson"].expected("ru") == ("Херсон", "Херсоне")  # same preferred: merged
+    assert by["Kherson"].expected("de") == ("Cherson",)  # the other languages stay
     assert "New Term" in by
+    assert [i.term for i in g.errors] == ["Kherson", "broken"]
 
 
 def test_load_needs_a_folder(tmp_path: Path) -> None:
@@ -116,6 +134,66 @@ def test_load_needs_a_folder(tmp_path: Path) -> None:
         Glossary.load(tmp_path / "missing")
     empty = Glossary.load(tmp_path)
     assert len(empty) == 0 and empty.find("Putin") == [] and len(empty.hash) == 64
+    assert [str(i) for i in empty.issues] == [
+        f"{tmp_path}: warning: no glossary files (*.csv): no term is enforced"]
+
+
+@pytest.mark.parametrize("later", ["same file", "other file"])
+def test_a_malformed_row_is_never_replaced_by_a_later_one(tmp_path: Path, later: str) -> None:
+    """The author's row lost its commas; a later row renders the term wrongly: the term is
+    not enforced at all (and reported), rather than the later row forced into outputs."""
+    wrong = "Kherson,Харьков,Харків,Charkiw,Járkov,Kharkiv,Carcóvia,insensitive,\n"
+    (tmp_path / "a.csv").write_text(
+        HEADER + "Kherson,Херсон,Херсон,Cherson\n"
+        "Crimea,Крым,Крим,Krim,Crimea,Crimée,Crimeia,insensitive,\n"
+        + (wrong if later == "same file" else ""), encoding="utf-8")
+    if later == "other file":
+        (tmp_path / "b.csv").write_text(HEADER + wrong, encoding="utf-8")
+    g = Glossary.load(tmp_path)
+    assert [t.source for t in g.terms] == ["Crimea"]
+    assert [(e.where, e.term) for e in g.errors] == [(f"{tmp_path / 'a.csv'}:2", "Kherson")]
+    assert "not enforced in any language" in g.errors[0].message
+    needs = needs_of("Kherson and Crimea", g, "ru")
+    assert [n.term.source for n in needs] == ["Crimea"]
+    outs, results = enforce(["Kherson and Crimea"], ["Херсон и Крым"], object(), g, "en",
+                            "ru", prefixes=["X"])
+    assert outs == ["Херсон и Крым"] and [r.term.source for r in results[0]] == ["Crimea"]
+
+
+def test_a_wrong_case_value_is_not_enforced(tmp_path: Path) -> None:
+    """`sensitiv` for "US" would make it match "us" everywhere: not enforced, reported."""
+    (tmp_path / "g.csv").write_text(
+        "en,ru,case\nUS,США,sensitiv\nNATO,НАТО,sensitive\n", encoding="utf-8")
+    g = Glossary.load(tmp_path)
+    assert [t.source for t in g.terms] == ["NATO"] and g.find("tell us") == []
+    assert [(e.line, e.term) for e in g.errors] == [(2, "US")]
+
+
+def test_conflict_in_one_file_drops_only_that_language(tmp_path: Path) -> None:
+    (tmp_path / "g.csv").write_text(
+        "en,ru,pt\nKremlin,Кремль,Kremlin\nKremlin,Кремлёвка,Kremlin|Kremlim\n",
+        encoding="utf-8")
+    g = Glossary.load(tmp_path)
+    (term,) = g.terms
+    assert term.expected("ru") == () and term.expected("pt") == ("Kremlin", "Kremlim")
+    assert [str(i) for i in g.issues] == [
+        f"{tmp_path / 'g.csv'}:3: error: 'Kremlin' ru: 'Кремлёвка' conflicts with 'Кремль' "
+        "(g.csv:2): 'Kremlin' is not enforced in ru"]
+    assert g.for_lang("ru").terms == () and len(g.for_lang("pt")) == 1
+
+
+def test_warnings_keep_what_was_meant(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text(
+        "en,ru,pt,comment\n Kremlin ,Кремль||Кремля,,seat of power\n", encoding="utf-8")
+    (tmp_path / "b.csv").write_bytes(b"")
+    g = Glossary.load(tmp_path)
+    assert g.errors == ()
+    assert [(i.path.rsplit("/", 1)[-1], i.line, i.severity) for i in g.issues] == [
+        ("a.csv", 1, "warning"), ("a.csv", 2, "warning"), ("a.csv", 2, "warning"),
+        ("a.csv", 2, "warning"), ("b.csv", 1, "warning")]
+    (term,) = g.terms
+    assert term.source == "Kremlin" and term.expected("ru") == ("Кремль", "Кремля")
+    assert term.expected("pt") == ()
 
 
 # --------------------------------------------------------------------------- matching
@@ -367,3 +445,59 @@ def test_any_glossary_parses_matches_and_hashes_stably(rows, rnd) -> None:  # ty
         # the term, or a longer one that contains it, is found where it stands
         assert any(h.start <= 2 and h.end >= 2 + len(source) for h in hits), (text, hits)
         assert all(text[h.start:h.end] == h.text for h in hits)
+
+
+_CELL = st.sampled_from(["", "Kherson", "kherson", "Херсон", "Херсон|Херсона", "a||b", " x ",
+                         "Crimea", "Крым"])
+_CASE = st.sampled_from(["", "sensitive", "insensitive", "Sensitive", "maybe"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.lists(_CELL, min_size=0, max_size=4), _CASE), max_size=8))
+def test_every_row_is_used_as_written_or_reported(rows) -> None:  # type: ignore[no-untyped-def]
+    """No row of a glossary file is lost silently: each non-blank row is a term with
+    exactly its preferred renderings, or some issue names its line, or an error says its
+    term is not enforced (in any language, or in the language where it differs)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["en", "ru", "pt", "case"])
+    written = []
+    for cells, case in rows:
+        row = [*cells, case] if len(cells) == 3 else cells
+        writer.writerow(row)
+        written.append(row)
+    g = Glossary.from_csv(buf.getvalue())
+
+    def key_of(row: list[str]) -> tuple[str, bool]:
+        source, case = " ".join(row[0].split()), row[3].strip().lower() if len(row) > 3 else ""
+        return (source if case == "sensitive" else source.casefold(), case == "sensitive")
+
+    named = {i.line for i in g.issues}
+    dropped = {e.term.casefold() for e in g.errors if "any language" in e.message}
+    unenforced = {(key_of(written[e.line - 2]), lang) for e in g.errors for lang in ("ru", "pt")
+                  if e.message.endswith(f"not enforced in {lang}")}
+    for line, row in enumerate(written, start=2):
+        if not any(c.strip() for c in row) or line in named:
+            continue
+        if row[0].strip().casefold() in dropped:
+            assert not any(t.source.casefold() == row[0].strip().casefold() for t in g.terms)
+            continue
+        term = next((t for t in g.terms if t.key == key_of(row)), None)
+        for lang, cell in (("ru", row[1]), ("pt", row[2])):
+            if (key_of(row), lang) in unenforced:  # two renderings: neither
+                assert term is None or term.expected(lang) == (), (row, term)
+            else:
+                assert term is not None, row
+                assert term.expected(lang)[:1] == tuple(cell.strip().split("|")[:1]), (row, term)
+    for term in g.terms:  # what an error names is not enforced
+        assert term.source.casefold() not in dropped
+        assert not any((term.key, lang) in unenforced for lang in term.targets)
+
+
+def test_a_conflict_names_where_the_kept_rendering_came_from(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text("en,ru,pt\nKremlin,Кремль,\n", encoding="utf-8")
+    (tmp_path / "b.csv").write_text("en,pt\nKremlin,Kremlin\n", encoding="utf-8")
+    (tmp_path / "c.csv").write_text("en,pt\nKremlin,Cremlim\n", encoding="utf-8")
+    (error,) = Glossary.load(tmp_path).errors
+    assert error.message == ("'Kremlin' pt: 'Cremlim' conflicts with 'Kremlin' (b.csv:2): "
+                             "'Kremlin' is not enforced in pt")

@@ -172,3 +172,152 @@ def test_bergamot_through_the_memory(tmp_path: Path) -> None:
         assert "mesa" in first[0].lower()
         assert cached.translate(["The table is red."], "en", "pt") == first
         assert cached.stats().sent == 1 and cached.stats().hits == 1
+
+
+# --------------------------------------------------------------------------- damage
+
+def _fill(path: Path, n: int = 3000) -> list[str]:
+    """A memory of `n` translations by the Reverser, closed (WAL checkpointed)."""
+    texts = [f"sentence number {i} of the memory" for i in range(n)]
+    with TranslationMemory(path) as tm:
+        CachedEngine(Reverser(), tm, "g").translate(texts, "en", "ru")
+    assert not path.with_name(path.name + "-wal").exists()
+    return texts
+
+
+def _damage(path: Path, how: str) -> None:
+    data = path.read_bytes()
+    if how == "not a database":
+        path.write_bytes(b"this is not an SQLite file\n" * 100)
+    elif how == "truncated":
+        path.write_bytes(data[:len(data) // 3])
+    elif how == "pages overwritten":  # the header and the schema page intact
+        with path.open("r+b") as fh:
+            fh.seek(4096)
+            fh.write(bytes(range(256)) * ((len(data) - 4096) // 256))
+
+
+@pytest.mark.parametrize("how", ["not a database", "truncated", "pages overwritten"])
+def test_a_damaged_memory_is_set_aside_and_a_new_one_started(tmp_path: Path, how: str) -> None:
+    db = tmp_path / "tm.sqlite"
+    texts = _fill(db)[:50]
+    _damage(db, how)
+    damaged = db.read_bytes()
+    eng = Reverser()
+    with TranslationMemory(db) as tm:  # was: ConfigError "file is not a database", exit 2
+        cached = CachedEngine(eng, tm, "g")
+        assert cached.translate(texts, "en", "ru") == [t[::-1] for t in texts]
+        assert eng.sent == [texts]  # nothing usable in the damaged memory
+        (warning,) = tm.take_warnings()
+        assert warning.startswith(f"damaged translation memory {db} (")
+        assert warning.endswith("moved aside as tm.sqlite.damaged; a new memory is started "
+                                "(it is only a cache)")
+        assert tm.take_warnings() == () and len(tm) == 50
+    assert (tmp_path / "tm.sqlite.damaged").read_bytes() == damaged
+    with TranslationMemory(db) as tm:  # the new memory serves the next run
+        again = CachedEngine(eng, tm, "g")
+        again.translate(texts, "en", "ru")
+        assert len(eng.sent) == 1 and again.stats().hits == 50 and tm.take_warnings() == ()
+
+
+def test_damage_found_mid_run_is_set_aside_too(tmp_path: Path) -> None:
+    db = tmp_path / "tm.sqlite"
+    texts = _fill(db)
+    eng = Reverser()
+    with TranslationMemory(db) as tm:
+        cached = CachedEngine(eng, tm, "g")
+        assert cached.translate(texts[:5], "en", "ru") == [t[::-1] for t in texts[:5]]
+        assert eng.sent == []
+        _damage(db, "pages overwritten")  # while the run goes on
+        later = texts[2000:2010]
+        assert cached.translate(later, "en", "ru") == [t[::-1] for t in later]
+        assert eng.sent == [later]  # the read failed: translated, stored in the new memory
+        (warning,) = tm.take_warnings()
+        assert "database disk image is malformed" in warning and "moved aside" in warning
+        assert len(tm) == 10
+    assert (tmp_path / "tm.sqlite.damaged").exists()
+    check = sqlite3.connect(db).execute("PRAGMA integrity_check").fetchone()[0]
+    assert check == "ok"
+
+
+def test_a_damaged_entry_is_a_miss_and_rewritten(tmp_path: Path) -> None:
+    """A sound SQLite file holding a wrong output (bytes changed behind SQLite's back)."""
+    db = tmp_path / "tm.sqlite"
+    texts = _fill(db, 3)
+    raw = sqlite3.connect(db, isolation_level=None)
+    raw.execute("UPDATE tm SET output = 'WRONG' WHERE source = ?", (texts[1],))
+    raw.close()
+    eng = Reverser()
+    with TranslationMemory(db) as tm:
+        cached = CachedEngine(eng, tm, "g")
+        assert cached.translate(texts, "en", "ru") == [t[::-1] for t in texts]
+        assert eng.sent == [[texts[1]]]
+        assert tm.take_warnings() == (
+            f"translation memory {db}: 1 damaged entries (checksum mismatch) not used; "
+            "translated again",)
+        cached.translate(texts, "en", "ru")
+        assert len(eng.sent) == 1 and tm.take_warnings() == ()
+
+
+OLD_SCHEMA = """CREATE TABLE tm (key TEXT PRIMARY KEY, engine TEXT NOT NULL, model TEXT NOT NULL,
+    glossary TEXT NOT NULL, options TEXT NOT NULL, source_lang TEXT NOT NULL,
+    target_lang TEXT NOT NULL, kind TEXT NOT NULL, source TEXT NOT NULL, output TEXT NOT NULL,
+    version TEXT NOT NULL, created REAL NOT NULL)"""
+
+
+def test_entries_of_an_older_version_are_misses_without_alarm(tmp_path: Path) -> None:
+    db = tmp_path / "tm.sqlite"
+    eng = Reverser()
+    key = CachedEngine(eng, TranslationMemory(":memory:"), "g").key("en", "ru")
+    raw = sqlite3.connect(db, isolation_level=None)
+    raw.execute("PRAGMA journal_mode=WAL")
+    raw.execute(OLD_SCHEMA)
+    raw.execute("INSERT INTO tm VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (key.digest("abc"), "reverser", "reverser:en-ru", "g", key.options, "en", "ru",
+                 "translate", "abc", "unchecked", "0.0", 0.0))
+    raw.close()
+    with TranslationMemory(db) as tm:
+        cached = CachedEngine(eng, tm, "g")
+        assert cached.translate(["abc"], "en", "ru") == ["cba"] and tm.take_warnings() == ()
+        assert cached.translate(["abc"], "en", "ru") == ["cba"] and len(eng.sent) == 1
+
+
+def test_a_locked_memory_is_a_warning_not_a_failure(tmp_path: Path) -> None:
+    db = tmp_path / "tm.sqlite"
+    _fill(db, 1)
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another process writing for a long time
+    eng = Reverser()
+    try:
+        with TranslationMemory(db, timeout_s=0.2) as tm:
+            cached = CachedEngine(eng, tm, "g")
+            assert cached.translate(["new one"], "en", "ru") == ["eno wen"]
+            warnings = tm.take_warnings()
+            assert any("could not store 1 translations (database is locked)" in w
+                       for w in warnings), warnings
+            assert not (tmp_path / "tm.sqlite.damaged").exists()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def test_two_users_of_a_damaged_memory_keep_one_new_memory(tmp_path: Path) -> None:
+    """Two processes (here two connections) share the memory when it is damaged: the first
+    to notice sets it aside and starts a new one; the second then uses that new one (it
+    does not set aside a sound memory)."""
+    db = tmp_path / "tm.sqlite"
+    texts = _fill(db)
+    a, b = TranslationMemory(db), TranslationMemory(db)
+    ea, eb = Reverser(), Reverser()
+    _damage(db, "pages overwritten")
+    CachedEngine(eb, b, "g").translate(texts[100:110], "en", "ru")
+    assert len(b.take_warnings()) == 1 and len(b) == 10
+    CachedEngine(ea, a, "g").translate(texts[100:110], "en", "ru")
+    assert ea.sent == [] and a.take_warnings() == ()  # b's new entries, already reported
+    a.close()
+    CachedEngine(eb, b, "g").translate(texts[200:210], "en", "ru")
+    b.close()
+    assert sorted(p.name for p in tmp_path.iterdir() if "damaged" in p.name) == [
+        "tm.sqlite.damaged", "tm.sqlite.damaged-wal"]
+    with TranslationMemory(db) as tm:
+        assert len(tm) == 20 and tm.take_warnings() == ()

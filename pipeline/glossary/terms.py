@@ -5,8 +5,9 @@ the English source term; then any of `ru, uk, de, es, fr, pt`, and optionally `c
 (`sensitive` / `insensitive`, default insensitive) and `note`. A cell may list
 alternatives `a|b`, the first preferred; a target equal to the source means "keep as is";
 an empty target cell means "no rule for that language". Several files are merged in name
-order; a term defined twice with different renderings is a `GlossaryIssue` (the first
-definition wins), never a fatal error.
+order (`files.py`). Every problem of the files is a `GlossaryIssue` in `Glossary.issues`,
+never a fatal error; an error (a malformed row, a term with two renderings...) means what
+it names is not enforced: a term whose definitions disagree is never forced either way.
 
 Source terms are found with one compiled regex: longest term first, whole words only,
 case rules per term, any run of whitespace matching the spaces of a term.
@@ -14,26 +15,19 @@ case rules per term, any run of whitespace matching the spaces of a term.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from ..errors import ConfigError
 
 LANGS = ("ru", "uk", "de", "es", "fr", "pt")
-EXTRA_COLUMNS = ("case", "note")
-CASE_VALUES = ("sensitive", "insensitive")
 HASH_SCHEME = "interlinear-glossary-v1"
-
-
-def _norm(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).split())
+Severity = Literal["error", "warning"]
 
 
 @dataclass(frozen=True)
@@ -63,14 +57,23 @@ class Term:
 
 @dataclass(frozen=True)
 class GlossaryIssue:
-    """A problem in a glossary file: reported, never fatal."""
+    """A problem in a glossary file (see `files.py` for the list). An `error` means the
+    glossary cannot be trusted for what it names, which is then not enforced (a term, a
+    term in one language, a row or a whole file, as the message says); a `warning` loses
+    nothing that was meant."""
 
     path: str
-    line: int
+    line: int  # 0: the whole file
     message: str
+    severity: Severity = "error"
+    term: str = ""  # the source term it concerns, if any
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.line}" if self.line else self.path
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+        return f"{self.where}: {self.severity}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -81,131 +84,6 @@ class TermHit:
     start: int
     end: int
     text: str  # as written in the text
-
-
-# --------------------------------------------------------------------------- reading
-
-
-def _parse(text: str, name: str) -> tuple[list[Term], list[GlossaryIssue]]:
-    """Terms and problems of one file's text (pure)."""
-    issues: list[GlossaryIssue] = []
-
-    def bad(line: int, msg: str) -> None:
-        issues.append(GlossaryIssue(name, line, msg))
-
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
-    except csv.Error as exc:
-        bad(0, f"not valid CSV: {exc}")
-        return [], issues
-    if not rows:
-        bad(1, "empty file (expected a header row: en,ru,uk,de,es,fr,pt[,case][,note])")
-        return [], issues
-    header = [h.strip().lower() for h in rows[0]]
-    if not header or header[0] != "en":
-        bad(1, f"header must start with 'en', found {rows[0][:1]!r}")
-        return [], issues
-    known = {"en", *LANGS, *EXTRA_COLUMNS}
-    header_ok = True
-    for col in header:
-        if col not in known:
-            bad(1, f"unknown column {col!r} (allowed: en, {', '.join(LANGS)}, case, note)")
-            header_ok = False
-    dupes = sorted({c for c in header if header.count(c) > 1})
-    if dupes:
-        bad(1, f"duplicate column(s) {', '.join(dupes)}")
-        header_ok = False
-    if not any(c in LANGS for c in header):
-        bad(1, "no target language column")
-        header_ok = False
-    if not header_ok:
-        return [], issues
-    terms: list[Term] = []
-    seen: dict[tuple[str, bool], int] = {}
-    for lineno, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            bad(lineno, f"{len(row)} fields, the header has {len(header)}")
-            continue
-        cells = dict(zip(header, row, strict=True))
-        source = _norm(cells["en"])
-        if not source:
-            bad(lineno, "empty source term (column en)")
-            continue
-        if cells["en"] != cells["en"].strip():
-            bad(lineno, f"source term {cells['en']!r} has spaces around it")
-        case = cells.get("case", "").strip().lower() or "insensitive"
-        if case not in CASE_VALUES:
-            bad(lineno, f"case must be 'sensitive' or 'insensitive', not {cells['case']!r}")
-            case = "insensitive"
-        targets: dict[str, tuple[str, ...]] = {}
-        for lang in LANGS:
-            if lang not in cells:
-                continue
-            raw = cells[lang]
-            if not raw.strip():
-                bad(lineno, f"{source!r}: empty {lang} cell")
-                continue
-            alts = [_norm(a) for a in raw.split("|")]
-            if any(not a for a in alts):
-                bad(lineno, f"{source!r}: empty alternative in {lang} cell {raw!r}")
-            alts = list(dict.fromkeys(a for a in alts if a))
-            if alts:
-                targets[lang] = tuple(alts)
-        term = Term(source, targets, case == "sensitive", _norm(cells.get("note", "")),
-                    f"{name}:{lineno}")
-        if term.key in seen:
-            bad(lineno, f"{source!r} already defined on line {seen[term.key]}")
-            continue
-        seen[term.key] = lineno
-        terms.append(term)
-    return terms, issues
-
-
-def validate_file(path: Path) -> list[str]:
-    """The problems of one glossary file, one line each (empty: the file is valid)."""
-    path = Path(path)
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return [f"{path}:0: not UTF-8 (byte offset {exc.start})"]
-    except OSError as exc:
-        return [f"{path}:0: cannot read: {exc.strerror or exc}"]
-    terms, issues = _parse(text, str(path))
-    problems = [str(i) for i in issues]
-    if not terms and not issues:
-        problems.append(f"{path}:1: no terms")
-    return problems
-
-
-def _merge(files: Iterable[tuple[str, list[Term]]]) -> tuple[list[Term], list[GlossaryIssue]]:
-    merged: dict[tuple[str, bool], Term] = {}
-    issues: list[GlossaryIssue] = []
-    for _name, terms in files:
-        for term in terms:
-            first = merged.get(term.key)
-            if first is None:
-                merged[term.key] = term
-                continue
-            targets = dict(first.targets)
-            for lang, alts in term.targets.items():
-                have = targets.get(lang)
-                if have is None:
-                    targets[lang] = alts
-                elif have[0] != alts[0]:
-                    path, _, line = term.origin.rpartition(":")
-                    issues.append(GlossaryIssue(
-                        path, int(line or 0),
-                        f"{term.source!r} {lang}: {alts[0]!r} conflicts with {have[0]!r} "
-                        f"({first.origin}); keeping {have[0]!r}"))
-                else:
-                    targets[lang] = tuple(dict.fromkeys((*have, *alts)))
-            merged[term.key] = Term(first.source, targets, first.case_sensitive,
-                                    first.note or term.note, first.origin)
-    return list(merged.values()), issues
 
 
 class Glossary:
@@ -223,34 +101,32 @@ class Glossary:
     # -- construction
     @classmethod
     def load(cls, folder: Path) -> Glossary:
-        """All `*.csv` files of `folder`, merged in name order. ConfigError if no folder."""
+        """All `*.csv` files of `folder`, merged in name order; every problem is in
+        `issues` (errors: what they name is not enforced). ConfigError if no folder."""
+        from .files import read_glossary
+
         folder = Path(folder)
         if not folder.is_dir():
             raise ConfigError(f"glossary folder {folder} does not exist")
-        files: list[tuple[str, list[Term]]] = []
-        issues: list[GlossaryIssue] = []
-        for path in sorted(folder.glob("*.csv")):
-            try:
-                text = path.read_bytes().decode("utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                issues.append(GlossaryIssue(str(path), 0, f"cannot read: {exc}"))
-                continue
-            terms, found = _parse(text, path.name)
-            files.append((path.name, terms))
-            issues.extend(found)
-        terms, conflicts = _merge(files)
-        return cls(terms, [*issues, *conflicts])
+        paths = sorted(folder.glob("*.csv"))
+        terms, issues = read_glossary(paths)
+        if not paths:
+            issues.append(GlossaryIssue(str(folder), 0, "no glossary files (*.csv): no term "
+                                                        "is enforced", "warning"))
+        return cls(terms, issues)
 
     @classmethod
     def from_csv(cls, *texts: str) -> Glossary:
         """A glossary from CSV texts (as if several files), for tests and tools."""
-        files, issues = [], []
-        for i, text in enumerate(texts):
-            terms, found = _parse(text, f"<text{i}>")
-            files.append((f"<text{i}>", terms))
-            issues.extend(found)
-        terms, conflicts = _merge(files)
-        return cls(terms, [*issues, *conflicts])
+        from .files import merge, parse_file
+
+        files = [parse_file(text, f"<text{i}>") for i, text in enumerate(texts)]
+        terms, conflicts = merge(files)
+        return cls(terms, [*(i for f in files for i in f.issues), *conflicts])
+
+    @property
+    def errors(self) -> tuple[GlossaryIssue, ...]:
+        return tuple(i for i in self.issues if i.severity == "error")
 
     def for_lang(self, lang: str) -> Glossary:
         """The terms that have a rule for `lang` (same hash: it names the whole glossary)."""

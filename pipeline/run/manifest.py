@@ -54,7 +54,6 @@ class Manifest:
     glossary: dict[str, object] = field(default_factory=dict)
     aligner: dict[str, object] = field(default_factory=dict)
     alignment_counts: dict[str, int] = field(default_factory=dict)
-    translation_memory: dict[str, int] = field(default_factory=dict)
 
     def add(self, outcome: Outcome[Any]) -> None:
         self.outputs += outcome.outputs
@@ -102,7 +101,6 @@ class Manifest:
                 "problems": len(self.problems),
                 "citations": self.alignment_counts,
                 "glossary_terms": self.term_counts(),
-                "translation_memory": self.translation_memory,
                 "seconds": round(time.monotonic() - self.began, 1),
                 "stages": stage_times(self.tasks),
                 "exit_status": self.exit_status,
@@ -130,6 +128,9 @@ def start(scan: VaultScan, ctx: RunContext) -> Manifest:
                         "citations": len(n.citations)} for n in scan.notes]
     manifest.glossary = {"dir": str(glossary_dir(s)), "hash": ctx.glossary.hash,
                          "terms": len(ctx.glossary.terms)}
+    for issue in ctx.glossary.issues:  # an error: what it names is not enforced
+        found = manifest.failures if issue.severity == "error" else manifest.warnings
+        found.append(Failure("glossary", issue.where, issue.message))
     identity = ctx.aligner.identity()  # outputs name it by its short signature
     manifest.aligner = {"signature": identity.short, "model": ctx.aligner.embedder.model_id,
                         "settings": dict(ctx.aligner.settings.signature().fields)}
@@ -171,7 +172,6 @@ def finish(
     atomic_write_text(layout.review_index, review_index(entries, failures, warnings=warnings))
     manifest.outputs.append(Output("review_index", layout.relative(layout.review_index)))
     manifest.engines = _engines(ctx, fetched.values())
-    manifest.translation_memory = ctx.memory.stats() if hasattr(ctx.memory, "stats") else {}
     report = manifest.as_dict()
     atomic_write_text(layout.manifest, json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     return report

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from ..errors import InterlinearError, ModelMissingError
+from ..errors import InterlinearError, ModelMissingError, WriteError
 from ..fileio import atomic_write_text
 from ..glossary import Glossary
 from ..model import Cue, Note, NoteAlignment, TermCheck, Transcript, TranslatedNote
@@ -43,7 +43,7 @@ from ..translate import translate_safely
 from .context import RunContext
 from .manifest import provenance
 from .outcome import Failure, Outcome, Output, TaskRecord
-from .stages import Keyed, missing_model, note_item
+from .stages import Keyed, cache_warnings, missing_model, note_item
 from .store import content_key, digests, glossary_names_key, glossary_terms_key, transcript_hash
 
 Flags = Mapping[str, Sequence[CueFlag]]  # language -> the cues of its track too fast to read
@@ -66,10 +66,14 @@ def _keep(ctx: RunContext, stage: str, key: str, outcome: Outcome[None], began: 
     """Store `outcome` with the digests of its files, unless something failed; its records
     get the time since `began`."""
     took = time.perf_counter() - began
-    outcome = outcome.but(records=tuple(replace(r, seconds=took) for r in outcome.records))
+    outcome = outcome.but(records=tuple(replace(r, seconds=took) for r in outcome.records),
+                          warnings=(*outcome.warnings, *cache_warnings(ctx)))
     if not outcome.failures:
         files = digests(ctx.settings.out, [f for o in outcome.outputs for f in o.files])
-        ctx.store.put(stage, key, (outcome, files))
+        try:
+            ctx.store.put(stage, key, (outcome, files))
+        except WriteError as exc:  # the outputs are written: only reuse is lost
+            outcome = outcome.but(warnings=(*outcome.warnings, Failure.of("cache", key, exc)))
     return outcome
 
 

@@ -41,6 +41,15 @@ def note_item(note: Note, lang: str | None = None) -> str:
     return f"{note.path} [{lang}]" if lang else str(note.path)
 
 
+def cache_warnings(ctx: RunContext) -> tuple[Failure, ...]:
+    """What this process's caches set aside since last asked (a damaged translation
+    memory or embedding entry): said once, by the stage that came upon it."""
+    found = [Failure("cache", "translation memory", w) for w in ctx.memory.take_warnings()]
+    if ctx.aligner.cache is not None:
+        found += [Failure("cache", "embeddings", w) for w in ctx.aligner.cache.take_warnings()]
+    return tuple(found)
+
+
 # --------------------------------------------------------------------------- fetch
 
 
@@ -87,7 +96,7 @@ def align_video(notes: Sequence[Note], transcript: Transcript | None, ctx: RunCo
         ctx.store.put("align", key, alignment)
         done[str(note.path)] = Keyed(alignment, key)
         records.append(TaskRecord("align", note_item(note), "ran", time.perf_counter() - began))
-    return Outcome(done, records=tuple(records))
+    return Outcome(done, warnings=cache_warnings(ctx), records=tuple(records))
 
 
 # --------------------------------------------------------------------------- translate
@@ -144,7 +153,8 @@ def translate_language(notes: Sequence[Note], lang: str, ctx: RunContext
         records.append(TaskRecord("translate", note_item(note, lang),
                                   "cached" if path in stored else "ran",
                                   per_hit if path in stored else per_fresh))
-    return Outcome(done, failures=tuple(failures), records=tuple(records))
+    return Outcome(done, failures=tuple(failures), warnings=cache_warnings(ctx),
+                   records=tuple(records))
 
 
 def _translate_fresh(notes: Sequence[Note], lang: str, keys: Mapping[str, str],
