@@ -158,3 +158,22 @@ def test_stage_times_count_items_and_add_seconds() -> None:
         "fetch": {"items": 1, "ran": 0, "cached": 1, "seconds": 0.125}}
     assert records[0].as_dict() == {"task": "align", "item": "a", "status": "ran",
                                     "seconds": 1.25}
+
+
+def test_damaged_translation_memory_is_set_aside_and_said(tmp_path: Path) -> None:
+    """A run over a damaged memory completes with real Bergamot, says so, and its pt track
+    holds translations, not the English lines."""
+    settings = RunSettings(vault=tmp_path / "vault", out=tmp_path / "out", languages=("pt",),
+                           cache_dir=tmp_path / "cache", engine="bergamot")
+    settings.cache_dir.mkdir()
+    (settings.cache_dir / "translation-memory.sqlite3").write_bytes(b"not a database" * 100)
+    ctx = compose(settings, glossary=Glossary([]))
+    english = ("The army left the city in the night.", "Nobody expected the offer.",
+               "The talks begin next week.")
+    done = transcript_tracks(VID, transcript(*english), ctx)
+    assert not done.failures
+    assert any(w.item == "translation memory" and "damaged" in w.reason for w in done.warnings)
+    assert (settings.cache_dir / "translation-memory.sqlite3.damaged").exists()
+    track = ctx.layout.transcript_track(VID, "pt").read_text(encoding="utf-8")
+    assert not any(line in track for line in english)
+    assert "cidade" in track
