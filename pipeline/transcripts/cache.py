@@ -2,11 +2,13 @@
 
 One JSON file per video and language, `CACHE_DIR/VIDEO_ID/LANG.json`, written atomically,
 holding the segments, when and by what they were fetched, the track (language, generated
-or manual), whether it is the video's original language, and a checksum of all that. A
-cached video is never fetched again unless `refresh` is set or the entry is older than
-`max_age_s`. A damaged file (not JSON, wrong shape, checksum mismatch) is reported (log
-warning and `take_warnings`), moved aside as `LANG.json.damaged`, and fetched again; it is
-never used. When a refresh fails on a transient error, the old entry is used, with a warning.
+or manual), whether it is the video's original language, how many duplicated cues were
+merged, and a checksum of all that. Segments read back are merged again (entries written
+before merging existed). A cached video is never fetched again unless `refresh` is set or
+the entry is older than `max_age_s`. A damaged file (not JSON, wrong shape, checksum
+mismatch) is reported (log warning and `take_warnings`), moved aside as
+`LANG.json.damaged`, and fetched again; it is never used. When a refresh fails on a
+transient error, the old entry is used, with a warning.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from .. import __version__
 from ..errors import TranscriptError
 from ..fileio import atomic_write_text, safe_name
 from ..model import Segment, Transcript
-from .base import TranscriptSource, language_matches, preference_order
+from .base import TranscriptSource, language_matches, merge_segments, preference_order
 from .local import check_video_id
 from .youtube import LIBRARY_VERSION
 
@@ -97,16 +99,20 @@ def _decode(path: Path, video_id: str, text: str) -> _Entry:
         segments.append(Segment(seg[0], seg[1], seg[2], lang))
     generated = data.get("generated")
     fetched_at = data.get("fetched_at_epoch")
-    if generated not in (True, False, None) or not isinstance(fetched_at, int | float):
+    merged = data.get("merged_cues", 0)
+    if generated not in (True, False, None) or not isinstance(fetched_at, int | float) or \
+            type(merged) is not int or merged < 0:
         raise ValueError("malformed fields")
     orig = data.get("original_language")
     answers = data.get("answers", [])
     if not isinstance(answers, list) or not all(
             isinstance(a, list) and len(a) == 2 and isinstance(a[1], list) for a in answers):
         raise ValueError("malformed answers")
+    again = merge_segments(segments, video_id=video_id, where=str(path))
     transcript = Transcript(
-        video_id, lang, tuple(segments), generated=generated, source="cache",
+        video_id, lang, again.segments, generated=generated, source="cache",
         origin=f"{data.get('origin', '')}; cached {data.get('fetched_at', '')} in {path}",
+        merged_cues=merged + again.merged,
     )
     keys = tuple((a[0], tuple(a[1])) for a in answers)
     return _Entry(path, transcript, orig if isinstance(orig, str) else None, float(fetched_at),
@@ -207,6 +213,7 @@ class CachedSource:
             "produced_by": {"interlinear": __version__,
                             "youtube-transcript-api": LIBRARY_VERSION},
             "answers": [[o, list(langs)] for o, langs in dict.fromkeys(answers)],
+            "merged_cues": transcript.merged_cues,
             "segments": [[s.start_ms, s.end_ms, s.text] for s in transcript.segments],
         }
         body["checksum"] = _checksum(body)
