@@ -116,11 +116,12 @@ def test_a_doubled_transcript_gives_the_clean_one(kind: str, how: str) -> None:
 def test_exact_duplicates_overlapping_or_same_span_merge_touching_repeats_stay() -> None:
     segs, merged = parse("srt", [(0, 3000, "a b c"), (1000, 4000, "a b c"),
                                  (5000, 6000, "Wait for it."), (6000, 7000, "Wait for it."),
+                                 (7000, 7010, "Wait for it."),  # a flash: not for reading
                                  (8000, 8000, "x"), (8000, 8000, "x"), (8000, 9000, "x")])
     assert [(s.start_ms, s.end_ms, s.text) for s in segs] == [
-        (0, 4000, "a b c"), (5000, 6000, "Wait for it."), (6000, 7000, "Wait for it."),
+        (0, 4000, "a b c"), (5000, 6000, "Wait for it."), (6000, 7010, "Wait for it."),
         (8000, 9000, "x x")]  # a repeat said again, and a zero-length cue, are not doubles
-    assert merged == 2
+    assert merged == 3
 
 
 def test_local_file_fetch_table_and_manifest_say_how_many_were_merged(tmp_path: Path) -> None:
@@ -192,6 +193,7 @@ def test_a_growing_cue_word_by_word_keeps_each_word_once() -> None:
     [(0, 1000, "Thank you."), (1000, 2000, "Thank you. Really.")],  # two words only
     [(0, 1000, "so that is it"), (1500, 2500, "so that is it and more")],  # not touching
     [(0, 1000, "a b\nc d e"), (1000, 2000, "d e f\ng")],  # the end shared is not whole
+    [(0, 1000, "D'accord."), (1200, 1200, "D'accord."), (1300, 2000, "Alors")],  # no length
 ])
 def test_different_cues_that_share_a_few_words_are_kept(cues: list[Raw]) -> None:
     for kind in ("srt", "json"):

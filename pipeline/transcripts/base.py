@@ -79,7 +79,11 @@ def clean_lines(text: str) -> tuple[str, ...]:
         text = html.unescape(text)
     if "->" in text:
         text = _ARROW.sub("->", text)
-    return tuple(clean for line in text.splitlines() if (clean := " ".join(line.split())))
+    if "\n" not in text and "\r" not in text:
+        one = " ".join(text.split())
+        return (one,) if one else ()
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return tuple(clean for line in lines if (clean := " ".join(line.split())))
 
 
 def clean_text(text: str) -> str:

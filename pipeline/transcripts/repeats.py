@@ -11,14 +11,14 @@ line alone in between (yt-dlp's WebVTT, after clean-up; converted to SubRip it i
 
 Cues are taken in order of start; a cue *touches* the previous one when it starts at most
 `TOUCH_MS` after that one ends. The rules:
-- an exact duplicate (same words, starting with or before the end of a cue with the same
-  words) is dropped; the cue kept lasts until the later end;
+- an exact duplicate (the same words as one of the cues just before, and the same span or
+  starting while that one shows) is dropped; the cue kept lasts until the later end;
 - a *carry*: a touching cue that begins with the end of the previous one (as it was before
   this pass) keeps only its new words, with its own times; one with nothing new is dropped
   (the cue before lasting until its end). Always when the carry is whole lines of both
   cues or the whole previous cue, of at least `STRONG` words, and new words follow; or
-  when a cue of at most `FLASH_MS` repeats such an end and nothing else. In a *rolling*
-  track (most touching cues carry, and several add words or some flash) also shorter
+  when a cue of at most `FLASH_MS` (but not 0) repeats such an end and nothing else. In a *rolling*
+  track (most touching cues carry, and several add words or flash) also shorter
   carries that are whole lines or the whole previous cue, carries of `STRONG` words or
   more anywhere, and any cue with nothing new.
 Two cues that merely share a word or two are never merged outside a rolling track, and
@@ -30,11 +30,12 @@ dropped word always has the copy it repeats.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from operator import itemgetter
 
 __all__ = ["FLASH_MS", "STRONG", "TOUCH_MS", "Cue", "merge_repeats"]
 
 Cue = tuple[int, int, tuple[str, ...]]  # start_ms, end_ms, lines (non-empty, single-spaced)
+Words = tuple[str, ...]
 
 TOUCH_MS = 250
 FLASH_MS = 50  # a cue this short is not for reading: YouTube's 10 ms hold cues
@@ -42,43 +43,29 @@ STRONG = 3  # words: a carry this long is no coincidence
 _LOOKBACK = 8  # cues searched back for an exact duplicate
 
 
-@dataclass(slots=True)
-class _Item:
-    start: int
-    end: int
-    lines: tuple[str, ...]
-    words: tuple[str, ...]
-    trimmed: bool = False
-
-
-def _words(lines: Sequence[str]) -> tuple[str, ...]:
-    return tuple(" ".join(lines).split())
+def _words(lines: Sequence[str]) -> Words:
+    return tuple(lines[0].split() if len(lines) == 1 else " ".join(lines).split())
 
 
 def merge_repeats(cues: Iterable[Cue]) -> tuple[list[Cue], int]:
     """The cues (sorted by start) with duplicates merged, and how many cues were merged
     (dropped, or cut down to their new words)."""
-    items = [_Item(s, e, tuple(lines), _words(lines))
-             for s, e, lines in sorted(cues, key=lambda c: c[0])]
-    total = len(items)
-    changed = True
-    while changed:
-        items, changed = _pass(items)
-    merged = total - len(items) + sum(it.trimmed for it in items)
-    return [(it.start, it.end, it.lines) for it in items], merged
+    out = sorted(cues, key=itemgetter(0))
+    words = [_words(lines) for _, _, lines in out]
+    trimmed = [False] * len(out)
+    total = len(out)
+    while (again := _pass(out, words, trimmed)) is not None:
+        out, words, trimmed = again
+    return out, total - len(out) + sum(trimmed)
 
 
-def _touches(prev: _Item, cue: _Item) -> bool:
-    return cue.start <= prev.end + TOUCH_MS
-
-
-def _twins(prev: _Item, cue: _Item) -> bool:
+def _twins(prev: Cue, prev_words: Words, cue: Cue, words: Words) -> bool:
     """Same words, and the same span or `cue` starting while `prev` shows (`prev` first)."""
-    return cue.words == prev.words and (
-        cue.start < prev.end or (cue.start, cue.end) == (prev.start, prev.end))
+    return words == prev_words and (
+        cue[0] < prev[1] or (cue[0], cue[1]) == (prev[0], prev[1]))
 
 
-def _overlap(prev: tuple[str, ...], cur: tuple[str, ...]) -> int:
+def _overlap(prev: Words, cur: Words) -> int:
     """The length of the longest end of `prev` that `cur` begins with."""
     if not cur or cur[0] not in prev:
         return 0
@@ -97,75 +84,87 @@ def _line_carry(prev: Sequence[str], cur: Sequence[str]) -> int:
     return 0
 
 
-def _flash(cue: _Item) -> bool:
-    return cue.end - cue.start <= FLASH_MS
+def _flash(cue: Cue) -> bool:
+    """Shown too briefly to read (a cue of no length has no known length: not a flash)."""
+    return 0 < cue[1] - cue[0] <= FLASH_MS
 
 
-def _carry(prev: _Item, cue: _Item, m: int, rolling: bool) -> int:
+def _carry(prev: Cue, prev_words: Words, cue: Cue, words: Words, m: int,
+           rolling: bool) -> int:
     """How many of `cue`'s first words repeat `prev`'s end and are to go (0: none);
     `m`: the longest end of `prev` that `cue` begins with."""
-    if not m:
-        return 0
-    aligned = max(_line_carry(prev.lines, cue.lines), m if m == len(prev.words) else 0)
+    aligned = max(_line_carry(prev[2], cue[2]), m if m == len(prev_words) else 0)
     if rolling:
         return m if m >= STRONG else aligned
-    if aligned == len(cue.words):  # nothing new: only a flash of the previous end goes
+    if aligned == len(words):  # nothing new: only a flash of the previous end goes
         return aligned if _flash(cue) else 0
     return aligned if aligned >= STRONG else 0
 
 
-def _is_rolling(items: Sequence[_Item], overlaps: Sequence[int]) -> bool:
+def _is_rolling(cues: Sequence[Cue], words: Sequence[Words], overlaps: Sequence[int]) -> bool:
     """Most touching cues carry the previous one's end (exact doubles left out), and some
     add words after it or flash it alone."""
     pairs = carried = growing = flashes = 0
-    for prev, cue, m in zip(items, items[1:], overlaps[1:], strict=False):
-        if not _touches(prev, cue) or _twins(prev, cue):
+    for i in range(1, len(cues)):
+        prev, cue, m = cues[i - 1], cues[i], overlaps[i]
+        if cue[0] > prev[1] + TOUCH_MS or _twins(prev, words[i - 1], cue, words[i]):
             continue
         pairs += 1
-        if m >= STRONG or (m and (m == len(prev.words) or _line_carry(prev.lines, cue.lines))):
+        if m >= STRONG or (m and (m == len(words[i - 1]) or _line_carry(prev[2], cue[2]))):
             carried += 1
-            growing += m < len(cue.words)
-            flashes += m == len(cue.words) and _flash(cue)
-    return 2 * carried >= pairs and (growing >= 3 or flashes >= 1)
+            growing += m < len(words[i])
+            flashes += m == len(words[i]) and _flash(cue)
+    return 2 * carried >= pairs and (growing >= 3 or flashes >= 2)
 
 
-def _trim(cue: _Item, cut: int) -> _Item:
+def _trim(cue: Cue, cut: int) -> Cue:
     lines: list[str] = []
     left = cut
-    for line in cue.lines:
-        words = line.split()
-        if left >= len(words):
-            left -= len(words)
+    for line in cue[2]:
+        split = line.split()
+        if left >= len(split):
+            left -= len(split)
             continue
-        lines.append(" ".join(words[left:]))
+        lines.append(" ".join(split[left:]))
         left = 0
-    return _Item(cue.start, cue.end, tuple(lines), cue.words[cut:], trimmed=True)
+    return cue[0], cue[1], tuple(lines)
 
 
-def _pass(items: list[_Item]) -> tuple[list[_Item], bool]:
-    overlaps = [0] + [_overlap(prev.words, cue.words) if _touches(prev, cue) else 0
-                      for prev, cue in zip(items, items[1:], strict=False)]
-    rolling = _is_rolling(items, overlaps)
-    out: list[_Item] = []
-    came: list[_Item] = []  # out[i] as it came into this pass
-    seen: dict[tuple[str, ...], list[int]] = {}  # words -> where in `came`
+def _pass(cues: list[Cue], words: list[Words], trimmed: list[bool]
+          ) -> tuple[list[Cue], list[Words], list[bool]] | None:
+    """One pass over the cues; None when it changes nothing."""
+    overlaps = [0] + [_overlap(words[i - 1], words[i])
+                      if cues[i][0] <= cues[i - 1][1] + TOUCH_MS else 0
+                      for i in range(1, len(cues))]
+    rolling = any(overlaps) and _is_rolling(cues, words, overlaps)
+    out: list[Cue] = []
+    out_words: list[Words] = []
+    out_trimmed: list[bool] = []
+    came: list[int] = []  # out[k] is cues[came[k]], maybe cut down
+    seen: dict[Words, list[int]] = {}  # words of cues[came[k]] -> k
     changed = False
-    for i, cue in enumerate(items):
-        twin = None
-        for j in reversed(seen.get(cue.words, ())):
-            if j < len(came) - _LOOKBACK:
-                break
-            if _twins(came[j], cue):
-                twin = j
-                break
-        cut = 0 if twin is not None or not i else _carry(items[i - 1], cue, overlaps[i], rolling)
-        if twin is not None or (cut and cut == len(cue.words)):
-            keep = out[-1] if twin is None else out[twin]
-            keep.end = max(keep.end, cue.end)
+    for i, cue in enumerate(cues):
+        w = words[i]
+        same = seen.get(w)
+        twin = None if same is None else next(
+            (k for k in reversed(same) if k >= len(out) - _LOOKBACK
+             and _twins(out[k], words[came[k]], cue, w)), None)
+        cut = 0 if twin is not None or not overlaps[i] else \
+            _carry(cues[i - 1], words[i - 1], cue, w, overlaps[i], rolling)
+        if twin is not None or (cut and cut == len(w)):
+            k = len(out) - 1 if twin is None else twin
+            start, end, lines = out[k]
+            out[k] = (start, max(end, cue[1]), lines)
             changed = True
             continue
-        seen.setdefault(cue.words, []).append(len(came))
-        out.append(_trim(cue, cut) if cut else cue)
-        came.append(cue)
-        changed = changed or bool(cut)
-    return out, changed
+        seen.setdefault(w, []).append(len(out))
+        came.append(i)
+        if cut:
+            out.append(_trim(cue, cut))
+            out_words.append(w[cut:])
+            changed = True
+        else:
+            out.append(cue)
+            out_words.append(w)
+        out_trimmed.append(trimmed[i] or bool(cut))
+    return (out, out_words, out_trimmed) if changed else None
