@@ -65,7 +65,7 @@ class OfflineSource:
     def fetch(
         self, video_id: str, *, languages: Sequence[str] = (), original: str | None = None
     ) -> Transcript:
-        raise TranscriptNotFound(video_id, "not in the cache, and fetching is off (offline)")
+        raise TranscriptNotFound(video_id, "not fetched: fetching is off (offline)")
 
 
 def build_source(
