@@ -99,6 +99,7 @@ class Transcript:
     generated: bool | None = None  # auto-generated track (None: unknown)
     source: str = "local"  # local / cache / network
     origin: str = ""  # file path or track description, for provenance
+    merged_cues: int = 0  # duplicated cues merged when it was read (doubled or rolling cues)
 
     @property
     def duration_ms(self) -> int | None:

@@ -17,7 +17,9 @@ from pipeline.transcripts import (
     ChainSource,
     FetchRequest,
     LocalSource,
+    OfflineSource,
     RetryPolicy,
+    TranscriptNotFound,
     YouTubeSettings,
     YouTubeSource,
     build_source,
@@ -149,11 +151,100 @@ def test_damaged_cache_file_is_reported_and_fetched_again(
     assert r.transcript is not None and r.source == "network"
     assert [s.text for s in r.transcript.segments] == ["One.", "Two."]
     assert fake.count("caption", "enVideo0002") == before + 1
-    assert len(r.warnings) == 1 and "damaged cache file" in r.warnings[0]
+    aside = path.with_name("en.json.damaged")
+    (warning,) = r.warnings
+    assert warning.startswith(f"damaged cache file {path} (")
+    assert warning.endswith(f"); set aside as {aside}; fetched again")
     assert str(path) in caplog.text
-    assert path.with_name("en.json.damaged").exists()
+    assert aside.exists()
     assert CachedSource(youtube(fake), tmp_path).fetch("enVideo0002").source == "cache"
     assert "warning enVideo0002: damaged cache file" in format_fetch_table(results)
+
+
+def damage(path: Path) -> None:
+    path.write_text(path.read_text(encoding="utf-8").replace("Two.", "Tw0."), encoding="utf-8")
+
+
+def test_damaged_cache_file_offline_says_it_was_set_aside_and_not_fetched(
+    fake: FakeYouTube, tmp_path: Path
+) -> None:
+    cache, local = tmp_path / "cache", tmp_path / "local"
+    local.mkdir()
+    CachedSource(youtube(fake), cache).fetch("enVideo0002")
+    path = cache / "enVideo0002" / "en.json"
+    aside = path.with_name("en.json.damaged")
+    damage(path)
+    before = fake.count()
+    (r,) = fetch_many(["enVideo0002"], build_source(None, cache_dir=cache, offline=True))
+    assert r.error == (f"damaged cache entry set aside as {aside}; "
+                       "not fetched: fetching is off (offline)")
+    assert r.warnings == (f"damaged cache file {path} (checksum mismatch); set aside as {aside}",)
+    table = format_fetch_table([r])
+    assert "not in the cache" not in table and "fetched again" not in table
+    assert aside.exists() and not path.exists() and fake.count() == before
+    # with local files first; then, the damaged entry gone, a second offline run
+    (r,) = fetch_many(["enVideo0002"], build_source(local, cache_dir=cache, offline=True))
+    assert r.error == (f"no transcript file in {local}; not in the cache; "
+                       "not fetched: fetching is off (offline)")
+    assert r.warnings == () and fake.count() == before
+
+
+def test_offline_failures_say_what_the_cache_had(fake: FakeYouTube, tmp_path: Path) -> None:
+    clock = Clock()
+    CachedSource(youtube(fake), tmp_path, clock=clock).fetch("enVideo0002")
+    clock.now += 3600
+    stale = CachedSource(OfflineSource(), tmp_path, clock=clock, max_age_s=60)
+    with pytest.raises(TranscriptNotFound) as err:
+        stale.fetch("enVideo0002")
+    assert err.value.reason == ("enVideo0002: the cached transcript is older than the age "
+                                "limit (60 s); not fetched: fetching is off (offline)")
+    with pytest.raises(TranscriptNotFound) as err:
+        CachedSource(OfflineSource(), tmp_path).fetch("enVideo0002", original="ru",
+                                                      languages=["ru"])
+    assert err.value.reason == ("enVideo0002: not in the cache in the languages asked for "
+                                "(cached: en); not fetched: fetching is off (offline)")
+
+
+def test_damaged_entry_of_another_language_is_not_said_to_be_fetched_again(
+    fake: FakeYouTube, tmp_path: Path
+) -> None:
+    CachedSource(youtube(fake), tmp_path).fetch("enVideo0002")
+    other = tmp_path / "enVideo0002" / "ru.json"
+    other.write_text("{{{", encoding="utf-8")
+    before = fake.count()
+    (r,) = fetch_many(["enVideo0002"], CachedSource(youtube(fake), tmp_path))
+    assert r.source == "cache" and fake.count() == before
+    (warning,) = r.warnings
+    assert warning.startswith(f"damaged cache file {other} (not JSON")
+    assert warning.endswith(f"; set aside as {other}.damaged")
+
+
+def test_a_damaged_file_that_cannot_be_set_aside_is_said_so(
+    fake: FakeYouTube, tmp_path: Path
+) -> None:
+    CachedSource(youtube(fake), tmp_path).fetch("enVideo0002")
+    path = tmp_path / "enVideo0002" / "en.json"
+    damage(path)
+    (path.with_name("en.json.damaged") / "x").mkdir(parents=True)  # in the way
+    (r,) = fetch_many(["enVideo0002"], build_source(None, cache_dir=tmp_path, offline=True))
+    assert r.error == ("damaged cache entry could not be set aside (Is a directory); "
+                       "not fetched: fetching is off (offline)")
+    (r,) = fetch_many(["enVideo0002"], CachedSource(youtube(fake), tmp_path))
+    assert r.source == "network" and r.warnings == (
+        f"damaged cache file {path} (checksum mismatch); could not be set aside "
+        "(Is a directory); fetched again",)
+    assert CachedSource(youtube(fake), tmp_path).fetch("enVideo0002").source == "cache"
+
+
+def test_a_transcript_that_cannot_be_cached_is_returned_and_said_so(
+    fake: FakeYouTube, tmp_path: Path
+) -> None:
+    blocked = tmp_path / "cache"
+    blocked.write_text("a file where the cache folder should be", encoding="utf-8")
+    (r,) = fetch_many(["enVideo0002"], CachedSource(youtube(fake), blocked))
+    assert r.source == "network" and [s.text for s in r.transcript.segments] == ["One.", "Two."]
+    assert r.warnings == (f"not cached: cannot write {blocked}/enVideo0002/en.json "
+                          "(Not a directory)",)
 
 
 def test_fetch_many_table_local_cache_network_failed(fake: FakeYouTube, tmp_path: Path) -> None:

@@ -27,11 +27,11 @@ VID = "abcDEF_1234"
 
 
 def srt(text: str) -> tuple[Segment, ...]:
-    return parse_srt(text, video_id=VID, where="x.srt", language="en")
+    return parse_srt(text, video_id=VID, where="x.srt", language="en").segments
 
 
 def vtt(text: str) -> tuple[Segment, ...]:
-    return parse_vtt(text, video_id=VID, where="x.vtt", language="en")
+    return parse_vtt(text, video_id=VID, where="x.vtt", language="en").segments
 
 
 def spans(segments: tuple[Segment, ...]) -> list[tuple[int, int, str]]:
@@ -123,7 +123,7 @@ def test_json_of_youtube_transcript_api() -> None:
             {"text": "hello\nworld", "start": 1.72, "duration": 3.1},
             {"text": "  ", "start": 5.0, "duration": 1.0},
             {"text": "end", "start": 6.0, "duration": 0.0}]
-    segs = parse_json(json.dumps(data), video_id=VID, where="v.json", language="ru")
+    segs = parse_json(json.dumps(data), video_id=VID, where="v.json", language="ru").segments
     assert spans(segs) == [(0, 1720, "[Music]"), (1720, 4820, "hello world"),
                            (6000, 6000, "end")]
     assert {s.language for s in segs} == {"ru"}
@@ -177,7 +177,7 @@ def test_subtitle_parsers_never_raise_anything_else(text: str, as_vtt: bool) -> 
                           st.text(max_size=8)), max_size=20))
 def test_normalise_segments_sorted_non_overlapping(raw: list[tuple[int, int, str]]) -> None:
     try:
-        segments = normalise_segments(raw, "en", video_id=VID, where="w")
+        segments = normalise_segments(raw, "en", video_id=VID, where="w").segments
     except TranscriptError:
         assert any(s < 0 or e < 0 for s, e, _ in raw)
     else:
@@ -329,6 +329,6 @@ def test_json_negative_duration_lasts_until_the_next_cue() -> None:
             {"text": ".", "start": 2400.42, "duration": -18.72},
             {"text": "Next.", "start": 2402.0, "duration": 2.0},
             {"text": "Last.", "start": 2405.0, "duration": -1.0}]
-    segs = parse_json(json.dumps(data), video_id=VID, where="v.json", language="en")
+    segs = parse_json(json.dumps(data), video_id=VID, where="v.json", language="en").segments
     assert spans(segs) == [(2380640, 2381700, "Subtle."), (2400420, 2402000, "."),
                            (2402000, 2404000, "Next."), (2405000, 2405000, "Last.")]

@@ -63,8 +63,11 @@ def fetch_video(request: FetchRequest, ctx: RunContext,
     if not s.refresh:
         result = fetch_many([request], ctx.local_source, languages=s.transcript_langs)[0]
     if (result is None or result.error) and not s.offline:
+        first = result
         with slot():
             result = fetch_many([request], ctx.source, languages=s.transcript_langs)[0]
+        if first is not None and first.warnings:  # e.g. a damaged cache entry set aside
+            result = replace(result, warnings=(*first.warnings, *result.warnings))
     assert result is not None
     record = TaskRecord("fetch", request.video_id,
                         "cached" if result.source == "cache" else "ran", result.seconds)

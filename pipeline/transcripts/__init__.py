@@ -7,10 +7,13 @@
 
 from .base import (
     ChainSource,
+    Parsed,
     TranscriptNotFound,
     TranscriptSource,
+    clean_lines,
     clean_text,
     language_matches,
+    merge_segments,
     normalise_segments,
     preference_order,
 )
@@ -27,6 +30,7 @@ from .cache import CACHE_FORMAT, CachedSource, default_transcript_cache_dir
 from .formats import parse_json, parse_srt, parse_timings, parse_translations, parse_vtt
 from .local import LocalSource
 from .proxy import ProxySettings, redact
+from .repeats import merge_repeats
 from .youtube import (
     LIBRARY_VERSION,
     RetryPolicy,
@@ -45,6 +49,7 @@ __all__ = [
     "FetchResult",
     "LocalSource",
     "OfflineSource",
+    "Parsed",
     "ProxySettings",
     "RetryPolicy",
     "TranscriptNotFound",
@@ -53,11 +58,14 @@ __all__ = [
     "YouTubeSource",
     "build_source",
     "choose_track",
+    "clean_lines",
     "clean_text",
     "default_transcript_cache_dir",
     "fetch_many",
     "format_fetch_table",
     "language_matches",
+    "merge_repeats",
+    "merge_segments",
     "normalise_segments",
     "parse_json",
     "parse_srt",

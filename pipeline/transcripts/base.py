@@ -6,19 +6,24 @@ import html
 import logging
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from ..errors import TranscriptError
 from ..model import Segment, Transcript
+from .repeats import Cue, merge_repeats
 
 log = logging.getLogger(__name__)
 
 __all__ = [
     "ChainSource",
+    "Parsed",
     "TranscriptNotFound",
     "TranscriptSource",
+    "clean_lines",
     "clean_text",
     "language_matches",
+    "merge_segments",
     "normalise_segments",
     "preference_order",
 ]
@@ -65,29 +70,47 @@ _TAG = re.compile(r"</?[A-Za-z][^<>]*>|<\d[\d:.]*>|\{\\[^{}]*\}")
 _ARROW = re.compile(r"-{2,}>")
 
 
-def clean_text(text: str) -> str:
-    """One line of plain text: tags (`<i>`, `<c.x>`, `<00:01.000>`, `{\\an8}`) removed,
-    entities decoded, `-->` defused, line breaks and blank lines joined."""
+def clean_lines(text: str) -> tuple[str, ...]:
+    """The lines of a cue as plain text: tags (`<i>`, `<c.x>`, `<00:01.000>`, `{\\an8}`)
+    removed, entities decoded, `-->` defused, spaces collapsed, blank lines dropped."""
     if "<" in text or "{" in text:
         text = _TAG.sub("", text)
     if "&" in text:
         text = html.unescape(text)
     if "->" in text:
         text = _ARROW.sub("->", text)
-    return " ".join(text.split())
+    if "\n" not in text and "\r" not in text:
+        one = " ".join(text.split())
+        return (one,) if one else ()
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return tuple(clean for line in lines if (clean := " ".join(line.split())))
+
+
+def clean_text(text: str) -> str:
+    """One line of plain text: `clean_lines` joined."""
+    return " ".join(clean_lines(text))
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A transcript's segments as read, and how many duplicated cues were merged."""
+
+    segments: tuple[Segment, ...]
+    merged: int = 0
 
 
 def normalise_segments(
     raw: Iterable[tuple[int, int, str]], language: str, *, video_id: str, where: str
-) -> tuple[Segment, ...]:
+) -> Parsed:
     """Validated, sorted, non-overlapping segments from `(start_ms, end_ms, text)`.
 
     A negative start is an error naming `where`. Texts are cleaned and empty ones dropped.
-    Cues that start together are joined; a cue that runs into the next is clipped at the
-    next one's start; a cue of zero length, or one that ends before it starts (real caption
-    data has these, even negative durations), lasts until the next one.
+    Duplicated cues are merged (`pipeline.transcripts.repeats`). Cues that start together
+    are joined; a cue that runs into the next is clipped at the next one's start; a cue of
+    zero length, or one that ends before it starts (real caption data has these, even
+    negative durations), lasts until the next one.
     """
-    items: list[tuple[int, int, str]] = []
+    items: list[Cue] = []
     inverted = 0
     for n, (start, end, text) in enumerate(raw, 1):
         if start < 0:
@@ -95,17 +118,31 @@ def normalise_segments(
         if end < start:
             inverted += 1
             end = start
-        clean = clean_text(text)
-        if clean:
-            items.append((start, end, clean))
+        lines = clean_lines(text)
+        if lines:
+            items.append((start, end, lines))
     if inverted:
         log.info("%s: %s: %d cue(s) end before they start; each taken to last until the "
                  "next", video_id, where, inverted)
-    items.sort(key=lambda it: it[0])
+    return _merged(items, language, video_id, where)
+
+
+def merge_segments(segments: Sequence[Segment], *, video_id: str, where: str) -> Parsed:
+    """Clean segments (as `normalise_segments` gives them) with duplicated cues merged."""
+    language = segments[0].language if segments else ""
+    return _merged([(s.start_ms, s.end_ms, (s.text,)) for s in segments], language,
+                   video_id, where)
+
+
+def _merged(items: list[Cue], language: str, video_id: str, where: str) -> Parsed:
+    cues, merged = merge_repeats(items)
+    if merged:
+        log.info("%s: %s: %d duplicated cue(s) merged", video_id, where, merged)
     starts: list[int] = []
     ends: list[int] = []
     texts: list[str] = []
-    for start, end, text in items:
+    for start, end, lines in cues:
+        text = " ".join(lines)
         if starts and starts[-1] == start:
             ends[-1] = max(ends[-1], end)
             texts[-1] = f"{texts[-1]} {text}"
@@ -118,7 +155,7 @@ def normalise_segments(
         if i + 1 < len(starts) and (end == start or end > starts[i + 1]):
             end = starts[i + 1]
         out.append(Segment(start, end, text, language))
-    return tuple(out)
+    return Parsed(tuple(out), merged)
 
 
 class ChainSource:

@@ -54,7 +54,7 @@ class OfflineSource:
     def fetch(
         self, video_id: str, *, languages: Sequence[str] = (), original: str | None = None
     ) -> Transcript:
-        raise TranscriptNotFound(video_id, "not in the cache, and fetching is off (offline)")
+        raise TranscriptNotFound(video_id, "not fetched: fetching is off (offline)")
 
 
 def build_source(
@@ -102,6 +102,9 @@ def _one(req: FetchRequest, source: TranscriptSource) -> FetchResult:
         error = f"internal error: {type(exc).__name__}: {exc}"
     take = getattr(source, "take_warnings", None)
     warnings = tuple(take(req.video_id)) if take else ()
+    if transcript is not None and transcript.merged_cues:
+        n = transcript.merged_cues
+        warnings += (f"{n} duplicated cue{'s' if n != 1 else ''} merged",)
     seconds = time.monotonic() - began
     if transcript is None:
         return FetchResult(req.video_id, None, "", "", 0, error, transient, warnings, seconds)

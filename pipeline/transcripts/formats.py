@@ -3,7 +3,8 @@
 youtube-transcript-api JSON (`[{"text", "start", "duration"}]`), SubRip, WebVTT, and the
 corpus layout's `sentence_timings.json` (`[[sentence, start_s, end_s]]`) and
 `sentence_translations.json` (`[{"translatedText", "start", "end"}]`). Every parser returns
-clean segments (see `normalise_segments`) or raises `TranscriptError` naming `where`.
+clean segments with duplicated cues merged (`Parsed`, see `normalise_segments`) or raises
+`TranscriptError` naming `where`.
 """
 
 from __future__ import annotations
@@ -15,13 +16,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..errors import TranscriptError
-from ..model import Segment
-from .base import normalise_segments
+from .base import Parsed, normalise_segments
 
 __all__ = ["PARSERS", "parse_json", "parse_srt", "parse_timings", "parse_translations",
            "parse_vtt"]
 
-Parser = Callable[..., tuple[Segment, ...]]
+Parser = Callable[..., Parsed]
 
 _TIME = r"(?:(\d+):)?(\d{1,2}):(\d{1,2})[,.](\d{1,3})"
 _TIMING = re.compile(rf"\s*{_TIME}\s*-->\s*{_TIME}(?:[ \t].*)?")
@@ -61,7 +61,7 @@ def _items(data: Any, video_id: str, where: str, what: str) -> list[Any]:
     return data
 
 
-def parse_json(text: str, *, video_id: str, where: str, language: str) -> tuple[Segment, ...]:
+def parse_json(text: str, *, video_id: str, where: str, language: str) -> Parsed:
     """youtube-transcript-api's JSON: a list of `{"text", "start", "duration"}`."""
     data = _items(_load_json(text, video_id, where), video_id, where, '{"text", "start", '
                   '"duration"} objects')
@@ -77,7 +77,7 @@ def parse_json(text: str, *, video_id: str, where: str, language: str) -> tuple[
     return _segments(raw(), language, video_id, where)
 
 
-def parse_timings(text: str, *, video_id: str, where: str, language: str) -> tuple[Segment, ...]:
+def parse_timings(text: str, *, video_id: str, where: str, language: str) -> Parsed:
     """The corpus's `sentence_timings.json`: a list of `[sentence, start_s, end_s]`."""
     data = _items(_load_json(text, video_id, where), video_id, where,
                   "[sentence, start, end] lists")
@@ -94,7 +94,7 @@ def parse_timings(text: str, *, video_id: str, where: str, language: str) -> tup
 
 def parse_translations(
     text: str, *, video_id: str, where: str, language: str
-) -> tuple[Segment, ...]:
+) -> Parsed:
     """The corpus's `sentence_translations.json`: `{"translatedText", "start", "end"}`."""
     data = _items(_load_json(text, video_id, where), video_id, where,
                   '{"translatedText", "start", "end"} objects')
@@ -111,11 +111,11 @@ def parse_translations(
 
 def _segments(
     raw: Iterator[tuple[int, int, str]], language: str, video_id: str, where: str
-) -> tuple[Segment, ...]:
-    segments = normalise_segments(raw, language, video_id=video_id, where=where)
-    if not segments:
+) -> Parsed:
+    parsed = normalise_segments(raw, language, video_id=video_id, where=where)
+    if not parsed.segments:
         raise TranscriptError(video_id, f"{where}: no text in any segment")
-    return segments
+    return parsed
 
 
 def _cues(text: str, *, vtt: bool, video_id: str, where: str) -> Iterator[tuple[int, int, str]]:
@@ -150,7 +150,7 @@ def _cues(text: str, *, vtt: bool, video_id: str, where: str) -> Iterator[tuple[
         yield start, end, "\n".join(kept)
 
 
-def parse_srt(text: str, *, video_id: str, where: str, language: str) -> tuple[Segment, ...]:
+def parse_srt(text: str, *, video_id: str, where: str, language: str) -> Parsed:
     """SubRip: numbered cues; styling tags, BOM, CRLF, multi-line and blank-line text handled."""
     if not text.strip():
         raise TranscriptError(video_id, f"{where}: empty file")
@@ -158,7 +158,7 @@ def parse_srt(text: str, *, video_id: str, where: str, language: str) -> tuple[S
                      video_id, where)
 
 
-def parse_vtt(text: str, *, video_id: str, where: str, language: str) -> tuple[Segment, ...]:
+def parse_vtt(text: str, *, video_id: str, where: str, language: str) -> Parsed:
     """WebVTT: header, NOTE/STYLE/REGION blocks, identifiers, cue settings, inline tags."""
     if not text.strip():
         raise TranscriptError(video_id, f"{where}: empty file")

@@ -145,6 +145,6 @@ class LocalSource:
         require_safe_video_id(video_id)
         cand, language = self.choose(video_id, languages, original)
         text = read_text(cand.path, video_id, self.max_bytes)
-        segments = cand.parser(text, video_id=video_id, where=str(cand.path), language=language)
-        return Transcript(video_id, language, segments, generated=None, source="local",
-                          origin=str(cand.path))
+        parsed = cand.parser(text, video_id=video_id, where=str(cand.path), language=language)
+        return Transcript(video_id, language, parsed.segments, generated=None, source="local",
+                          origin=str(cand.path), merged_cues=parsed.merged)

@@ -325,14 +325,15 @@ class YouTubeSource:
             raise TranscriptError(video_id, redact(verdict, self._secrets)) from None
         lang = fetched.language_code
         where = f"YouTube track {track_description(lang, fetched.is_generated)}"
-        segments = normalise_segments(
+        parsed = normalise_segments(
             ((round(s.start * 1000), round((s.start + max(s.duration, 0.0)) * 1000), s.text)
              for s in fetched.snippets if s.start >= 0),
             lang, video_id=video_id, where=where)
-        if not segments:
+        if not parsed.segments:
             raise TranscriptError(video_id, f"{where} is empty")
         return Transcript(
-            video_id, lang, segments, generated=fetched.is_generated, source="network",
+            video_id, lang, parsed.segments, generated=fetched.is_generated, source="network",
             origin=f"youtube {track_description(lang, fetched.is_generated)} "
                    f"'{fetched.language}' via youtube-transcript-api {LIBRARY_VERSION}",
+            merged_cues=parsed.merged,
         )
