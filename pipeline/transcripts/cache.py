@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..errors import TranscriptError
+from ..errors import TranscriptError, WriteError
 from ..fileio import atomic_write_text, safe_name
 from ..model import Segment, Transcript
 from ..signature import Signature
@@ -317,8 +317,10 @@ class CachedSource:
             answers = [*(same[0].answers if same else ()), _key(languages, original)]
             try:
                 self.store(transcript, orig, answers)
-            except OSError as exc:
-                reason = exc.strerror or type(exc).__name__
+            except (OSError, WriteError) as exc:
+                code = exc.errno
+                reason = (exc.strerror if isinstance(exc, OSError) else None) or (
+                    os.strerror(code) if code else type(exc).__name__)
                 self._warn(video_id, f"not cached: cannot write "
                                      f"{self.path_for(video_id, transcript.language)} ({reason})")
         return transcript
