@@ -22,15 +22,18 @@ from ..layout import Layout
 from ..settings import RunSettings
 from ..transcripts import RetryPolicy, TranscriptSource, YouTubeSettings, build_source
 from ..translate import (
+    PIVOT,
     ArgosEngine,
     BergamotEngine,
     CachedEngine,
+    PivotEngine,
+    Route,
     TranslationEngine,
     TranslationMemory,
     choose_engine,
+    plan,
 )
 from ..translate.choose import serves
-from ..translate.route import Route, plan
 from .store import ResultStore
 
 GLOSSARY_DIR = Path(__file__).resolve().parents[2] / "glossary"
@@ -38,8 +41,11 @@ GLOSSARY_DIR = Path(__file__).resolve().parents[2] / "glossary"
 
 class Engines:
     """One engine per language pair, wrapped in the translation memory; built lazily.
-    A pair may name variants (`en`, `pt-BR`): its engine is the languages' (`en`, `pt`).
-    When no model translates the pair, the reason names the commands that would."""
+    A pair no model translates goes through English when models serve both legs (argos
+    ru->en, then Bergamot en->pt: one `PivotEngine`, each leg also in the memory, so a
+    ru->en leg serves every target). A pair may name variants (`pt-BR`): its engine is
+    the languages' (`pt`). Without a way, the reason names the commands that would make
+    one (`interlinear models install ru en`)."""
 
     def __init__(self, settings: RunSettings, memory: TranslationMemory, glossary: Glossary):
         self.settings, self.memory, self.glossary = settings, memory, glossary
@@ -62,7 +68,7 @@ class Engines:
         def has(s: str, t: str) -> bool:
             return serves(s, t, self.settings.engine, argos=argos, bergamot=bergamot)
 
-        return plan(model_language(source), model_language(target), has, pivot=None)
+        return plan(model_language(source), model_language(target), has)
 
     def get(self, source: str, target: str) -> CachedEngine:
         """The engine for the pair; ModelMissingError when none has a model."""
@@ -73,8 +79,12 @@ class Engines:
             try:
                 if not route.ok:
                     raise ModelMissingError(route.advice(), source=key[0], target=key[1])
-                inner: TranslationEngine = choose_engine(
-                    *key, self.settings.engine, argos=argos, bergamot=bergamot)
+                legs: list[TranslationEngine] = [
+                    choose_engine(s, t, self.settings.engine, argos=argos, bergamot=bergamot)
+                    for s, t in route.legs or (key,)]
+                inner = legs[0] if len(legs) == 1 else PivotEngine(
+                    CachedEngine(legs[0], self.memory, ""),
+                    CachedEngine(legs[1], self.memory, ""), PIVOT)
                 self._engines[key] = CachedEngine(inner, self.memory, self.glossary.hash)
             except ModelMissingError as exc:
                 self._engines[key] = exc
@@ -123,7 +133,7 @@ class Engines:
         return {
             f"{s}->{t}": ({"engine": e.name, "model": e.model_id(s, t)}
                           if isinstance(e, CachedEngine) else {"missing": e.reason})
-            for (s, t), e in sorted(self._engines.items())
+            for (s, t), e in sorted(self._engines.items()) if s != t
         }
 
 
@@ -173,8 +183,10 @@ def compose(settings: RunSettings, *, glossary: Glossary | None = None,
             engines: type[Engines] = Engines) -> RunContext:
     """A new composition for `settings`; the parts given are used as they are (a test's
     engines, an in-memory glossary)."""
-    glossary = glossary or Glossary.load(glossary_dir(settings))
-    memory = memory or TranslationMemory(settings.cache_dir / "translation-memory.sqlite3")
+    if glossary is None:  # (an empty glossary or memory is falsy: given all the same)
+        glossary = Glossary.load(glossary_dir(settings))
+    if memory is None:
+        memory = TranslationMemory(settings.cache_dir / "translation-memory.sqlite3")
     youtube = YouTubeSettings(
         max_concurrent=settings.fetch_concurrency,
         min_interval_s=settings.min_fetch_interval_s,

@@ -225,7 +225,8 @@ def render_note(
     prov = provenance(engine=tr.engine, model=tr.model, glossary=tr.glossary_hash,
                       glossary_terms=glossary_terms_key(ctx.glossary, note.render(),
                                                         model_language(lang))[:16],
-                      alignment=signature, note=note.slug, lang=lang)
+                      alignment=signature, note=note.slug, lang=lang,
+                      **_quotes_by(quote_engine, transcript_lang, lang))
     record = (TaskRecord("render", item, "ran"),)
     try:
         written = write_note_outputs(note, tr, aligned.value, quotes.value, prov, flags, ctx)
@@ -235,6 +236,15 @@ def render_note(
         return _keep(ctx, "render", key, failed, began)
     made = Outcome.join(None, [quotes, written]).but(records=record)
     return _keep(ctx, "render", key, made, began)
+
+
+def _quotes_by(ident: Sequence[str], transcript_lang: str | None, lang: str
+               ) -> dict[str, str]:
+    """Who translates the quotes, when they are translated (both legs of a pivot)."""
+    if len(ident) < 2 or ident[0] == "missing":
+        return {}
+    return {"quotes": f"{transcript_lang}->{model_language(lang)}",
+            "quotes_engine": ident[0], "quotes_model": ident[1]}
 
 
 def quote_text(alignment: NoteAlignment, index: int) -> str:
