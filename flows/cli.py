@@ -27,7 +27,7 @@ from pipeline.errors import ConfigError, InterlinearError, WriteError, describe_
 from pipeline.settings import RunSettings
 from pipeline.translate import ENGINE_NAMES
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # an error stays one line
 out = Console(soft_wrap=True)
 
 
@@ -149,6 +149,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.notes.exists():
         raise ConfigError(f"no such folder: {args.notes}")
     settings = run_settings(args).with_targets()
+    from pipeline.run import context
+
+    for reason in context(settings).engines.check_targets():  # before any work
+        console.print(f"[yellow]warning:[/] {reason}", highlight=False)
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     from .runner import progress_bars, quiet
     from .vault import vault_flow

@@ -136,6 +136,7 @@ def vault_flow(
         original_lang=original_lang).with_targets()
     with exclusive_lock(settings.out):
         ctx = context(settings)
+        ctx.engines.check_targets()  # a language no model reaches: ConfigError, before work
         scan = scan_vault(settings.vault, max_bytes=settings.max_note_bytes,
                           skip=(settings.out,))
         manifest = start(scan, ctx)

@@ -4,14 +4,12 @@ parameters or the environment, and passed to every stage."""
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-
-LANG = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?")
+from .languages import language_tag
 
 
 def default_cache_dir() -> Path:
@@ -28,19 +26,18 @@ def default_cache_dir() -> Path:
 
 
 def parse_languages(value: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
-    """`ru,pt` (or a list) as a tuple of language codes; ConfigError when malformed."""
+    """`ru,pt-br` (or a list) as a tuple of standard language tags (`ru`, `pt-BR`), each
+    checked against the known languages: ConfigError (one line) for one that is not."""
     if value is None:
         return ()
     items = value.split(",") if isinstance(value, str) else list(value)
     langs: list[str] = []
     for item in items:
-        code = item.strip().lower()
-        if not code:
+        if not item.strip():
             continue
-        if not LANG.fullmatch(code):
-            raise ConfigError(f"not a language code: {item!r} (use ISO 639-1 codes like ru,pt)")
-        if code not in langs:
-            langs.append(code)
+        tag = language_tag(item)
+        if tag not in langs:
+            langs.append(tag)
     return tuple(langs)
 
 
@@ -83,7 +80,8 @@ class RunSettings:
             transcript_langs=parse_languages(transcript_langs),
             cache_dir=Path(cache_dir) if cache_dir else default_cache_dir(),
             glossary_dir=Path(glossary) if glossary else None,
-            original_lang=original_lang or None, **flags)  # type: ignore[arg-type]
+            original_lang=language_tag(original_lang) if original_lang else None,
+            **flags)  # type: ignore[arg-type]
 
     def parameters(self) -> dict[str, Any]:
         """The flow's parameters for these settings (what `of` reads back)."""

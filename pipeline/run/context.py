@@ -15,38 +15,78 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..align import Aligner, AlignSettings, E5Embedder
-from ..errors import ModelMissingError
+from ..errors import ConfigError, ModelMissingError
 from ..glossary import Glossary
+from ..languages import model_language
 from ..layout import Layout
 from ..settings import RunSettings
 from ..signature import Signature
 from ..transcripts import RetryPolicy, TranscriptSource, YouTubeSettings, build_source
 from ..translate import (
+    PIVOT,
+    ArgosEngine,
+    BergamotEngine,
     CachedEngine,
+    PivotEngine,
+    Route,
     TranslationEngine,
     TranslationMemory,
     choose_engine,
     engine_signature,
+    plan,
 )
+from ..translate.choose import serves
 from .store import ResultStore
 
 GLOSSARY_DIR = Path(__file__).resolve().parents[2] / "glossary"
 
 
 class Engines:
-    """One engine per language pair, wrapped in the translation memory; built lazily."""
+    """One engine per language pair, wrapped in the translation memory; built lazily.
+    A pair no model translates goes through English when models serve both legs (argos
+    ru->en, then Bergamot en->pt: one `PivotEngine`, each leg also in the memory, so a
+    ru->en leg serves every target). A pair may name variants (`pt-BR`): its engine is
+    the languages' (`pt`). Without a way, the reason names the commands that would make
+    one (`interlinear models install ru en`)."""
 
     def __init__(self, settings: RunSettings, memory: TranslationMemory, glossary: Glossary):
         self.settings, self.memory, self.glossary = settings, memory, glossary
         self._engines: dict[tuple[str, str], CachedEngine | ModelMissingError] = {}
         self._plain: dict[tuple[str, str], CachedEngine] = {}
+        self._installed: tuple[ArgosEngine, BergamotEngine] | None = None
+        self._lock = threading.Lock()
+
+    def _local(self) -> tuple[ArgosEngine, BergamotEngine]:
+        """The argos and Bergamot engines every pair shares (packages scanned once)."""
+        with self._lock:
+            if self._installed is None:
+                self._installed = (ArgosEngine(), BergamotEngine())
+            return self._installed
+
+    def route(self, source: str, target: str) -> Route:
+        """How the pair is translated, or which models it lacks."""
+        argos, bergamot = self._local()
+
+        def has(s: str, t: str) -> bool:
+            return serves(s, t, self.settings.engine, argos=argos, bergamot=bergamot)
+
+        return plan(model_language(source), model_language(target), has)
 
     def get(self, source: str, target: str) -> CachedEngine:
         """The engine for the pair; ModelMissingError when none has a model."""
-        key = (source, target)
+        key = (model_language(source), model_language(target))
         if key not in self._engines:
+            route = self.route(*key)
+            argos, bergamot = self._local()
             try:
-                inner: TranslationEngine = choose_engine(source, target, self.settings.engine)
+                if not route.ok:
+                    raise ModelMissingError(route.advice(), source=key[0], target=key[1])
+                legs: list[TranslationEngine] = [
+                    choose_engine(s, t, self.settings.engine, argos=argos, bergamot=bergamot)
+                    for s, t in route.legs or (key,)]
+                inner = legs[0] if len(legs) == 1 else PivotEngine(
+                    CachedEngine(legs[0], self.memory, ""),
+                    CachedEngine(legs[1], self.memory, ""), PIVOT)
                 self._engines[key] = CachedEngine(inner, self.memory, self.glossary.hash)
             except ModelMissingError as exc:
                 self._engines[key] = exc
@@ -59,23 +99,42 @@ class Engines:
         """The pair's engine for texts translated without the glossary (quotes, claims,
         subtitle cues): the memory keys them without the glossary's hash, so a glossary
         change does not send them to the engine again. ModelMissingError as `get`."""
-        key = (source, target)
+        key = (model_language(source), model_language(target))
         if key not in self._plain:
-            self._plain[key] = CachedEngine(self.get(source, target).engine, self.memory, "")
+            self._plain[key] = CachedEngine(self.get(*key).engine, self.memory, "")
         return self._plain[key]
 
     def ident(self, source: str, target: str) -> Signature:
         """Engine, model and options of a pair, or why there is none (for keys)."""
+        source, target = model_language(source), model_language(target)
         try:
             return engine_signature(self.get(source, target), source, target)
         except ModelMissingError as exc:
             return Signature("engine-missing", {"reason": exc.reason})
 
+    def check_targets(self) -> list[str]:
+        """Before any work: each target language the notes cannot be translated into, with
+        the commands that would make it work. ConfigError naming them all, unless missing
+        models are allowed (then they are returned, to be shown as warnings)."""
+        s = self.settings
+        reasons = []
+        for lang in s.languages:
+            if model_language(lang) == s.source_lang:
+                continue
+            try:
+                self.get(s.source_lang, lang)
+            except ModelMissingError as exc:
+                reasons.append(f"--to {lang}: {exc.reason}")
+        if reasons and not s.allow_missing_models:
+            raise ConfigError("; ".join(reasons) + "; or run with --allow-missing-models "
+                              "to write everything else")
+        return reasons
+
     def describe(self) -> dict[str, dict[str, object]]:
         return {
             f"{s}->{t}": ({"engine": e.name, "model": e.model_id(s, t)}
                           if isinstance(e, CachedEngine) else {"missing": e.reason})
-            for (s, t), e in sorted(self._engines.items())
+            for (s, t), e in sorted(self._engines.items()) if s != t
         }
 
 
@@ -125,8 +184,10 @@ def compose(settings: RunSettings, *, glossary: Glossary | None = None,
             engines: type[Engines] = Engines) -> RunContext:
     """A new composition for `settings`; the parts given are used as they are (a test's
     engines, an in-memory glossary)."""
-    glossary = glossary or Glossary.load(glossary_dir(settings))
-    memory = memory or TranslationMemory(settings.cache_dir / "translation-memory.sqlite3")
+    if glossary is None:  # (an empty glossary or memory is falsy: given all the same)
+        glossary = Glossary.load(glossary_dir(settings))
+    if memory is None:
+        memory = TranslationMemory(settings.cache_dir / "translation-memory.sqlite3")
     youtube = YouTubeSettings(
         max_concurrent=settings.fetch_concurrency,
         min_interval_s=settings.min_fetch_interval_s,

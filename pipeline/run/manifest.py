@@ -9,7 +9,7 @@ import platform
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -154,7 +154,9 @@ def finish(
         got = fetched[vid].value
         manifest.videos.append({"video_id": vid, "source": got.source, "track": got.track,
                                 "segments": got.segments, "error": got.error,
-                                "warnings": list(got.warnings)})
+                                "warnings": list(got.warnings),
+                                "language": got.transcript.language if got.transcript else None,
+                                "detected": asdict(got.detected) if got.detected else None})
         manifest.add(fetched[vid])
         if vid in aligned:
             alignments += [k.value for k in aligned[vid].value.values()]

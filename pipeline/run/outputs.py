@@ -21,6 +21,7 @@ from pathlib import Path
 from ..errors import InterlinearError, ModelMissingError, WriteError
 from ..fileio import atomic_write_text
 from ..glossary import Glossary
+from ..languages import model_language
 from ..model import Cue, Note, NoteAlignment, TermCheck, Transcript, TranslatedNote
 from ..render import (
     CueFlag,
@@ -30,6 +31,7 @@ from ..render import (
     review_note_page,
     translated_note,
 )
+from ..signature import Signature
 from ..subtitles import (
     claim_items,
     claims_cues,
@@ -91,13 +93,13 @@ def transcript_tracks(video_id: str, transcript: Transcript | None, ctx: RunCont
     key = content_key(
         "tracks", video_id, transcript_hash(transcript), list(s.languages),
         {lang: ctx.engines.ident(tlang, lang) for lang in s.languages if lang != tlang},
-        glossary_names_key(ctx.glossary, [tlang, *s.languages]), s.allow_missing_models,
-        ctx.out_key)
+        glossary_names_key(ctx.glossary, [model_language(x) for x in (tlang, *s.languages)]),
+        s.allow_missing_models, ctx.out_key)
     hit = _reuse(ctx, "tracks", key)
     if hit is not None:
         return hit
     parts = []
-    for lang in [tlang, *(x for x in s.languages if x != tlang)]:
+    for lang in [tlang, *(x for x in s.languages if model_language(x) != tlang)]:
         made = track_cues(video_id, transcript, lang, ctx)
         if made.value:
             cues, prov = made.value
@@ -118,7 +120,7 @@ def track_cues(video_id: str, transcript: Transcript, lang: str, ctx: RunContext
     """The cues of the transcript's track in `lang` (its own language, or translated group
     by group). None when there is nothing to show, or when a group could not be translated
     (its source text is never passed off as a translation: the failure is reported)."""
-    tlang = transcript.language
+    tlang, model = transcript.language, model_language(lang)
     if lang == tlang:
         cues = cues_from_segments(transcript.segments, rules_for(tlang),
                                   names_in(ctx.glossary, tlang))
@@ -128,18 +130,18 @@ def track_cues(video_id: str, transcript: Transcript, lang: str, ctx: RunContext
     item = f"{video_id} transcript track [{lang}]"
     groups = cue_groups(transcript.segments, rules_for(tlang))
     try:
-        engine = ctx.engines.plain(tlang, lang)
+        engine = ctx.engines.plain(tlang, model)
     except ModelMissingError as exc:
         return missing_model(ctx, item, exc, None)
-    batch = translate_safely(engine, [g.text for g in groups], tlang, lang)
+    batch = translate_safely(engine, [g.text for g in groups], tlang, model)
     if batch.failures:
         return Outcome(None, failures=(Failure("translate", item, (
             f"{len(batch.failures)} of {len(groups)} cue groups not translated "
             f"({batch.failures[0].reason}): track not written")),))
     cues = translated_cues(groups, [o or "" for o in batch.outputs], rules_for(lang),
-                           names_in(ctx.glossary, lang))
+                           names_in(ctx.glossary, model))
     prov = provenance(kind="translated transcript track", video=video_id, language=lang,
-                      engine=engine.name, model=engine.model_id(tlang, lang))
+                      engine=engine.name, model=engine.model_id(tlang, model))
     return Outcome((cues, prov) if cues else None)
 
 
@@ -216,8 +218,8 @@ def render_note(
     lang = tr.lang
     item = note_item(note, lang)
     signature = ctx.aligner.identity()
-    quote_engine = (ctx.engines.ident(transcript_lang, lang)
-                    if transcript_lang and transcript_lang != lang else None)
+    quote_engine = (ctx.engines.ident(transcript_lang, model_language(lang))
+                    if transcript_lang and transcript_lang != model_language(lang) else None)
     key = content_key("render", translated.key, aligned.key, str(note.path), note.channel,
                       lang, transcript_lang, quote_engine, signature,
                       [[f.start_ms, f.end_ms, f.text] for f in flags], ctx.out_key)
@@ -226,8 +228,10 @@ def render_note(
         return hit
     quotes = quote_translations(aligned.value, transcript_lang, lang, item, ctx)
     prov = provenance(engine=tr.engine, model=tr.model, glossary=tr.glossary_hash,
-                      glossary_terms=glossary_terms_key(ctx.glossary, note.render(), lang)[:16],
-                      alignment=signature, note=note.slug, lang=lang)
+                      glossary_terms=glossary_terms_key(ctx.glossary, note.render(),
+                                                        model_language(lang))[:16],
+                      alignment=signature, note=note.slug, lang=lang,
+                      **_quotes_by(quote_engine, transcript_lang, lang))
     record = (TaskRecord("render", item, "ran"),)
     try:
         written = write_note_outputs(note, tr, aligned.value, quotes.value, prov, flags, ctx)
@@ -237,6 +241,16 @@ def render_note(
         return _keep(ctx, "render", key, failed, began)
     made = Outcome.join(None, [quotes, written]).but(records=record)
     return _keep(ctx, "render", key, made, began)
+
+
+def _quotes_by(ident: Signature | None, transcript_lang: str | None, lang: str
+               ) -> dict[str, str]:
+    """Who translates the quotes, when they are translated (both legs of a pivot)."""
+    if ident is None or ident.kind != "engine":
+        return {}
+    fields = dict(ident.fields)
+    return {"quotes": f"{transcript_lang}->{model_language(lang)}",
+            "quotes_engine": str(fields["engine"]), "quotes_model": str(fields["model"])}
 
 
 def quote_text(alignment: NoteAlignment, index: int) -> str:
@@ -256,6 +270,7 @@ def quote_translations(alignment: NoteAlignment, transcript_lang: str | None, la
     texts = [quote_text(alignment, i) for i in idx]
     if not texts:
         return Outcome({})
+    lang = model_language(lang)
     if transcript_lang == lang:
         return Outcome({alignment.checks[i].citation.index: t
                         for i, t in zip(idx, texts, strict=True) if t})

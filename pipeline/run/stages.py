@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Generic, TypeVar
 
 from ..errors import ModelMissingError
+from ..languages import model_language
 from ..model import Note, NoteAlignment, Transcript, TranslatedNote
 from ..transcripts import FetchRequest, FetchResult, fetch_many
 from ..translate import translate_safely
@@ -110,7 +111,7 @@ def translation_key(note: Note, lang: str, ctx: RunContext) -> str:
     text = note.render()
     return content_key("translate", text, s.source_lang, lang,
                        ctx.engines.ident(s.source_lang, lang),
-                       glossary_terms_key(ctx.glossary, text, lang))
+                       glossary_terms_key(ctx.glossary, text, model_language(lang)))
 
 
 def missing_model(ctx: RunContext, item: str, exc: ModelMissingError, value: T) -> Outcome[T]:
@@ -124,9 +125,10 @@ def missing_model(ctx: RunContext, item: str, exc: ModelMissingError, value: T) 
 def translate_language(notes: Sequence[Note], lang: str, ctx: RunContext
                        ) -> Outcome[dict[str, Keyed[TranslatedNote]]]:
     """Every note and its claims into `lang`: stored translations reused, the others in
-    one batch. A note any part of which failed is reported and not stored."""
+    one batch. A note any part of which failed is reported and not stored. `lang` may
+    be a variant (`pt-BR`): translated into its language, named by the variant."""
     s = ctx.settings
-    if lang == s.source_lang or not notes:
+    if model_language(lang) == s.source_lang or not notes:
         return Outcome({})
     try:
         ctx.engines.get(s.source_lang, lang)
@@ -166,11 +168,13 @@ def _translate_fresh(notes: Sequence[Note], lang: str, keys: Mapping[str, str],
     s = ctx.settings
     if not notes:
         return {}, []
-    made = translate_notes(notes, lang, ctx.engines.get(s.source_lang, lang), ctx.glossary,
-                           source=s.source_lang)
+    model = model_language(lang)
+    made = [replace(tr, lang=lang) for tr in translate_notes(
+        notes, model, ctx.engines.get(s.source_lang, model), ctx.glossary,
+        source=s.source_lang)]
     claims = [(str(n.path), c.index, c.text) for n in notes for c in n.claims if c.text]
-    batch = translate_safely(ctx.engines.plain(s.source_lang, lang), [c[2] for c in claims],
-                             s.source_lang, lang)
+    batch = translate_safely(ctx.engines.plain(s.source_lang, model), [c[2] for c in claims],
+                             s.source_lang, model)
     by_note: dict[str, list[tuple[int, str]]] = {}
     lost: dict[str, list[str]] = {}
     for (path, index, _), out in zip(claims, batch.outputs, strict=True):

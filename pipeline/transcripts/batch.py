@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import InterlinearError, TranscriptError
+from ..langid import Detected, label_transcript
 from ..model import Note, Transcript
 from .base import ChainSource, TranscriptNotFound, TranscriptSource
 from .cache import CachedSource, default_transcript_cache_dir
@@ -42,6 +43,7 @@ class FetchResult:
     transient: bool = False  # the failure may clear on a later run
     warnings: tuple[str, ...] = ()
     seconds: float = 0.0
+    detected: Detected | None = None  # the language found in the text of an unlabelled one
 
     @property
     def ok(self) -> bool:
@@ -108,11 +110,18 @@ def _one(req: FetchRequest, source: TranscriptSource) -> FetchResult:
     seconds = time.monotonic() - began
     if transcript is None:
         return FetchResult(req.video_id, None, "", "", 0, error, transient, warnings, seconds)
-    return FetchResult(
-        req.video_id, transcript, transcript.source,
-        track_description(transcript.language, transcript.generated),
-        len(transcript.segments), None, False, warnings, seconds,
-    )
+    transcript, detected = label_transcript(transcript)  # only an unlabelled one ("und")
+    track = track_description(transcript.language, transcript.generated)
+    if detected is not None and transcript.language == detected.lang:
+        track += f" detected {detected.confidence:.2f}"
+    elif detected is not None:
+        track += f" not recognised ({detected.lang} {detected.confidence:.2f})"
+        warnings += (f"language not recognised from the text (best guess "
+                     f"{detected.lang}, {detected.confidence:.2f}): name the file "
+                     f"{req.video_id}.LANG.json or give the note a lang:",)
+    return FetchResult(req.video_id, transcript, transcript.source, track,
+                       len(transcript.segments), None, False, warnings,
+                       time.monotonic() - began, detected)
 
 
 def fetch_many(

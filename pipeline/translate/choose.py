@@ -16,6 +16,23 @@ from .engines.bergamot import BergamotEngine
 __all__ = ["ENGINE_NAMES", "choose_engine"]
 
 
+def serves(
+    source: str,
+    target: str,
+    override: str | None = None,
+    *,
+    argos: ArgosEngine | None = None,
+    bergamot: BergamotEngine | None = None,
+) -> bool:
+    """Whether an engine (the one `override` names, or any) has a model for the pair."""
+    if override is not None and override not in ENGINE_NAMES:
+        raise ConfigError(f"unknown engine {override!r} (choose from {', '.join(ENGINE_NAMES)})")
+    if override in (None, "argos") and (argos or ArgosEngine()).supports(source, target):
+        return True
+    return override in (None, "bergamot") and (bergamot or BergamotEngine()).supports(
+        source, target)
+
+
 def choose_engine(
     source: str,
     target: str,

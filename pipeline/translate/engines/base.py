@@ -11,6 +11,7 @@ prefix); `capabilities(engine)` says which.
 | `ArgosEngine`     | yes       | yes (beam; alternatives after a prefix) | yes (CTranslate2)     |
 | `BergamotEngine`  | yes       | no                             | no                             |
 | `CachedEngine(e)` | yes       | as `e`                         | as `e`                         |
+| `PivotEngine(a,b)`| a, then b | as `b`                         | as `b`                         |
 """
 
 from __future__ import annotations
