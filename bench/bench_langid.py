@@ -99,7 +99,7 @@ def cues_of(path: Path) -> list[str]:
     from pipeline.transcripts.formats import parse_srt
 
     segs = parse_srt(path.read_text(encoding="utf-8", errors="replace"), video_id="x",
-                     where=str(path), language="und")
+                     where=str(path), language="und").segments
     return [" ".join(s.text.split()) for s in segs if s.text.strip()]
 
 

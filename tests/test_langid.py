@@ -116,7 +116,7 @@ def test_caption_fragments_of_the_corpus(corpus: Path) -> None:
         cues: list[str] = []
         for f in files:
             segs = parse_srt(f.read_text(encoding="utf-8"), video_id="x", where=str(f),
-                             language="und")
+                             language="und").segments
             labelled, found = label_transcript(Transcript("x", "und", segs))
             assert found is not None and labelled.language == lang, (f, found)
             cues += [s.text for s in segs]
