@@ -30,9 +30,10 @@ demo: install
 test: install
 	$(BIN)/pytest
 
-# The quick tier: no server, browser, corpus or long end-to-end run (see pyproject's markers).
+# The quick tier: no server, browser, corpus or long end-to-end run (see pyproject's markers),
+# and each property test on a fifth of its examples (tests/conftest.py).
 test-fast: install
-	$(BIN)/pytest -m "not slow and not corpus and not e2e"
+	$(BIN)/pytest -m "not slow and not corpus and not e2e" --hypothesis-profile=fast
 
 # Resolve pyproject.toml's ranges afresh in a throw-away venv and freeze them into $(LOCK).
 lock:

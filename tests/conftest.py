@@ -9,9 +9,12 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+# The real data beside the checkout (../shared); INTERLINEAR_SHARED names it elsewhere
+# (a worktree that does not sit beside it).
+SHARED = Path(os.environ.get("INTERLINEAR_SHARED") or REPO.parent / "shared")
 CORPUS = SHARED / "corpus"
 SEEDS = SHARED / "seeds"
 EXAMPLES = REPO / "examples"
@@ -25,6 +28,24 @@ for _var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
     os.environ[_var] = str(_XDG / _var.lower())
 for _var in ("ARGOS_PACKAGES_DIR", "ARGOS_PACKAGE_INDEX"):
     os.environ.pop(_var, None)
+
+# Hypothesis: the `fast` profile (`make test-fast`: --hypothesis-profile=fast) runs every
+# property test on a fifth of its examples, `examples(n)` below scaling the tests' own counts.
+settings.register_profile("fast", max_examples=20)
+
+
+def examples(n: int) -> int:
+    """A property test's number of examples: `n`, scaled as the loaded Hypothesis profile
+    scales Hypothesis's default of 100 (a fifth under `fast`), and at least 10."""
+    return max(10, n * settings.default.max_examples // 100)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that reads ../shared through a fixture is a `corpus` test (the fast tier,
+    `-m "not corpus"`, leaves it out even where the corpus is present)."""
+    for item in items:
+        if {"corpus", "seeds"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.corpus)
 
 
 @pytest.fixture

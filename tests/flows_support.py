@@ -21,7 +21,6 @@ import webvtt
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
 EXAMPLES = ROOT / "examples"
-CORPUS = ROOT.parent / "shared" / "corpus"
 SHARED_CACHES = ("transcripts", "embeddings", "translation-memory.sqlite3")
 
 

@@ -30,9 +30,10 @@ from pipeline.subtitles import (
     write_track,
 )
 
+from .conftest import CORPUS
+
 pytestmark = pytest.mark.slow
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",

@@ -19,12 +19,13 @@ from pipeline.model import Citation, Note
 from pipeline.notes import load_note, problems
 from pipeline.transcripts.local import LocalSource
 
+from .conftest import CORPUS
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 VAULT = EXAMPLES / "vault"
 TRANSCRIPTS = EXAMPLES / "transcripts"
 GLOSSARY = ROOT / "glossary"
-CORPUS = ROOT.parent / "shared" / "corpus"
 
 HEADER = ["en", *LANGS, "case", "note"]
 VIDEOS = {"chIqmlJA2i0", "AWZr7BhFSyE"}

@@ -32,7 +32,7 @@ from tests.flows_support import (
     warm_cache_slot,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
 NOTES = {
     "kherson_withdrawal_and_the_elite": "chIqmlJA2i0",

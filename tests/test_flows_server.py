@@ -38,7 +38,7 @@ from tests.flows_support import (
     warm_cache,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
 FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 EXAMPLE_VIDEOS = ("chIqmlJA2i0", "AWZr7BhFSyE")

@@ -17,6 +17,8 @@ from pipeline.glossary import Glossary, validate_file
 from pipeline.glossary.enforce import default_strategies, enforce, needs_of
 from pipeline.glossary.morph import analyzer, count, find_spans, inflect_like, lemmas
 
+from .conftest import examples
+
 FIXTURES = Path(__file__).parent / "fixtures" / "glossary"
 HEADER = "en,ru,uk,de,es,fr,pt,case,note\n"
 
@@ -426,7 +428,7 @@ def _csv(rows: list[tuple[str, list[str]]]) -> str:
     return buf.getvalue()
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.lists(st.tuples(_TERM, st.lists(_TERM, min_size=1, max_size=3)), min_size=1,
                 max_size=12, unique_by=lambda r: r[0].casefold()), st.randoms())
 def test_any_glossary_parses_matches_and_hashes_stably(rows, rnd) -> None:  # type: ignore[no-untyped-def]

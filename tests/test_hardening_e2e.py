@@ -43,7 +43,7 @@ from .hostile.cases import (
     write,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = Path(sys.executable).parent / "interlinear"

@@ -42,6 +42,7 @@ from pipeline.settings import RunSettings
 from pipeline.translate import CachedEngine, TranslationMemory
 from pipeline.vault import scan_vault
 
+from .conftest import examples
 from .hostile.cases import VID, A, write
 from .test_render_hostile import HOSTILE_QUOTE, PWN, SCRIPT, hostile_alignment
 from .test_render_markdown import live_tags
@@ -61,7 +62,7 @@ def note_named(channel: str, slug: str) -> Note:
                 meta={})
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(channel=names, slug=names, video_id=names, lang=names)
 def test_no_name_leads_outside_the_output_folder(channel: str, slug: str, video_id: str,
                                                  lang: str) -> None:
@@ -84,7 +85,7 @@ def test_no_name_leads_outside_the_output_folder(channel: str, slug: str, video_
         assert Path(tmp).iterdir().__next__() == out  # nothing beside OUT
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(names, names)
 def test_safe_name_is_a_fixed_point_and_keeps_names_apart(a: str, b: str) -> None:
     sa = safe_name(a)

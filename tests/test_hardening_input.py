@@ -329,6 +329,7 @@ def test_hostile_transcript_text_and_times_still_make_a_valid_track(tmp_path: Pa
     assert webvtt.from_srt(str(srt)).captions
 
 
+@pytest.mark.slow
 def test_hundred_thousand_segments_make_a_valid_track(tmp_path: Path) -> None:
     n = 100_000
     segments = [Segment(i * 1500, i * 1500 + 1400, f"сегмент {i}", "ru") for i in range(n)]

@@ -30,6 +30,7 @@ from pipeline.timecode import (
 )
 from pipeline.vault import scan_vault
 
+from .conftest import examples
 from .hostile.cases import A
 
 # --------------------------------------------------------------------------- notes
@@ -58,7 +59,7 @@ def note_texts(draw: st.DrawFn) -> str:
     return "".join(parts)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(note_texts())
 @example("---\ntitle: " + "[" * 3000 + "]" * 3000 + "\n---\n")
 @example("---\na: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, "
@@ -81,7 +82,7 @@ def test_note_parser_gives_a_note_or_a_note_error(text: str) -> None:
         assert "\n" not in exc.reason
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=300) | note_texts().map(lambda t: t.encode("utf-8", "surrogatepass")))
 def test_any_file_loads_or_is_one_note_error(data: bytes) -> None:
     with tempfile.TemporaryDirectory() as tmp:
@@ -101,7 +102,7 @@ def test_any_file_loads_or_is_one_note_error(data: bytes) -> None:
 # --------------------------------------------------------------------------- timestamps
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.text(max_size=20) | st.from_regex(r"-?[0-9٠-٩０-９]{0,4}(:[0-9٠-٩]{0,3}){0,4}",
                                             fullmatch=True))
 def test_parse_timestamp_never_raises(text: str) -> None:
@@ -119,7 +120,7 @@ def test_parse_timestamp_reads_what_notes_write(h: int, m: int, s: int) -> None:
     assert parse_timestamp(f"{h:02d}:{m + 60:02d}:{s:02d}") is None
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.text(max_size=30) | st.from_regex(r"[0-9٠-٩]{0,12}:?[0-9]{0,3}:[0-9]{0,3}[.,][0-9]{0,4}",
                                             fullmatch=True))
 def test_parse_vtt_time_gives_a_time_or_a_timecode_error(text: str) -> None:
@@ -170,7 +171,7 @@ def cue_lists(draw: st.DrawFn) -> list[Cue]:
     return cues
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(cue_lists(), st.none() | CUE_TEXT)
 def test_vtt_writer_reads_back_or_refuses_cleanly(cues: list[Cue], note: str | None) -> None:
     try:

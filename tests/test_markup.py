@@ -19,6 +19,8 @@ from pipeline.translate.markup.fallback import flat, labels, wrap
 from pipeline.translate.markup.inline import tokenize
 from pipeline.translate.markup.segment import segment_block, segment_text, yaml_scalar
 
+from .conftest import examples
+
 ANCHOR = '<a class="yt-timestamp" data-t="00:01:21">[00:01:21]</a>'
 ANCHOR2 = '<a class="yt-timestamp" data-t="00:02:10">[00:02:10]</a>'
 EMPTY = Glossary([])
@@ -215,7 +217,7 @@ _FRAGMENTS = st.sampled_from([
 ])
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_FRAGMENTS, max_size=40).map("".join))
 def test_any_block_text_keeps_anchors_and_links(text: str) -> None:
     note = parse_note(text, Path("x/note.md"))

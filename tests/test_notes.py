@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from pipeline.errors import InterlinearError, NoteError
 from pipeline.notes import check_video_id, discover_notes, load_note, parse_note, problems
 
-from .conftest import CORPUS, SEEDS
+from .conftest import CORPUS, SEEDS, examples
 
 A = '<a class="yt-timestamp" data-t="{0}">[{0}]</a>'
 NOTE = f"""---
@@ -144,7 +144,7 @@ _frag = st.sampled_from([
 ])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(st.one_of(_frag, st.text(max_size=8)), max_size=30))
 def test_parser_never_crashes_and_round_trips(parts: list[str]) -> None:
     text = "".join(parts)

@@ -20,7 +20,7 @@ from pipeline.notes import discover_notes, load_note
 from pipeline.render import bilingual_note, translated_note
 from pipeline.render.common import escape_tags, md_text
 
-from .conftest import SHARED
+from .conftest import SHARED, examples
 from .test_render_hostile import (
     HOSTILE_QUOTES_PT,
     hostile_alignment,
@@ -244,7 +244,7 @@ def test_hostile_note_renders_nothing_live() -> None:
     assert structure(outputs["translated"])[0] == structure(note.render())[0]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("<>/!?`[]()a bcdefimgsrt=\"':\n")), max_size=80))
 def test_escape_tags_leaves_no_live_tag(text: str) -> None:
     out = escape_tags(text)

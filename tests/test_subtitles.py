@@ -26,6 +26,8 @@ from pipeline.subtitles import (
 )
 from pipeline.subtitles.breaks import cut_text
 
+from .conftest import examples
+
 EN = rules_for("en")
 RU = rules_for("ru")
 
@@ -125,7 +127,7 @@ def english_text(draw: st.DrawFn) -> str:
     return " ".join(words)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(english_text(), st.integers(300, 30_000))
 def test_never_breaks_after_an_article(text: str, span: int) -> None:
     pieces = cut_text(text, EN, span)
@@ -136,7 +138,7 @@ def test_never_breaks_after_an_article(text: str, span: int) -> None:
     assert all(p.count("\n") <= 1 for p in pieces)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(english_text(), english_text(), st.sampled_from(["Taylor series", "Leonhard Euler",
                                                        "Fourier transform", "3Blue1Brown"]))
 def test_keep_together_holds_anywhere(left: str, right: str, name: str) -> None:
@@ -149,7 +151,7 @@ RU_WORDS = ["функция", "производная", "ряд", "точка", 
 RU_SMALL = ["в", "и", "с", "к", "на", "по", "а", "у", "о"]
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(RU_SMALL), st.sampled_from(RU_WORDS)),
                 min_size=3, max_size=25))
 def test_russian_lines_never_end_with_a_one_letter_word(pairs: list[tuple[str, str]]) -> None:
@@ -222,7 +224,7 @@ def _visible(text: str) -> str:
     return "".join(text.split())
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(segments_strategy(), st.sampled_from(["en", "ru", "de", "tr", "xx"]))
 def test_any_transcript_gives_cues_meeting_every_structural_rule(
     segments: list[Segment], lang: str,
@@ -238,7 +240,7 @@ def test_any_transcript_gives_cues_meeting_every_structural_rule(
         assert b.start_ms - a.end_ms >= rules.min_gap_ms
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.lists(st.tuples(st.integers(3000, 20_000), st.integers(500, 9000),
                           st.text(alphabet="abcdefgh ,.", max_size=200)),
                 min_size=1, max_size=12))

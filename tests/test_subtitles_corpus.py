@@ -24,11 +24,13 @@ from pipeline.subtitles import (
     write_track,
 )
 
+from .conftest import SHARED
+
 pytestmark = pytest.mark.corpus
 
 # a long lecture with an hour-long last segment, monologues without punctuation, a short one
 VIDEOS = ["5PcpBw5Hbwo", "d-o3eB9sfls", "aircAruvnKk"]
-CHECK_VTT = Path(__file__).resolve().parents[2] / "shared" / "tools" / "check_vtt.py"
+CHECK_VTT = SHARED / "tools" / "check_vtt.py"
 
 
 def load(path: Path, lang: str) -> list[Segment]:

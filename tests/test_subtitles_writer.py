@@ -32,8 +32,10 @@ from pipeline.subtitles import (
     write_track,
 )
 
+from .conftest import SHARED, examples
+
 GOLDEN = Path(__file__).parent / "golden" / "subtitles"
-CHECK_VTT = Path(__file__).resolve().parents[2] / "shared" / "tools" / "check_vtt.py"
+CHECK_VTT = SHARED / "tools" / "check_vtt.py"
 EN = rules_for("en")
 
 
@@ -143,7 +145,7 @@ def transcript(draw: st.DrawFn) -> list[Segment]:
     return out
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(transcript(), st.lists(TEXT, max_size=20), st.sampled_from(["en", "ru", "fr"]))
 def test_any_track_reads_back_as_written(segments: list[Segment], texts: list[str],
                                          lang: str) -> None:
@@ -164,7 +166,7 @@ def test_any_track_reads_back_as_written(segments: list[Segment], texts: list[st
                 for c in srt.captions] == [(c.start_ms, c.end_ms) for c in cues]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 10**6), TEXT, st.sampled_from(
     ["ok", "suspect", "repaired", "out of range", "no_transcript"])), max_size=15))
 def test_any_claims_track_reads_back(items: list[tuple[int, str, str]]) -> None:

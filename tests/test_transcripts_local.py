@@ -22,7 +22,8 @@ from pipeline.transcripts import (
     parse_vtt,
 )
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+from .conftest import CORPUS, examples
+
 VID = "abcDEF_1234"
 
 
@@ -161,7 +162,7 @@ def _check(segments: tuple[Segment, ...]) -> None:
         assert "\n" not in s.text and "-->" not in s.text
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(SUBTITLE_TEXT, st.booleans())
 def test_subtitle_parsers_never_raise_anything_else(text: str, as_vtt: bool) -> None:
     try:
@@ -172,7 +173,7 @@ def test_subtitle_parsers_never_raise_anything_else(text: str, as_vtt: bool) -> 
         _check(segments)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.lists(st.tuples(st.integers(-5, 10_000), st.integers(-5, 10_000),
                           st.text(max_size=8)), max_size=20))
 def test_normalise_segments_sorted_non_overlapping(raw: list[tuple[int, int, str]]) -> None:
@@ -279,6 +280,7 @@ def test_corpus_layout(tmp_path: Path) -> None:
         src.fetch(VID, original="de")
 
 
+@pytest.mark.slow
 def test_hundred_thousand_segments_are_fast(tmp_path: Path) -> None:
     n = 100_000
     data = [{"text": f"segment {i}", "start": i * 1.5, "duration": 2.0} for i in range(n)]
