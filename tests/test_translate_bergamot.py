@@ -98,7 +98,8 @@ class Recording:
     """The real engine, recording what it is sent."""
 
     def __init__(self, engine: BergamotEngine) -> None:
-        self.engine, self.name, self.sent = engine, engine.name, []  # type: ignore[var-annotated]
+        self.engine, self.name = engine, engine.name
+        self.sent: list[str] = []
 
     def model_id(self, source: str, target: str) -> str:
         return self.engine.model_id(source, target)

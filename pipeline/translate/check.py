@@ -5,15 +5,16 @@ output has 0.62 to 1.38 times the words of its input (0.79 to 1.22 from 30 words
 An output is suspect when:
 
 - it is empty;
-- it has under `FLOOR` (0.5) times the words of an input of `SHORT` (8) words or more
-  (sentences lost), or over `CEILING` (2.5) times plus `SHORT` (a runaway decoder);
+- it has under `FLOOR` times the words of an input of `SHORT` (8) words or more: 0.5,
+  0.6 from `LONG` (20) words on (sentences lost); or over `CEILING` (2.5) times plus
+  `SHORT` (a runaway decoder);
 - it repeats an n-gram (n <= 6) back to back at least 3 times (4 for a single word) and
   2 times more than the input does: a decoder loop ("ass, ass, ass, ass"), not a
   translation that adds a word ("No, no, that is not it" -> "Não, não, não é isso");
 - one of its 4-grams occurs 4 times or more, 3 more than the input's most frequent one.
 
-Sizes are `split.size` with a CJK character counting as half a word (an English word
-takes about 1.5 Chinese or 2.5 Japanese characters).
+Sizes are `split.size` with a CJK character counting as `CJK` (0.7) of a word (an
+English word takes about 1.5 Chinese or 2.5 Japanese characters).
 """
 
 from __future__ import annotations
@@ -23,11 +24,13 @@ from collections import Counter
 
 from .split import size
 
-__all__ = ["CEILING", "FLOOR", "SHORT", "suspect"]
+__all__ = ["CEILING", "FLOOR", "LONG", "SHORT", "suspect"]
 
-FLOOR = 0.5
+FLOOR = (0.5, 0.6)  # under LONG words, from LONG words on
 CEILING = 2.5
 SHORT = 8
+LONG = 20
+CJK = 0.7  # of a word, per CJK character
 _MAX_N = 6
 _SCANNED = 400  # tokens looked at for loops (an output that long is already too long)
 
@@ -36,8 +39,8 @@ def suspect(source: str, output: str) -> str | None:
     """Why `output` cannot be the whole translation of `source`, or None."""
     if not output.strip():
         return "empty output"
-    n_in, n_out = size(source, 0.5), size(output, 0.5)
-    if n_in >= SHORT and n_out < FLOOR * n_in:
+    n_in, n_out = size(source, CJK), size(output, CJK)
+    if n_in >= SHORT and n_out < FLOOR[n_in >= LONG] * n_in:
         return f"output too short ({n_out} words for {n_in})"
     if n_out > CEILING * n_in + SHORT:
         return f"output too long ({n_out} words for {n_in})"
