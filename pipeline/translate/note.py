@@ -10,8 +10,13 @@ a `CachedEngine` answers what it has seen). Each unit then ends in one mode:
   translation found in the sentence (`markup_fallback`);
 - `pieces`: otherwise the text between markers is translated piece by piece;
 - `kept`: not in the source language (a Russian title in an English note): as written;
-- `failed`: the engine failed on it (raised, or answered nothing): kept in the source
-  language and listed in `TranslatedNote.failures`.
+- `failed`: the engine failed on it (raised, or an output failed the checks of
+  `translate_safely`, even in smaller pieces): kept in the source language and listed in
+  `TranslatedNote.failures`. A block over `Bounds.max_chars` characters is not sent at
+  all: kept as written, listed once (its opening words and its length).
+
+Every text reaches the engine through `translate_safely` / `BoundedEngine` (glossary
+repair included): cut into sentences and clauses, symbols kept, every output checked.
 
 The glossary is then enforced on every translated segment (`glossary_enforce`), refusing
 any repair that would break the unit's markup, and each note's blocks are assembled.
@@ -29,7 +34,7 @@ from ..glossary import Glossary
 from ..glossary.enforce import TermResult, enforce, needs_of
 from ..glossary.morph import count
 from ..model import Note, TermCheck, TranslatedNote
-from .batch import translate_safely
+from .batch import BoundedEngine, translate_safely
 from .engines.base import TranslationEngine
 from .markup.fallback import flat, labels, wrap
 from .markup.inline import choose_prefix
@@ -115,8 +120,12 @@ def translate_notes_with_stats(
     source: str = "en",
     strategies: Sequence[str] | None = None,
 ) -> tuple[list[TranslatedNote], TranslationStats]:
+    engine = bounded = BoundedEngine(engine)  # glossary repair's re-translations too
     stats = TranslationStats(notes=len(notes))
-    plans: list[list[Template]] = [[segment_block(b) for b in n.blocks] for n in notes]
+    limit = bounded.bounds.max_chars
+    plans: list[list[Template]] = [
+        [segment_block(b) if len(b.text) <= limit else Template((b.text,)) for b in n.blocks]
+        for n in notes]
     units = list(dict.fromkeys(u for plan in plans for t in plan for u in t.units))
     stats.units = sum(len(t.units) for plan in plans for t in plan)
     t0 = time.perf_counter()
@@ -182,7 +191,10 @@ def translate_notes_with_stats(
     translated = []
     for note, plan in zip(notes, plans, strict=True):
         blocks, failures, terms, title = [], [], _Terms(), note.title
-        for template in plan:
+        for block, template in zip(note.blocks, plan, strict=True):
+            if len(block.text) > limit:  # kept as written, never sent
+                failures.append(f"{_excerpt(block.text)} (a block of {len(block.text):,} "
+                                f"characters: too long to translate, the limit is {limit:,})")
             rendered = []
             for unit in template.units:
                 text, failed, segs = _render(unit, mode[unit], main, second, flats, pieces,
@@ -235,6 +247,11 @@ def untranslated_terms(text: str, glossary: Glossary, lang: str) -> list[TermRes
         results.append(TermResult(need.term, need.expected, need.count, k, k,
                                   "found" if k >= need.count else "missing"))
     return results
+
+
+def _excerpt(text: str, n: int = 80) -> str:
+    text = " ".join(text[:n * 2].split())
+    return text if len(text) <= n else text[:n - 1] + "…"
 
 
 def _restores(unit: Unit) -> Callable[[str], bool]:

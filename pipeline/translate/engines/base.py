@@ -1,7 +1,9 @@
 """What every translation engine offers, and the options that shape its output.
 
 An engine translates a batch of short texts (sentences or note segments the caller has
-already split) from one language to another and returns one output per input. Engines
+already split) from one language to another and returns one output per input; callers
+reach it through `translate.batch` (`translate_safely`, `BoundedEngine`), which cuts texts
+to a size engines translate whole and checks every output. Engines
 that can do more for glossary repair also implement `NBestEngine` (several hypotheses per
 text) and/or `ConstrainedEngine` (decode with sequences suppressed or a forced target
 prefix); `capabilities(engine)` says which.

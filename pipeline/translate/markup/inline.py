@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ..split import ABBREVIATIONS
 from .unit import PREFIXES, Tok, TokKind, Unit, _wordy, choose_prefix
 
 __all__ = ["PREFIXES", "Tok", "Unit", "choose_prefix", "line_parts", "sentences", "tokenize"]
@@ -51,10 +52,6 @@ _EMPHASIS = (
 )
 _MASK = "\ue000"
 
-_ABBREV = {
-    "e.g", "i.e", "vs", "mr", "mrs", "ms", "dr", "st", "prof", "gen", "col", "lt", "sgt",
-    "u.s", "u.k", "u.n", "no", "fig", "approx", "jr", "sr", "cf", "al", "inc", "ltd",
-}
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’»)\]]*(\s+)")
 _OPENERS = "\"'“‘«([{-–— \t"
 
@@ -151,7 +148,7 @@ def sentences(toks: Sequence[Tok]) -> list[list[Tok]]:
                 continue  # inside a quotation: its sentences travel together
             word = re.search(r"([\w.]+)$", before)
             if m.group().startswith(".") and word and (
-                word.group(1).lower() in _ABBREV or re.fullmatch(r"[A-Z]", word.group(1))
+                word.group(1).lower() in ABBREVIATIONS or re.fullmatch(r"[A-Z]", word.group(1))
             ):
                 continue
             out[-1].append(Tok("text", text[pos:m.end()]))
