@@ -214,11 +214,13 @@ def test_a_russian_note_through_english_and_reused_from_the_memory(
     legs = ctx.engines.get("ru", "pt").engine
     assert legs.first.stats().sent > 0 and legs.second.stats().sent > 0
 
-    # ru->de: the ru->en leg is answered by the memory, only en->de runs
+    # ru->de: what the ru->en leg translated for pt is answered by the memory (the tiny
+    # en->de model answers with noise, which the bounded engine retries in smaller pieces:
+    # those pieces are new to the ru->en leg)
     to_de = translate_language([note], "de", ctx)
     assert not to_de.failures
     de_legs = ctx.engines.get("ru", "de").engine
-    assert de_legs.first.stats().sent == 0 and de_legs.first.stats().hits > 0
+    assert de_legs.first.stats().hits >= legs.first.stats().sent > 0
     assert de_legs.second.stats().sent > 0
 
     # a new run (its own engines, the same memory and store): nothing reaches an engine
