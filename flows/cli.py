@@ -2,7 +2,7 @@
 
 Exit status: 0 when everything asked for was produced, 1 when some items failed (listed),
 2 for a usage or configuration error (or an internal error, printed in one line; `-v`
-shows its traceback).
+shows its traceback); 143, 130, 129 for a run stopped by SIGTERM, SIGINT, SIGHUP.
 """
 
 from __future__ import annotations
@@ -122,14 +122,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def _check_run_options(args: argparse.Namespace) -> None:
+    """Usage errors (one line, exit 2) before any work."""
+    if not parse_languages(args.to):
+        raise ConfigError("--to needs at least one target language, e.g. --to ru,pt")
     if not args.notes.exists():
         raise ConfigError(f"no such folder: {args.notes}")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    from .runner import run_with_progress
 
-    manifest = run_with_progress(args)
-    print_summary(manifest)
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """The vault flow, stopped within seconds by SIGTERM, SIGINT or SIGHUP (exit 143, 130,
+    129) with nothing left behind (`flows.signals`, `flows.ephemeral`)."""
+    _check_run_options(args)
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    if not args.verbose:  # the local Dask cluster's INFO lines, here and in its workers
+        os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
+    from pipeline.fileio import exclusive_lock
+
+    from . import ephemeral
+    from .runner import run_with_progress
+    from .signals import stop_on_signals
+
+    # the lock first: a folder in use is refused before a server starts
+    with exclusive_lock(args.out), stop_on_signals(args.out):
+        ephemeral.start()
+        manifest = run_with_progress(args)
+        print_summary(manifest)
     return int(manifest["summary"]["exit_status"])
 
 
@@ -297,6 +315,7 @@ def cmd_glossary(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    _check_run_options(args)
     from .deploy import serve
 
     serve(args)

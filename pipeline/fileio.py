@@ -7,6 +7,7 @@ import hashlib
 import os
 import re
 import tempfile
+import threading
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,11 +31,16 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
     The data goes to a temporary file `.NAME.XXXXXXXX.tmp` beside `path`, is flushed to
     disk, then renamed over `path`; a process killed before the rename leaves `path` as it
-    was (and at most a temporary file, removed by the next run's `exclusive_lock`). The
-    folder is not fsynced: a power cut may lose the rename, never leave a part.
+    was (and at most a temporary file, removed by the next run's `exclusive_lock`, or at
+    once by `abandon_writes` when the run is stopped by a signal). The folder is not
+    fsynced: a power cut may lose the rename, never leave a part.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    with _writes.lock:
+        if _writes.abandoned:
+            raise OutputError(f"not writing {path}: the run is stopping")
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        _writes.under_way.add(tmp)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -45,10 +51,49 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    finally:
+        with _writes.lock:
+            _writes.under_way.discard(tmp)
 
 
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+class _Writes:
+    """The atomic writes of this process under way (their temporary files)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.under_way: set[str] = set()
+        self.abandoned = False
+
+
+_writes = _Writes()
+
+
+def abandon_writes() -> list[str]:
+    """For a process about to end (a run stopped by a signal): from now on every atomic
+    write refuses (OutputError), and the temporary files of those under way, in any
+    thread, are removed. Each target keeps its old content or has the whole new one.
+    Returns the files removed."""
+    with _writes.lock:
+        _writes.abandoned = True
+        under_way = sorted(_writes.under_way)
+    removed = []
+    for tmp in under_way:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+            removed.append(tmp)
+    return removed
+
+
+def _forget_writes_after_fork() -> None:
+    global _writes
+    _writes = _Writes()  # the parent's writes are not the child's
+
+
+os.register_at_fork(after_in_child=_forget_writes_after_fork)
 
 
 def _fits(text: str, max_chars: int, max_bytes: int) -> str:
