@@ -108,6 +108,15 @@ def wait_for(run: Run, ready: Callable[[Run], bool], timeout_s: float = 600) -> 
     raise TimeoutError(f"not ready after {timeout_s} s:\n{run.text()[-3000:]}")
 
 
+def wait_end(run: Run, timeout_s: float = 900) -> None:
+    """Until the run ends by itself, every process it starts seen."""
+    deadline = time.monotonic() + timeout_s
+    while run.proc.poll() is None:
+        assert time.monotonic() < deadline, f"still running:\n{run.text()[-3000:]}"
+        run.watch()
+        time.sleep(0.3)
+
+
 def server_answers(run: Run) -> bool:
     for cmd in run.seen.values():
         found = re.search(r"uvicorn .*prefect\.server\.api\.server.* --port (\d+)", cmd)
@@ -219,10 +228,11 @@ def test_a_signal_during_a_native_translation(sig: signal.Signals, to: str, tmp_
     assert not list(run.out.glob("notes/pt/**/*.md"))
     if (sig, to) == (signal.SIGTERM, "process"):  # and the next run does it all
         again = start(runs, tmp_path)
-        again.proc.wait(timeout=900)
+        wait_end(again)
         assert again.proc.returncode in (0, 1), again.text()[-3000:]
         assert len(list(run.out.glob("notes/pt/**/*.md"))) == 1
         assert_outputs_whole(run.out)
+        assert_nothing_left(again)  # also a run that ends by itself
 
 
 @pytest.mark.slow
