@@ -33,7 +33,8 @@ kill -KILL "$1" 2>/dev/null
 exit 0
 """
 
-_watchdogs: dict[int, IO[bytes]] = {}  # server pid -> the write end of its watchdog's pipe
+# server pid -> its watchdog, and the write end of the watchdog's pipe
+_watchdogs: dict[int, tuple[subprocess.Popen[bytes], IO[bytes]]] = {}
 _lock = threading.Lock()
 
 
@@ -65,32 +66,35 @@ def watch(pid: int) -> None:
             return
     read, write = os.pipe()  # not inherited by other children (PEP 446)
     try:
-        subprocess.Popen(["/bin/sh", "-c", WATCHDOG, "interlinear-watchdog", str(pid)],
-                         stdin=read, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        dog = subprocess.Popen(["/bin/sh", "-c", WATCHDOG, "interlinear-watchdog", str(pid)],
+                               stdin=read, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except BaseException:
         os.close(write)
         raise
     finally:
         os.close(read)
     with _lock:
-        _watchdogs[pid] = os.fdopen(write, "wb", buffering=0)
+        _watchdogs[pid] = (dog, os.fdopen(write, "wb", buffering=0))
 
 
 def release() -> None:
-    """Tell the watchdogs that their servers were stopped here (they exit)."""
+    """Tell the watchdogs that their servers were stopped here; they exit."""
     with _lock:
-        pipes = list(_watchdogs.values())
+        dogs = list(_watchdogs.values())
         _watchdogs.clear()
-    for pipe in pipes:
+    for _, pipe in dogs:
         with contextlib.suppress(OSError):
             pipe.write(b"done\n")
         with contextlib.suppress(OSError):
             pipe.close()
+    for dog, _ in dogs:  # reaped here, not left to init
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            dog.wait(1)
 
 
 def stop(grace_s: float = 2.0) -> None:
     """Stop every temporary server of this process (SIGTERM, SIGKILL after `grace_s`),
-    then release the watchdogs; safe from any thread, also while one is starting."""
+    then release the watchdogs; from any thread, also while Prefect waits for it to answer."""
     module = sys.modules.get("prefect.server.api.server")
     if module is not None:
         for server in list(module.SubprocessASGIServer._instances.values()):
