@@ -3,7 +3,7 @@
 Exit status: 0 when everything asked for was produced, 1 when some items failed (listed),
 2 for a usage or configuration error, a file the system refused to write (disk full,
 permission denied: the message names the file), or an internal error (printed in one
-line; `-v` shows its traceback).
+line; `-v` shows its traceback); 143, 130, 129 for a run stopped by SIGTERM, SIGINT, SIGHUP.
 """
 
 from __future__ import annotations
@@ -146,15 +146,23 @@ def run_settings(args: argparse.Namespace) -> RunSettings:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """The vault flow, stopped within seconds by SIGTERM, SIGINT or SIGHUP (exit 143, 130,
+    129) with nothing left behind (`flows.signals`, `flows.ephemeral`)."""
+    settings = run_settings(args).with_targets()  # usage errors first, before any work
     if not args.notes.exists():
         raise ConfigError(f"no such folder: {args.notes}")
-    settings = run_settings(args).with_targets()
     from pipeline.run import context
 
-    for reason in context(settings).engines.check_targets():  # before any work
+    for reason in context(settings).engines.check_targets():
         console.print(f"[yellow]warning:[/] {reason}", highlight=False)
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    if not args.verbose:  # the local Dask cluster's INFO lines, here and in its workers
+        os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
+    from pipeline.fileio import exclusive_lock
+
+    from . import ephemeral
     from .runner import progress_bars, quiet
+    from .signals import stop_on_signals
     from .vault import vault_flow
 
     quiet(args.verbose)
@@ -164,9 +172,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         flow = with_dask(vault_flow, args.dask_address)
     began = time.monotonic()
-    with progress_bars(settings):
-        manifest = flow(**settings.parameters())
-    print_summary(manifest, time.monotonic() - began)
+    # the flow takes the output lock; the command holds it (re-entrant) from before the
+    # temporary server starts, so that a folder in use is refused at once
+    with exclusive_lock(settings.out), stop_on_signals(settings.out):
+        ephemeral.start()
+        with progress_bars(settings):
+            manifest = flow(**settings.parameters())
+        print_summary(manifest, time.monotonic() - began)
     return int(manifest["summary"]["exit_status"])
 
 
@@ -328,6 +340,7 @@ def cmd_glossary(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    run_settings(args).with_targets()  # usage errors first, before any work
     from .deploy import serve
 
     serve(args)

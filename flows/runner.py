@@ -16,13 +16,12 @@ STAGES = ("fetch", "align", "translate", "render")
 
 
 def quiet(verbose: bool) -> None:
-    """Without -v, what the summary says is not printed again by the libraries: a video or
-    note that fails ends its task Failed (the summary lists it once), a refused or failed
-    run is one line, and the local Dask cluster's INFO lines stay out."""
+    """Without -v, what the summary says is not printed again by Prefect: a video or note
+    that fails ends its task Failed (the summary lists it once), and a refused or failed
+    run is one line. (The local Dask cluster is quieted by DASK_LOGGING__DISTRIBUTED.)"""
     if not verbose:
         for name in ("prefect.task_runs", "prefect.flow_runs"):
             logging.getLogger(name).setLevel(logging.CRITICAL)
-        logging.getLogger("distributed").setLevel(logging.WARNING)
 
 
 @contextmanager

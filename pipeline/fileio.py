@@ -8,6 +8,7 @@ import hashlib
 import os
 import re
 import secrets
+import threading
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,16 +32,21 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
     The data goes to a temporary file `.NAME.XXXXXXXX.tmp` beside `path`, is flushed to
     disk, then renamed over `path`; a process killed before the rename leaves `path` as it
-    was (and at most a temporary file, removed by the next run's `exclusive_lock`). The
-    folder is not fsynced: a power cut may lose the rename, never leave a part. The file
-    is created like any other (mode 0666 less the umask: 0644 under umask 022, 0640 under
-    027), so that other users and services can read outputs and shared caches when the
-    umask lets them. A refusal of the system (disk full, permission denied, read-only file
-    system...) is a `WriteError` naming `path`; `path` is then as it was.
+    was (and at most a temporary file, removed by the next run's `exclusive_lock`, or at
+    once by `abandon_writes` when the run is stopped by a signal). The folder is not
+    fsynced: a power cut may lose the rename, never leave a part. The file is created like
+    any other (mode 0666 less the umask: 0644 under umask 022, 0640 under 027), so that
+    other users and services can read outputs and shared caches when the umask lets them.
+    A refusal of the system (disk full, permission denied, read-only file system...) is a
+    `WriteError` naming `path`; `path` is then as it was.
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = _create_temporary(path)
+        with _writes.lock:
+            if _writes.abandoned:
+                raise OutputError(f"not writing {path}: the run is stopping")
+            fd, tmp = _create_temporary(path)
+            _writes.under_way.add(tmp)
     except OSError as exc:
         raise WriteError.of(path, exc) from exc
     try:
@@ -55,6 +61,9 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         if isinstance(exc, OSError):
             raise WriteError.of(path, exc) from exc
         raise
+    finally:
+        with _writes.lock:
+            _writes.under_way.discard(tmp)
 
 
 def _create_temporary(path: Path) -> tuple[int, str]:
@@ -72,6 +81,42 @@ def _create_temporary(path: Path) -> tuple[int, str]:
 
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+class _Writes:
+    """The atomic writes of this process under way (their temporary files)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.under_way: set[str] = set()
+        self.abandoned = False
+
+
+_writes = _Writes()
+
+
+def abandon_writes() -> list[str]:
+    """For a process about to end (a run stopped by a signal): from now on every atomic
+    write refuses (OutputError), and the temporary files of those under way, in any
+    thread, are removed. Each target keeps its old content or has the whole new one.
+    Returns the files removed."""
+    with _writes.lock:
+        _writes.abandoned = True
+        under_way = sorted(_writes.under_way)
+    removed = []
+    for tmp in under_way:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+            removed.append(tmp)
+    return removed
+
+
+def _forget_writes_after_fork() -> None:
+    global _writes
+    _writes = _Writes()  # the parent's writes are not the child's
+
+
+os.register_at_fork(after_in_child=_forget_writes_after_fork)
 
 
 def _fits(text: str, max_chars: int, max_bytes: int) -> str:

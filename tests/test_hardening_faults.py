@@ -19,6 +19,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -219,6 +220,48 @@ def test_lock_sweeps_only_temporary_files_of_atomic_writes(tmp_path: Path) -> No
         pass
     assert all((out / rel).exists() for rel in keep)
     assert not any((out / rel).exists() for rel in gone)
+
+
+def test_abandoned_writes_leave_the_old_file_and_no_temporary_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run stopped by a signal (`abandon_writes`) removes the temporary file of a write
+    under way in another thread: the target keeps its old content; later writes refuse."""
+    from pipeline import fileio
+
+    monkeypatch.setattr(fileio, "_writes", fileio._Writes())
+    under_way, go_on = threading.Event(), threading.Event()
+    fsync = os.fsync
+
+    def paused_fsync(fd: int) -> None:  # the write holds here until the test goes on
+        under_way.set()
+        go_on.wait(30)
+        fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", paused_fsync)
+    target = tmp_path / "note.md"
+    target.write_text("old", encoding="utf-8")
+    raised: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            fileio.atomic_write_text(target, "new")
+        except OSError as exc:
+            raised.append(exc)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    assert under_way.wait(30)
+    temporary = list(tmp_path.glob(".note.md.*.tmp"))
+    assert len(temporary) == 1
+    assert fileio.abandon_writes() == [str(temporary[0])]
+    go_on.set()
+    writer.join(30)
+    assert target.read_text(encoding="utf-8") == "old"
+    assert [type(e) for e in raised] == [FileNotFoundError]  # its rename found nothing
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["note.md"]
+    with pytest.raises(OutputError, match="stopping"):
+        fileio.atomic_write_text(tmp_path / "later.md", "x")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["note.md"]
 
 
 def test_control_naive_writes_do_leave_partial_files(tmp_path: Path) -> None:
