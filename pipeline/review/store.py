@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
+from ..errors import WriteError
 from ..fileio import atomic_write_text
 from ..model import Note
 
@@ -109,13 +110,20 @@ class ReviewStore:
     def add(self, approvals: Sequence[Approval]) -> None:
         if not approvals:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path.with_name(self.path.name + ".lock"), "w") as lock:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            lock = open(self.path.with_name(self.path.name + ".lock"), "w")  # noqa: SIM115
+        except OSError as exc:
+            raise WriteError.of(self.path, exc, "opening the review store") from exc
+        with lock:
             fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
             try:
                 text = self.path.read_text(encoding="utf-8")
             except FileNotFoundError:
                 text = ""
+            except (OSError, UnicodeDecodeError) as exc:
+                raise WriteError(f"{self.path}: cannot be read to add to it ({exc})",
+                                 self.path) from exc
             if text and not text.endswith("\n"):
                 text += "\n"
             text += "".join(json.dumps(asdict(a), ensure_ascii=False) + "\n"
