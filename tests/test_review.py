@@ -9,8 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pipeline.model import TranslatedNote
 from pipeline.notes import parse_note
-from pipeline.render import Region
+from pipeline.render import (
+    Region,
+    bilingual_block_text,
+    bilingual_note_regions,
+    translated_block_text,
+    translated_note_regions,
+)
 from pipeline.review import (
     Approval,
     ReviewStore,
@@ -20,7 +27,9 @@ from pipeline.review import (
     review_counts,
     source_hash,
 )
+from pipeline.vault import scan_vault
 
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "vault"
 OLD = "---\ntitle: x\n---\n\n# Head\n\n> [!translation] PT\n> first line\n> second\n\nend\n"
 
 
@@ -91,3 +100,26 @@ def test_block_reviews_approved_review_again_and_stale(tmp_path: Path) -> None:
     assert found[idx[2]].status == "stale" and found[idx[2]].text == "Terceiro.\n"
     assert review_counts(note, found) == {"approved": 1, "machine": 0, "review_again": 2}
     assert block_reviews(note, "a.md", "ru", approvals_store.load(), {}) == {}
+
+
+def test_every_region_of_the_example_notes_reads_back_as_its_block() -> None:
+    """Unchanged, each block's translation region in the bilingual and the translated note
+    reads back as the block's text (lines' trailing blanks and a list item's line breaks
+    aside), citation links turned back into anchors."""
+    def norm(text: str) -> str:
+        return " ".join(text.split())
+
+    for note in scan_vault(EXAMPLES).notes:
+        tr = TranslatedNote(note, "pt", tuple(b.text for b in note.blocks), note.title,
+                            "none", "none", "0")
+        text, regions = bilingual_note_regions(note, tr, None, {}, {"signature": "x"})
+        assert {r.block for r in regions} == {
+            i for i, b in enumerate(note.blocks)
+            if b.kind not in ("front_matter", "blank", "code", "rule")}
+        for r in regions:
+            got = bilingual_block_text(note, tr, None, {}, r.block, text[r.start:r.end])
+            assert got is not None and norm(got) == norm(tr.blocks[r.block]), r
+        text, regions = translated_note_regions(tr, {"signature": "x"})
+        for r in regions:
+            got = translated_block_text(tr, r.block, text[r.start:r.end])
+            assert norm(got) == norm(tr.blocks[r.block]), r
