@@ -54,6 +54,18 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--task-runner", choices=["thread", "dask"], default="thread")
     run.add_argument("--dask-address", help="a Dask scheduler address (default: a local cluster)")
     _common_fetch(run)
+    run.add_argument("--reviewer", help="who approves the edits read back (default: $USER)")
+
+    review = sub.add_parser("review", help="the review of translations")
+    rsub = review.add_subparsers(dest="action", required=True)
+    status = rsub.add_parser("status", help="per note and language: blocks approved / "
+                             "machine-only / to review again")
+    status.add_argument("notes", type=Path)
+    status.add_argument("--to", default="", help="languages to count besides those reviewed")
+    status.add_argument("--review-store", type=Path, default=None,
+                        help="the review store (default: NOTES/.interlinear/review.jsonl)")
+    status.add_argument("--glossary", type=Path, default=None,
+                        help="folder of glossary CSV files (default: the project's glossary/)")
 
     fetch = sub.add_parser("fetch", help="fetch the transcripts of every video the notes cite")
     fetch.add_argument("notes", type=Path)
@@ -99,6 +111,9 @@ def _run_options(p: argparse.ArgumentParser) -> None:
                    help="a language without an installed model is a warning, not a failure")
     p.add_argument("--glossary", type=Path, default=None,
                    help="folder of glossary CSV files (default: the project's glossary/)")
+    p.add_argument("--review-store", type=Path, default=None,
+                   help="the vault's approved translations, kept out of OUT "
+                        "(default: NOTES/.interlinear/review.jsonl)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -107,7 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     try:
         handler = {"run": cmd_run, "fetch": cmd_fetch, "align": cmd_align,
-                   "models": cmd_models, "glossary": cmd_glossary, "serve": cmd_serve}
+                   "models": cmd_models, "glossary": cmd_glossary, "serve": cmd_serve,
+                   "review": cmd_review}
         return handler[args.command](args)
     except (ConfigError, WriteError) as exc:
         console.print(f"[red]error:[/] {escape(exc.reason)}", highlight=False, soft_wrap=True)
@@ -142,7 +158,8 @@ def run_settings(args: argparse.Namespace) -> RunSettings:
         glossary=getattr(args, "glossary", None), original_lang=args.original_lang,
         offline=args.offline, refresh=args.refresh, engine=getattr(args, "engine", None),
         allow_missing_models=getattr(args, "allow_missing_models", False),
-        context_window=getattr(args, "context", 1))
+        context_window=getattr(args, "context", 1),
+        review_store=getattr(args, "review_store", None), reviewer=getattr(args, "reviewer", None))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -213,6 +230,12 @@ def print_summary(manifest: dict[str, object], seconds: float | None = None) -> 
             out.print(f"[{colour}]{key} ({len(items)}):[/]")
             for line in grouped(items):
                 out.print(line, markup=False, highlight=False)
+    conflicts = manifest.get("conflicts") or []
+    assert isinstance(conflicts, list)
+    if conflicts:
+        out.print(f"[red]edited outputs kept as they are ({len(conflicts)}):[/]")
+        for c in conflicts:
+            out.print(f"  {c['item']}: {c['reason']}", markup=False, highlight=False)
     problems = manifest["problems"]
     assert isinstance(problems, list)
     if problems:
@@ -238,6 +261,39 @@ def grouped(items: Sequence[dict[str, str]], shown: int = 8) -> list[str]:
         lines.append(f"  {stage}: {reason}")
         lines.append(f"    ({len(names)} items: {', '.join(names[:shown])}{more})")
     return lines
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    """`review status`: per note and language, blocks approved / machine-only / to review
+    again, from the vault's review store."""
+    from pipeline.glossary import Glossary
+    from pipeline.review import ReviewStore, block_reviews, default_store, review_counts
+    from pipeline.run import GLOSSARY_DIR
+    from pipeline.run.store import glossary_terms_key
+    from pipeline.settings import parse_languages
+    from pipeline.vault import scan_vault
+
+    if not args.notes.is_dir():
+        raise ConfigError(f"no such folder: {args.notes}")
+    store = ReviewStore(args.review_store or default_store(args.notes))
+    approvals = store.load()
+    glossary = Glossary.load(args.glossary or GLOSSARY_DIR)
+    wanted = set(parse_languages(args.to))
+    table = Table(title=f"Review of {args.notes} ({store.path})")
+    for col in ("note", "lang", "approved", "machine-only", "to review again"):
+        table.add_column(col, justify="right" if col not in ("note", "lang") else "left")
+    root = args.notes.resolve()
+    for note in scan_vault(args.notes).notes:
+        key = note.path.resolve().relative_to(root).as_posix()
+        for lang in sorted(wanted | approvals.langs(key)):
+            gk = {i: glossary_terms_key(glossary, b.text, lang) for i, b in enumerate(note.blocks)}
+            n = review_counts(note, block_reviews(note, key, lang, approvals, gk))
+            table.add_row(key, lang, str(n["approved"]), str(n["machine"]),
+                          str(n["review_again"]))
+    out.print(table)
+    for w in store.warnings:
+        out.print(f"[yellow]warning:[/] {escape(w)}")
+    return 0
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:

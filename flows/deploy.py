@@ -46,7 +46,7 @@ def deployment_parameters(args: argparse.Namespace) -> dict[str, Any]:
     }
     if getattr(args, "transcripts", None):
         params["transcripts"] = str(Path(args.transcripts).resolve())
-    for name in ("cache_dir", "glossary"):
+    for name in ("cache_dir", "glossary", "review_store"):
         if getattr(args, name, None):
             params[name] = str(Path(getattr(args, name)).resolve())
     if getattr(args, "transcript_lang", None):

@@ -122,18 +122,22 @@ def vault_flow(
     offline: bool = False, refresh: bool = False, engine: str | None = None,
     allow_missing_models: bool = False, cache_dir: str | None = None,
     glossary: str | None = None, original_lang: str | None = None,
+    review_store: str | None = None, reviewer: str | None = None,
 ) -> dict[str, object]:
     """Translate and check every note of a vault. Returns the manifest (also written).
 
     `cache_dir`: the shared caches (default $INTERLINEAR_CACHE); `glossary`: a folder of
     glossary files (default the project's `glossary/`); `original_lang`: the videos'
-    language when a note does not say. (The parameters are `RunSettings.parameters()`.)
+    language when a note does not say; `review_store`: the vault's approved translations
+    (default VAULT/.interlinear/review.jsonl); `reviewer`: who approves the edits read back
+    (default $USER). (The parameters are `RunSettings.parameters()`.)
     """
     settings = RunSettings.of(
         vault=vault, languages=languages, out=out, transcripts=transcripts,
         transcript_langs=transcript_langs, offline=offline, refresh=refresh, engine=engine,
         allow_missing_models=allow_missing_models, cache_dir=cache_dir, glossary=glossary,
-        original_lang=original_lang).with_targets()
+        original_lang=original_lang, review_store=review_store,
+        reviewer=reviewer).with_targets()
     with exclusive_lock(settings.out):
         ctx = context(settings)
         ctx.engines.check_targets()  # a language no model reaches: ConfigError, before work

@@ -61,6 +61,8 @@ class RunSettings:
     fetch_concurrency: int = 2
     min_fetch_interval_s: float = 1.0
     fetch_attempts: int = 4
+    review_store: Path | None = None  # default: VAULT/.interlinear/review.jsonl
+    reviewer: str | None = None  # who approves what the run reads back (default: $USER)
 
     def __post_init__(self) -> None:
         if self.max_note_bytes < 1 or self.fetch_concurrency < 1 or self.context_window < 0:
@@ -71,7 +73,8 @@ class RunSettings:
            out: str | Path = "output", transcripts: str | Path | None = None,
            transcript_langs: str | list[str] | tuple[str, ...] | None = None,
            cache_dir: str | Path | None = None, glossary: str | Path | None = None,
-           original_lang: str | None = None, **flags: object) -> RunSettings:
+           original_lang: str | None = None, review_store: str | Path | None = None,
+           **flags: object) -> RunSettings:
         """The settings from the flow's parameters (text, as a deployment or the command
         line gives them): languages parsed and checked, paths made paths, defaults filled."""
         return cls(
@@ -81,6 +84,7 @@ class RunSettings:
             cache_dir=Path(cache_dir) if cache_dir else default_cache_dir(),
             glossary_dir=Path(glossary) if glossary else None,
             original_lang=language_tag(original_lang) if original_lang else None,
+            review_store=Path(review_store) if review_store else None,
             **flags)  # type: ignore[arg-type]
 
     def parameters(self) -> dict[str, Any]:
@@ -93,7 +97,14 @@ class RunSettings:
                 "allow_missing_models": self.allow_missing_models,
                 "cache_dir": str(self.cache_dir),
                 "glossary": str(self.glossary_dir) if self.glossary_dir else None,
-                "original_lang": self.original_lang}
+                "original_lang": self.original_lang,
+                "review_store": str(self.review_store) if self.review_store else None,
+                "reviewer": self.reviewer}
+
+    @property
+    def review_path(self) -> Path:
+        """The vault's review store (approved translations): never under OUT."""
+        return self.review_store or self.vault / ".interlinear" / "review.jsonl"
 
     def with_targets(self) -> RunSettings:
         """These settings, for a run that translates: ConfigError without a target language."""

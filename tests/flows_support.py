@@ -180,7 +180,8 @@ def comparable(files: dict[str, bytes]) -> dict[str, object]:
         m = json.loads(files["manifest.json"])
         for key in ("started_at", "finished_at", "tasks", "out", "translation_memory"):
             m.pop(key, None)
-        m.get("summary", {}).pop("translation_memory", None)
+        for key in ("translation_memory", "seconds", "stages"):  # times and reuse counters
+            m.get("summary", {}).pop(key, None)
         m.get("settings", {}).pop("out", None)
         m.get("settings", {}).pop("cache_dir", None)
         cmp["manifest.json"] = m

@@ -153,8 +153,10 @@ def test_unchanged_rerun_reuses_everything(first: Run) -> None:
     assert {t for t, _ in status["ran"]} <= {"fetch"}  # local transcript files are read again
     assert len(status["cached"]) == len(tasks_by_status(manifest)["ran"]) - 2
     assert comparable(output_files(out)) == comparable(before)
-    # an output deleted or damaged by hand is written again; the rest stays reused
-    victim = out / "bilingual" / "pt" / CHANNEL / "peace_terms_after_kherson.md"
+    # an output deleted is written again; one changed by hand is a person's work: kept as
+    # it is, the new version written beside it, the conflict listed; the rest stays reused
+    rel = f"bilingual/pt/{CHANNEL}/peace_terms_after_kherson.md"
+    victim = out / rel
     victim.write_text("damaged", encoding="utf-8")
     (out / "subtitles" / "AWZr7BhFSyE" / "AWZr7BhFSyE.claims.pt.vtt").unlink()
     third = first.again()
@@ -162,6 +164,15 @@ def test_unchanged_rerun_reuses_everything(first: Run) -> None:
     path = note_path(vault, "peace_terms_after_kherson")
     assert {x for x in status["ran"] if x[0] != "fetch"} == {
         ("render", f"{path} [pt]"), ("claims_tracks", "AWZr7BhFSyE")}
+    assert [c["item"] for c in third["conflicts"]] == [rel]  # type: ignore[union-attr]
+    expected = dict(before)
+    expected[rel], expected[rel.removesuffix(".md") + ".new.md"] = b"damaged", before[rel]
+    got, want = comparable(output_files(out)), comparable(expected)
+    for key in ("manifest.json", "review/index.html"):  # these list the conflict
+        got.pop(key), want.pop(key)
+    assert got == want
+    victim.unlink()  # resolved: the person's copy dropped, the run's version back in place
+    first.again()
     assert comparable(output_files(out)) == comparable(before)
 
 

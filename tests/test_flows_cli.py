@@ -22,7 +22,7 @@ def test_serve_takes_the_run_options(tmp_path: Path, monkeypatch: pytest.MonkeyP
         "serve", str(REPO / "examples" / "vault"), "--cron", "0 3 * * *", "--to", "pt",
         "--out", "o", "--name", "mine", "--engine", "bergamot", "--allow-missing-models",
         "--offline", "--cache-dir", "c", "--glossary", "g", "--transcripts", "t",
-        "--transcript-lang", "ru,en", "--original-lang", "ru"])
+        "--transcript-lang", "ru,en", "--original-lang", "ru", "--review-store", "r.jsonl"])
     assert args.name == "mine"
     params = deployment_parameters(args)
     assert params == {
@@ -30,7 +30,8 @@ def test_serve_takes_the_run_options(tmp_path: Path, monkeypatch: pytest.MonkeyP
         "out": str(tmp_path / "o"), "transcripts": str(tmp_path / "t"),
         "cache_dir": str(tmp_path / "c"), "glossary": str(tmp_path / "g"),
         "transcript_langs": "ru,en", "original_lang": "ru", "offline": True,
-        "engine": "bergamot", "allow_missing_models": True}
+        "engine": "bergamot", "allow_missing_models": True,
+        "review_store": str(tmp_path / "r.jsonl")}
     assert set(params) <= set(vault_flow.parameters.model_dump()["properties"])
 
 

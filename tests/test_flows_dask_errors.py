@@ -25,7 +25,7 @@ from pipeline.notes import load_note
 from pipeline.transcripts import LocalSource
 from tests.flows_support import PY, ROOT, prefect_server
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
 BROKEN_VID = "brokenVid01"
 A = '<a class="yt-timestamp" data-t="{0}">[{0}]</a>'

@@ -88,8 +88,20 @@ def test_tracks_are_reused_while_intact(ctx: RunContext) -> None:
     assert not first.failures and [o.lang for o in first.outputs] == ["en", "pt"]
     assert "ANOTHER FINE ONE." in ctx.layout.transcript_track(VID, "pt").read_text()
     assert [r.status for r in transcript_tracks(VID, t, ctx).records] == ["cached"]
-    ctx.layout.transcript_track(VID, "pt").with_suffix(".srt").write_text("edited")
-    assert [r.status for r in transcript_tracks(VID, t, ctx).records] == ["ran"]
+    srt = ctx.layout.transcript_track(VID, "pt").with_suffix(".srt")
+    srt.write_text("edited")  # a person's work: kept, the new version beside it, said
+    again = transcript_tracks(VID, t, ctx)
+    assert [r.status for r in again.records] == ["ran"]
+    assert srt.read_text() == "edited"
+    assert "ANOTHER FINE ONE." in srt.with_name(f"{VID}.pt.new.srt").read_text()
+    assert [(c.stage, c.item) for c in again.conflicts] == [
+        ("conflict", f"subtitles/{VID}/{VID}.pt.srt")]
+    assert [o.path for o in again.outputs if o.lang == "pt"] == [
+        f"subtitles/{VID}/{VID}.pt.new.vtt"]
+    assert [len(r.conflicts) for r in [transcript_tracks(VID, t, ctx)]] == [1]  # until resolved
+    srt.unlink()
+    back = transcript_tracks(VID, t, ctx)
+    assert not back.conflicts and "ANOTHER FINE ONE." in srt.read_text()
 
 
 def note_text(claim: str) -> str:

@@ -4,14 +4,27 @@ Pure functions returning text; the caller writes the files (atomically).
 """
 
 from .index import ReviewEntry, review_entry, review_index
-from .markdown import bilingual_note, front_matter, provenance_block, translated_note
+from .markdown import (
+    Region,
+    bilingual_block_text,
+    bilingual_note,
+    bilingual_note_regions,
+    front_matter,
+    provenance_block,
+    translated_block_text,
+    translated_note,
+    translated_note_regions,
+)
 from .page import relative_href, review_page_parts
 from .review import CueFlag, review_note_page
 
 __all__ = [
     "CueFlag",
+    "Region",
     "ReviewEntry",
+    "bilingual_block_text",
     "bilingual_note",
+    "bilingual_note_regions",
     "front_matter",
     "provenance_block",
     "relative_href",
@@ -19,5 +32,7 @@ __all__ = [
     "review_index",
     "review_note_page",
     "review_page_parts",
+    "translated_block_text",
     "translated_note",
+    "translated_note_regions",
 ]

@@ -28,6 +28,7 @@ class ReviewEntry:
     flags: int = 0
     untranslated: int = 0
     translated: bool = True
+    reviewed: tuple[int, int, int] = (0, 0, 0)  # blocks approved / machine-only / to review again
 
     @property
     def problem(self) -> bool:
@@ -38,6 +39,7 @@ class ReviewEntry:
 def review_entry(
     note: Note, translated: TranslatedNote | None, alignment: NoteAlignment | None,
     href: str, *, lang: str | None = None, flags: Sequence[CueFlag] = (),
+    reviewed: tuple[int, int, int] = (0, 0, 0),
 ) -> ReviewEntry:
     terms = translated.terms if translated else ()
     return ReviewEntry(
@@ -48,7 +50,7 @@ def review_entry(
         counts=status_counts(alignment),
         missing_terms=tuple(t.term for t in terms if t.status == "missing"),
         flags=len(flags), untranslated=len(translated.failures) if translated else 0,
-        translated=translated is not None,
+        translated=translated is not None, reviewed=reviewed,
     )
 
 
@@ -57,6 +59,7 @@ def review_index(
     failures: Sequence[tuple[str, str]] = (),
     provenance: Mapping[str, object] | None = None,
     warnings: Sequence[tuple[str, str]] = (),
+    conflicts: Sequence[tuple[str, str]] = (),
 ) -> str:
     """`OUT/review/index.html`: every note and language with its counts, and the run's failures."""
     totals = dict.fromkeys(STATUSES, 0)
@@ -69,6 +72,13 @@ def review_index(
     chips += chip("out_of_range" if failures else "ok", len(failures), "failed")
     if warnings:
         chips += chip("suspect", len(warnings), "warnings")
+    if conflicts:
+        chips += chip("out_of_range", len(conflicts), "edits kept (conflicts)")
+    approved = sum(e.reviewed[0] for e in entries)
+    again = sum(e.reviewed[2] for e in entries)
+    chips += chip("ok", approved, "blocks approved")
+    if again:
+        chips += chip("suspect", again, "blocks to review again")
     header = (
         '<header class="top"><div class="crumbs">Interlinear · review</div>'
         f"<h1>{len(entries)} note page{'s' if len(entries) != 1 else ''}</h1>"
@@ -81,15 +91,18 @@ def review_index(
                     for s in STATUSES)
     table = (
         '<table class="notes"><thead><tr><th>Note</th><th>Lang</th>'
-        f"{heads}<th>Missing terms</th><th>Fast cues</th><th>Untranslated</th></tr></thead>"
+        f"{heads}<th>Missing terms</th><th>Fast cues</th><th>Untranslated</th>"
+        "<th>Blocks approved / machine / to review again</th></tr></thead>"
         f"<tbody>{rows}</tbody></table>"
     ) if entries else '<p class="none">No notes were reviewed.</p>'
     panels = "".join(
         f'<div class="panel"><h2>{title} ({len(items)})</h2><ul class="{cls}">'
         + "".join(f"<li><strong>{escape(what)}</strong>: {escape(why)}</li>" for what, why in items)
         + "</ul></div>"
-        for title, cls, items in (("Failures of the run", "failures", failures),
-                                  ("Warnings", "warnings", warnings)) if items)
+        for title, cls, items in (
+            ("Edited outputs kept as they are (conflicts)", "conflicts", conflicts),
+            ("Failures of the run", "failures", failures),
+            ("Warnings", "warnings", warnings)) if items)
     fail = f'<div class="panels">{panels}</div>' if panels else ""
     return page("Interlinear review", header, fail + table, footer(provenance or {}))
 
@@ -107,4 +120,5 @@ def _index_row(e: ReviewEntry) -> str:
                f"{len(e.missing_terms)}</td>") if e.missing_terms else '<td class="n">0</td>'
     untranslated = "no model" if not e.translated else str(e.untranslated)
     return (f'<tr class="{cls}"><td>{note}</td><td>{escape(e.lang.upper())}</td>{cells}'
-            f'{missing}<td class="n">{e.flags}</td><td class="n">{escape(untranslated)}</td></tr>')
+            f'{missing}<td class="n">{e.flags}</td><td class="n">{escape(untranslated)}</td>'
+            f'<td class="n reviewed">{" / ".join(str(n) for n in e.reviewed)}</td></tr>')

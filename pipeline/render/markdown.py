@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import yaml
 
@@ -89,13 +90,19 @@ def _meta_fields(note: Note, fields: dict[str, object]) -> dict[str, object]:
 # --------------------------------------------------------------------------- translated note
 
 
-def translated_note(translated: TranslatedNote, provenance: Mapping[str, object]) -> str:
-    """The note in the target language: same blocks, anchors, link targets and headings.
+@dataclass(frozen=True)
+class Region:
+    """Where a block's translation sits in an output (character offsets), so that a
+    reviewer's edit there can be read back (`pipeline.review.edits`)."""
 
-    The front matter is rebuilt: translated `title`, `original_title`, `videoId`, `lang`,
-    the original's other keys, and the `interlinear:` provenance signature. A block the
-    translation left empty keeps its source text.
-    """
+    block: int
+    start: int
+    end: int
+
+
+def translated_note_regions(translated: TranslatedNote, provenance: Mapping[str, object]
+                            ) -> tuple[str, tuple[Region, ...]]:
+    """The translated note and where each block's translation sits in it."""
     note = translated.note
     check_blocks(note, translated.blocks)
     fields = _meta_fields(note, {
@@ -108,11 +115,35 @@ def translated_note(translated: TranslatedNote, provenance: Mapping[str, object]
     parts = [front_matter(fields)]
     if note.blocks and note.blocks[0].kind != "front_matter":
         parts.append("\n")
-    for block, text in zip(note.blocks, translated.blocks, strict=True):
+    regions = []
+    at = sum(len(p) for p in parts)
+    for i, (block, text) in enumerate(zip(note.blocks, translated.blocks, strict=True)):
         if block.kind == "front_matter":
             continue
-        parts.append(_same_ending(_translated_block(block, text), block.text))
-    return "".join(parts)
+        part = _same_ending(_translated_block(block, text), block.text)
+        if block.kind not in ("blank", "code", "rule"):
+            regions.append(Region(i, at, at + len(_TRAILING_NL.sub("", part))))
+        parts.append(part)
+        at += len(part)
+    return "".join(parts), tuple(regions)
+
+
+def translated_note(translated: TranslatedNote, provenance: Mapping[str, object]) -> str:
+    """The note in the target language: same blocks, anchors, link targets and headings.
+
+    The front matter is rebuilt: translated `title`, `original_title`, `videoId`, `lang`,
+    the original's other keys, and the `interlinear:` provenance signature. A block the
+    translation left empty keeps its source text.
+    """
+    return translated_note_regions(translated, provenance)[0]
+
+
+def translated_block_text(translated: TranslatedNote, index: int, edited: str) -> str:
+    """A block's translation as a reviewer left it in the translated note (`edited`: the
+    block's text there, without its trailing newlines), in the form of
+    `TranslatedNote.blocks` (anchors are read back as they are written)."""
+    ending = _TRAILING_NL.search(translated.note.blocks[index].text)
+    return edited + (ending.group(0) if ending else "")
 
 
 def _translated_block(block: Block, text: str) -> str:
@@ -135,6 +166,60 @@ def _same_ending(text: str, source: str) -> str:
 # --------------------------------------------------------------------------- bilingual note
 
 
+def bilingual_note_regions(
+    note: Note,
+    translated: TranslatedNote,
+    alignment: NoteAlignment | None,
+    quote_translations: Mapping[int, str],
+    provenance: Mapping[str, object],
+) -> tuple[str, tuple[Region, ...]]:
+    """The bilingual note and where each block's translation sits in it."""
+    check_blocks(note, translated.blocks)
+    ctx = _Ctx(note, translated.lang.upper(), alignment, quote_translations)
+    fields = _meta_fields(note, {
+        "title": note.title,
+        "translated_title": translated.title.strip() or note.title,
+        "videoId": note.video_id,
+        "lang": translated.lang,
+        "transcript_lang": alignment.transcript_language if alignment else None,
+    })
+    fields["interlinear"] = provenance_block(translated, provenance)
+    units: list[tuple[str, str, int]] = [("header", _header(ctx, translated), -1)]
+    for i, (block, text) in enumerate(zip(note.blocks, translated.blocks, strict=True)):
+        if block.kind in ("front_matter", "blank"):
+            continue
+        units.append((block.kind, _unit(ctx, block, text), i))
+    head = front_matter(fields) + "\n"
+    body, regions = "", []
+    for n, (kind, unit, i) in enumerate(units):
+        if n:
+            body += "\n" if kind == "list_item" and units[n - 1][0] == "list_item" else "\n\n"
+        if i >= 0:
+            span = _translation_span(ctx, note.blocks[i], unit)
+            if span is not None:
+                at = len(head) + len(body)
+                regions.append(Region(i, at + span[0], at + span[1]))
+        body += unit
+    return head + body + "\n", tuple(regions)
+
+
+_MARKER = "\ue000"  # a private-use character: where a block's translation goes
+
+
+def _translation_span(ctx: _Ctx, block: Block, unit: str) -> tuple[int, int] | None:
+    """Where the translation sits in a block's unit: the unit rendered with a marker for a
+    translation gives what comes before and after it."""
+    if block.kind in ("code", "rule"):
+        return None
+    marked = _unit(ctx, block, _MARKER)
+    at = marked.find(_MARKER)
+    before, after = marked[:at], marked[at + 1:]
+    if at < 0 or not unit.startswith(before) or not unit.endswith(after) or (
+            len(before) + len(after) > len(unit)):
+        return None
+    return len(before), len(unit) - len(after)
+
+
 def bilingual_note(
     note: Note,
     translated: TranslatedNote,
@@ -150,27 +235,47 @@ def bilingual_note(
     citations are listed after it in a folded `> [!quote]-` callout: the transcript's words
     at that time, their translation, and the citation's status.
     """
-    check_blocks(note, translated.blocks)
+    return bilingual_note_regions(note, translated, alignment, quote_translations,
+                                  provenance)[0]
+
+
+def bilingual_block_text(
+    note: Note, translated: TranslatedNote, alignment: NoteAlignment | None,
+    quote_translations: Mapping[int, str], index: int, edited: str,
+) -> str | None:
+    """A block's translation as a reviewer left it in the bilingual note's callout
+    (`edited`: the text of its region), in the form of `TranslatedNote.blocks`: callout
+    marks removed, citation links back to their anchors. None when it cannot be read back
+    (a citation link changed or removed, a line out of the callout, a title on two lines)."""
     ctx = _Ctx(note, translated.lang.upper(), alignment, quote_translations)
-    fields = _meta_fields(note, {
-        "title": note.title,
-        "translated_title": translated.title.strip() or note.title,
-        "videoId": note.video_id,
-        "lang": translated.lang,
-        "transcript_lang": alignment.transcript_language if alignment else None,
-    })
-    fields["interlinear"] = provenance_block(translated, provenance)
-    units: list[tuple[str, str]] = [("header", _header(ctx, translated))]
-    for block, text in zip(note.blocks, translated.blocks, strict=True):
-        if block.kind in ("front_matter", "blank"):
+    block, old = note.blocks[index], translated.blocks[index]
+    old = old if old.strip() else block.text
+    lines = edited.split("\n")
+    if block.kind in ("heading", "list_item"):
+        if len(lines) != 1:
+            return None
+    elif any(not line.startswith(">") for line in lines[1:]):
+        return None
+    text = "\n".join([lines[0], *(line[2:] if line.startswith("> ") else line[1:]
+                                  for line in lines[1:])])
+    pos, out = 0, []
+    for _before, cit, raw in split_anchors(old, block.citations):
+        if cit is None:
             continue
-        units.append((block.kind, _unit(ctx, block, text)))
-    body = ""
-    for i, (kind, unit) in enumerate(units):
-        if i:
-            body += "\n" if kind == "list_item" and units[i - 1][0] == "list_item" else "\n\n"
-        body += unit
-    return front_matter(fields) + "\n" + body + "\n"
+        link = _link(ctx, cite_view(cit, ctx.checks))
+        at = text.find(link, pos)
+        if at < 0:
+            return None
+        out.append(text[pos:at] + canonical_anchor(raw))
+        pos = at + len(link)
+    text = "".join(out) + text[pos:]
+    ending = _TRAILING_NL.search(old)
+    end = ending.group(0) if ending else ""
+    first = old.strip("\r\n").splitlines()[0] if old.strip() else ""
+    mark = (_HEADING_MARK if block.kind == "heading" else _LIST_MARK).match(first)
+    if block.kind in ("heading", "list_item"):
+        text = (mark.group(0) if mark else "") + text
+    return text + end
 
 
 class _Ctx:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
+from typing import Protocol
 
 from ..model import Citation, Claim, Note, NoteAlignment, TermCheck, TranslatedNote
 from ..timecode import hms
@@ -56,6 +57,7 @@ def review_note_page(
     lang: str | None = None,
     index_href: str = "../../index.html",
     provenance: Mapping[str, object] | None = None,
+    reviews: Mapping[int, BlockReviewView] | None = None,
 ) -> str:
     """One note in one language: source and translation side by side, block by block.
 
@@ -91,6 +93,8 @@ def review_note_page(
             tgt = '<span class="untranslated">not translated</span>'
         else:
             tgt = block_html(block, text, Inline(block.citations, cite_html, tgt_terms))
+        if reviews and i in reviews:
+            tgt += _review_html(reviews[i])
         claims = [c for c in note.claims if c.block == i]
         statuses = [views[c.index].status for c in block.citations]
         problem = any(s in PROBLEMS for s in statuses) or bool(missing)
@@ -114,6 +118,36 @@ def review_note_page(
         prov.update(engine=translated.engine, model=translated.model,
                     glossary_hash=translated.glossary_hash)
     return page(f"{note.title} · {lang.upper()} · review", header, main, footer(prov), lang)
+
+
+class BlockReviewView(Protocol):
+    """A block's translation review (see `pipeline.review.BlockReview`)."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def reviewer(self) -> str: ...
+    @property
+    def at(self) -> str: ...
+
+
+_REVIEW_LABEL = {
+    "approved": "approved translation",
+    "review_again": "approved, review again: the glossary changed for this block",
+    "stale": "source changed: translated by the engine again, review it",
+}
+
+
+def _review_html(review: BlockReviewView) -> str:
+    who = f" · {escape(review.reviewer)}, {escape(review.at)}"
+    hint = ""
+    if review.status == "stale":
+        hint = (f'<span class="hint">previously approved: «{escape(review.text.strip())}»'
+                "</span>")
+    return (f'<p class="review r-{escape(review.status)}">'
+            f"{escape(_REVIEW_LABEL.get(review.status, review.status))}{who}{hint}</p>")
 
 
 def _cite_chip(video_id: str | None, view: CiteView) -> str:

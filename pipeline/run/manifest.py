@@ -9,7 +9,7 @@ import platform
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +24,7 @@ from ..vault import VaultScan
 from .context import RunContext, glossary_dir
 from .outcome import Failure, Outcome, Output, TaskRecord, stage_times
 from .stages import Keyed
+from .store import file_digest
 
 
 def provenance(**parts: object) -> dict[str, object]:
@@ -47,6 +48,7 @@ class Manifest:
     outputs: list[Output] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     warnings: list[Failure] = field(default_factory=list)
+    conflicts: list[Failure] = field(default_factory=list)
     skipped: list[Failure] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     tasks: list[TaskRecord] = field(default_factory=list)
@@ -59,6 +61,7 @@ class Manifest:
         self.outputs += outcome.outputs
         self.failures += outcome.failures
         self.warnings += outcome.warnings
+        self.conflicts += outcome.conflicts
         self.tasks += outcome.records
 
     def term_counts(self) -> dict[str, dict[str, int]]:
@@ -97,6 +100,7 @@ class Manifest:
                 "outputs": dict(sorted(kinds.items())),
                 "failures": len(self.failures),
                 "warnings": len(self.warnings),
+                "conflicts": len(self.conflicts),
                 "skipped": len(self.skipped),
                 "problems": len(self.problems),
                 "citations": self.alignment_counts,
@@ -110,6 +114,7 @@ class Manifest:
             "outputs": [o.as_dict() for o in self.outputs],
             "failures": [f.as_dict() for f in self.failures],
             "warnings": [f.as_dict() for f in self.warnings],
+            "conflicts": [f.as_dict() for f in self.conflicts],
             "skipped": [f.as_dict() for f in self.skipped],
             "problems": self.problems,
             "tasks": [t.as_dict() for t in self.tasks],
@@ -145,7 +150,7 @@ def finish(
     written: Mapping[str, Outcome[None]],
 ) -> dict[str, object]:
     """Write the alignment report, the review index and the manifest (last); return it."""
-    layout = ctx.layout
+    layout, s = ctx.layout, ctx.settings
     alignments: list[NoteAlignment] = []
     entries: list[ReviewEntry] = []
     for tr in translations.values():
@@ -171,8 +176,11 @@ def finish(
     manifest.alignment_counts = dict(summary_counts(alignments))
     failures = [(f.item, f.reason) for f in manifest.failures]
     warnings = [(f.item, f.reason) for f in manifest.warnings]
-    atomic_write_text(layout.review_index, review_index(entries, failures, warnings=warnings))
+    conflicts = [(f.item, f.reason) for f in manifest.conflicts]
+    atomic_write_text(layout.review_index, review_index(entries, failures, warnings=warnings,
+                                                        conflicts=conflicts))
     manifest.outputs.append(Output("review_index", layout.relative(layout.review_index)))
+    manifest.outputs = [replace(o, sha256=file_digest(s.out / o.path)) for o in manifest.outputs]
     manifest.engines = _engines(ctx, fetched.values())
     report = manifest.as_dict()
     atomic_write_text(layout.manifest, json.dumps(report, ensure_ascii=False, indent=2) + "\n")

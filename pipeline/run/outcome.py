@@ -57,6 +57,7 @@ class Output:
     cues: int | None = None
     signature: str | None = None
     glossary: Mapping[str, object] | None = None  # a translated note's term compliance
+    sha256: str | None = None  # the file as written (filled in when the run ends)
 
     @property
     def files(self) -> tuple[str, ...]:
@@ -77,6 +78,8 @@ class Output:
             found["signature"] = self.signature
         if self.glossary is not None:
             found["glossary"] = dict(self.glossary)
+        if self.sha256 is not None:
+            found["sha256"] = self.sha256
         return found
 
 
@@ -91,6 +94,7 @@ class Outcome(Generic[T]):
     records: tuple[TaskRecord, ...] = ()
     entries: tuple[ReviewEntry, ...] = ()  # rows of the review index
     flags: tuple[CueFlag, ...] = field(default=())  # subtitle cues too fast to read
+    conflicts: tuple[Failure, ...] = ()  # outputs a person edited, kept; new version beside
 
     @property
     def failed(self) -> str:
@@ -115,4 +119,5 @@ class Outcome(Generic[T]):
             warnings=tuple(w for p in parts for w in p.warnings),
             records=tuple(r for p in parts for r in p.records),
             entries=tuple(e for p in parts for e in p.entries),
-            flags=tuple(f for p in parts for f in p.flags))
+            flags=tuple(f for p in parts for f in p.flags),
+            conflicts=tuple(c for p in parts for c in p.conflicts))

@@ -12,6 +12,7 @@ with failures is never stored: the next run makes it again.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -25,12 +26,13 @@ from ..languages import model_language
 from ..model import Cue, Note, NoteAlignment, TermCheck, Transcript, TranslatedNote
 from ..render import (
     CueFlag,
-    bilingual_note,
+    bilingual_note_regions,
     relative_href,
     review_entry,
     review_note_page,
-    translated_note,
+    translated_note_regions,
 )
+from ..review import BlockReview, ReviewStore, review_counts
 from ..signature import Signature
 from ..subtitles import (
     claim_items,
@@ -45,6 +47,15 @@ from ..translate import translate_safely
 from .context import RunContext
 from .manifest import provenance
 from .outcome import Failure, Outcome, Output, TaskRecord
+from .reviewing import (
+    NOTE_OUTPUTS,
+    apply_reviews,
+    beside,
+    changed_by_hand,
+    read_edits,
+    record_file,
+    record_written,
+)
 from .stages import Keyed, cache_warnings, missing_model, note_item
 from .store import content_key, digests, glossary_names_key, glossary_terms_key, transcript_hash
 
@@ -94,7 +105,9 @@ def transcript_tracks(video_id: str, transcript: Transcript | None, ctx: RunCont
         "tracks", video_id, transcript_hash(transcript), list(s.languages),
         {lang: ctx.engines.ident(tlang, lang) for lang in s.languages if lang != tlang},
         glossary_names_key(ctx.glossary, [model_language(x) for x in (tlang, *s.languages)]),
-        s.allow_missing_models, ctx.out_key)
+        s.allow_missing_models, ctx.out_key,
+        _edited(ctx, [ctx.layout.transcript_track(video_id, lang)
+                      for lang in sorted({tlang, *s.languages})]))
     hit = _reuse(ctx, "tracks", key)
     if hit is not None:
         return hit
@@ -103,10 +116,11 @@ def transcript_tracks(video_id: str, transcript: Transcript | None, ctx: RunCont
         made = track_cues(video_id, transcript, lang, ctx)
         if made.value:
             cues, prov = made.value
-            path = ctx.layout.transcript_track(video_id, lang)
-            _, srt = write_track(path, cues, header_note=_note_line(prov))
+            path, kept = _track_place(ctx, ctx.layout.transcript_track(video_id, lang))
+            _, srt = _write_track(ctx, path, cues, prov)
             made = made.but(outputs=(_track_output("transcript_track", path, srt, lang, cues,
-                                                   ctx),), flags=too_fast(cues, lang))
+                                                   ctx),), flags=too_fast(cues, lang),
+                            conflicts=kept)
         parts.append(made)
     done = Outcome.join(None, parts).but(records=(TaskRecord("tracks", video_id, "ran"),))
     return _keep(ctx, "tracks", key, done, began)
@@ -143,6 +157,33 @@ def track_cues(video_id: str, transcript: Transcript, lang: str, ctx: RunContext
     prov = provenance(kind="translated transcript track", video=video_id, language=lang,
                       engine=engine.name, model=engine.model_id(tlang, model))
     return Outcome((cues, prov) if cues else None)
+
+
+def _edited(ctx: RunContext, tracks: Sequence[Path]) -> list[str]:
+    """The tracks (or their `.srt`) a person changed: part of the keys, so that a conflict
+    resolved (the person's file removed) writes the track in its place again."""
+    return sorted(ctx.layout.relative(p) for t in tracks for p in (t, t.with_suffix(".srt"))
+                  if changed_by_hand(ctx, p))
+
+
+def _track_place(ctx: RunContext, path: Path) -> tuple[Path, tuple[Failure, ...]]:
+    """Where a track goes: its place, or beside it (`.new.vtt`, `.new.srt`) when a person
+    edited the track or its `.srt` since the run wrote them: their file is kept."""
+    edited = [p for p in (path, path.with_suffix(".srt")) if changed_by_hand(ctx, p)]
+    if not edited:
+        return path, ()
+    new = beside(path)
+    return new, tuple(Failure("conflict", ctx.layout.relative(p), (
+        f"edited by hand: kept as it is; the new version is "
+        f"{ctx.layout.relative(new.with_suffix(p.suffix))}")) for p in edited)
+
+
+def _write_track(ctx: RunContext, path: Path, cues: Sequence[Cue],
+                 prov: Mapping[str, object]) -> tuple[Path, Path]:
+    vtt, srt = write_track(path, cues, header_note=_note_line(prov))
+    for p in (vtt, srt):
+        record_file(ctx, p)
+    return vtt, srt
 
 
 def _track_output(kind: str, path: Path, srt: Path, lang: str, cues: Sequence[Cue],
@@ -182,7 +223,8 @@ def claims_tracks(
         "claims_tracks", video_id, [[p, aligned[p].key if p in aligned else None]
                                     for p in paths],
         {lang: sorted([list(k), v] for k, v in by_claim.items())
-         for lang, by_claim in sorted(texts.items())}, ctx.out_key)
+         for lang, by_claim in sorted(texts.items())}, ctx.out_key,
+        _edited(ctx, [ctx.layout.claims_track(video_id, lang) for lang in texts]))
     hit = _reuse(ctx, "claims_tracks", key)
     if hit is not None:
         return hit
@@ -197,10 +239,10 @@ def claims_tracks(
         cues = claims_cues(items, rules_for(lang)) if items else []
         if cues:
             prov = provenance(kind="claims track", video=video_id, language=lang)
-            path = ctx.layout.claims_track(video_id, lang)
-            _, srt = write_track(path, cues, header_note=_note_line(prov))
+            path, kept = _track_place(ctx, ctx.layout.claims_track(video_id, lang))
+            _, srt = _write_track(ctx, path, cues, prov)
             parts.append(Outcome(None, outputs=(_track_output("claims_track", path, srt, lang,
-                                                              cues, ctx),)))
+                                                              cues, ctx),), conflicts=kept))
     made = Outcome.join(None, parts).but(records=(TaskRecord("claims_tracks", video_id, "ran"),))
     return _keep(ctx, "claims_tracks", key, made, began)
 
@@ -212,18 +254,30 @@ def render_note(
     note: Note, aligned: Keyed[NoteAlignment], translated: Keyed[TranslatedNote],
     transcript_lang: str | None, flags: Sequence[CueFlag], ctx: RunContext,
 ) -> Outcome[None]:
-    """The translated note, the bilingual note and the review page of one note and language."""
+    """The translated note, the bilingual note and the review page of one note and language.
+
+    First the reviewers' edits of the outputs are read back into the review store, and its
+    approved translations replace the engine's (`reviewing`); an edit that cannot be read
+    back is kept, the new version written beside it."""
     began = time.perf_counter()
-    tr = translated.value
+    item = note_item(note, translated.value.lang)
+    try:
+        approvals, conflicts = read_edits(note, translated.value.lang, ctx)
+        ReviewStore(ctx.settings.review_path).add(approvals)
+    except InterlinearError as exc:  # the review store cannot be written: nothing is lost
+        return Outcome(None, failures=(Failure.of("review", item, exc),),
+                       records=(TaskRecord("render", item, "ran"),))
+    tr, reviews, unread = apply_reviews(note, translated.value, ctx)
     lang = tr.lang
-    item = note_item(note, lang)
     signature = ctx.aligner.identity()
     quote_engine = (ctx.engines.ident(transcript_lang, model_language(lang))
                     if transcript_lang and transcript_lang != model_language(lang) else None)
     key = content_key("render", translated.key, aligned.key, str(note.path), note.channel,
                       lang, transcript_lang, quote_engine, signature,
-                      [[f.start_ms, f.end_ms, f.text] for f in flags], ctx.out_key)
-    hit = _reuse(ctx, "render", key)
+                      [[f.start_ms, f.end_ms, f.text] for f in flags], ctx.out_key,
+                      [[i, r.status, r.text, r.reviewer, r.at] for i, r in sorted(reviews.items())],
+                      sorted(conflicts.items()), len(approvals))
+    hit = _reuse(ctx, "render", key) if not approvals else None
     if hit is not None:
         return hit
     quotes = quote_translations(aligned.value, transcript_lang, lang, item, ctx)
@@ -233,13 +287,16 @@ def render_note(
                       alignment=signature, note=note.slug, lang=lang,
                       **_quotes_by(quote_engine, transcript_lang, lang))
     record = (TaskRecord("render", item, "ran"),)
+    review_warnings = tuple(Failure("review", str(ctx.settings.review_path), w) for w in unread)
     try:
-        written = write_note_outputs(note, tr, aligned.value, quotes.value, prov, flags, ctx)
+        written = write_note_outputs(note, tr, aligned.value, quotes.value, prov, flags, ctx,
+                                     reviews=reviews, conflicts=conflicts)
     except InterlinearError as exc:
         failed = Outcome(None, failures=(*quotes.failures, Failure.of("render", item, exc)),
-                         warnings=quotes.warnings, records=record)
+                         warnings=(*quotes.warnings, *review_warnings), records=record)
         return _keep(ctx, "render", key, failed, began)
-    made = Outcome.join(None, [quotes, written]).but(records=record)
+    made = Outcome.join(None, [quotes, written, Outcome(None, warnings=review_warnings)]).but(
+        records=record)
     return _keep(ctx, "render", key, made, began)
 
 
@@ -294,31 +351,51 @@ def quote_translations(alignment: NoteAlignment, transcript_lang: str | None, la
 def write_note_outputs(
     note: Note, translated: TranslatedNote, alignment: NoteAlignment | None,
     quotes: Mapping[int, str], prov: Mapping[str, object], flags: Sequence[CueFlag],
-    ctx: RunContext,
+    ctx: RunContext, *, reviews: Mapping[int, BlockReview] | None = None,
+    conflicts: Mapping[str, str] | None = None,
 ) -> Outcome[None]:
-    """The translated note, the bilingual note and the review page of one note and language."""
+    """The translated note, the bilingual note and the review page of one note and language.
+
+    An output in `conflicts` (a person's edit the run could not read back) is left as it
+    is: its new version goes beside it (`SLUG.new.md`) and the conflict is reported."""
     layout = ctx.layout
     lang = translated.lang
+    reviews = reviews or {}
+    conflicts = conflicts or {}
     page = layout.review_page(note, lang)
     page_rel = layout.relative(page).removeprefix("review/")
     files = (
-        ("translated_note", layout.translated_note(note, lang), translated_note(translated, prov)),
+        ("translated_note", layout.translated_note(note, lang),
+         translated_note_regions(translated, prov)[0]),
         ("bilingual_note", layout.bilingual_note(note, lang),
-         bilingual_note(note, translated, alignment, quotes, prov)),
+         bilingual_note_regions(note, translated, alignment, quotes, prov)[0]),
         ("review_page", page, review_note_page(
             note, translated, alignment, quotes, translated.terms, flags, lang=lang,
-            index_href=relative_href(page_rel, "index.html"), provenance=prov)),
+            index_href=relative_href(page_rel, "index.html"), provenance=prov,
+            reviews=reviews)),
     )
-    outputs = []
+    outputs, kept = [], []
     for kind, path, text in files:
-        atomic_write_text(path, text)
+        target = path
+        if kind in conflicts:
+            target = beside(path)
+            kept.append(Failure("conflict", layout.relative(path), (
+                f"edited by hand and not read back ({conflicts[kind]}): kept as it is; "
+                f"the new version is {layout.relative(target)}")))
+        atomic_write_text(target, text)
+        if kind in NOTE_OUTPUTS and target == path:
+            record_written(ctx, kind, path, text, note, translated, alignment, quotes, prov)
+            with contextlib.suppress(OSError):
+                beside(path).unlink(missing_ok=True)  # an earlier conflict, now resolved
         outputs.append(Output(
-            kind, layout.relative(path), lang=lang, note=str(note.path),
+            kind, layout.relative(target), lang=lang, note=str(note.path),
             signature=str(prov.get("signature")),
             glossary=term_report(translated.terms) if kind == "translated_note" else None))
+    counts = review_counts(note, reviews)
     entry = review_entry(note, translated, alignment, relative_href("index.html", page_rel),
-                         lang=lang, flags=flags)
-    return Outcome(None, outputs=tuple(outputs), entries=(entry,))
+                         lang=lang, flags=flags,
+                         reviewed=(counts["approved"], counts["machine"], counts["review_again"]))
+    return Outcome(None, outputs=tuple(outputs), entries=(entry,), conflicts=tuple(kept))
 
 
 def term_report(terms: Sequence[TermCheck]) -> dict[str, object]:
