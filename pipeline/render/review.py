@@ -118,6 +118,8 @@ def review_note_page(
 
 def _cite_chip(video_id: str | None, view: CiteView) -> str:
     tip = LABEL.get(view.status, view.status)
+    if view.check is not None and view.check.decision:
+        tip += f" ({view.check.decision})"
     if view.resolved_differs and view.link_ms is not None:
         tip += f", taken as {hms(view.link_ms)}"
     mark = f" {MARK[view.status]}" if view.problem else ""
@@ -226,6 +228,8 @@ def _cite_html(
 ) -> str:
     check = view.check
     when = _cite_chip(note.video_id, view)
+    if check is not None and check.decision:
+        when += f' <span class="decision d-{escape(check.decision)}">{escape(check.decision)}</span>'
     if view.resolved_differs and view.link_ms is not None:
         when += f' → {escape(hms(view.link_ms))}'
     details = []
@@ -244,6 +248,10 @@ def _cite_html(
             link = ext_link(video_link(note.video_id, check.suggested_ms),
                              hms(check.suggested_ms), "ts s-ok")
             reason += f" · supported at {link}"
+            said = " ".join(" ".join(seg.text.split()) for seg in check.suggestion)
+            if said:
+                qlang = f' lang="{escape(quote_lang)}"' if quote_lang else ""
+                reason += f' <span class="said"{qlang}>«{escape(said)}»</span>'
         if check.score is not None:
             reason += f' <span class="score">score {check.score:.2f}</span>'
         details.append(f'<span class="reason s-{view.status}">{reason}</span>')
