@@ -277,7 +277,13 @@ def cmd_align(args: argparse.Namespace) -> int:
 def cmd_fix(args: argparse.Namespace) -> int:
     """Rewrite the anchors of repaired `MM:SS:00` times and accepted suggestions in the
     source notes; print the unified diff. Exit 1 when a note was refused or not read."""
-    from pipeline.review.fix import NoteChanged, anchor_edits, apply_edits, unified_diff, write_fixed
+    from pipeline.review.fix import (
+        NoteChanged,
+        anchor_edits,
+        apply_edits,
+        unified_diff,
+        write_fixed,
+    )
     from pipeline.run import align_video, context
     from pipeline.transcripts import fetch_many, requests_for_notes
     from pipeline.vault import scan_vault

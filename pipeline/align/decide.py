@@ -11,8 +11,8 @@ from the neighbours whose own citations are trusted). Impossible times are read 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np

@@ -104,7 +104,8 @@ def review_note_page(
 
     counts = status_counts(alignment)
     title_tr = translated.title if translated else ""
-    header = _note_header(note, lang, title_tr, counts, note_missing, flags, index_href)
+    header = _note_header(note, lang, title_tr, counts, note_missing, flags, index_href,
+                          decided(alignment))
     panels = _note_panels(note, translated, terms, flags)
     colhead = (f'<div class="colhead"><div>Source</div><div>Translation · '
                f"{escape(lang.upper())}</div></div>")
@@ -114,6 +115,12 @@ def review_note_page(
         prov.update(engine=translated.engine, model=translated.model,
                     glossary_hash=translated.glossary_hash)
     return page(f"{note.title} · {lang.upper()} · review", header, main, footer(prov), lang)
+
+
+def decided(alignment: NoteAlignment | None) -> dict[str, int]:
+    """Citations a reviewer decided on: accepted, dismissed."""
+    found = [c.decision for c in alignment.checks if c.decision] if alignment else []
+    return {d: found.count(d) for d in ("accepted", "dismissed")}
 
 
 def _cite_chip(video_id: str | None, view: CiteView) -> str:
@@ -137,8 +144,10 @@ def _missing_in_block(src: TermMatcher, tgt: TermMatcher, source: str, text: str
 def _note_header(
     note: Note, lang: str, title_tr: str, counts: Mapping[str, int],
     missing: frozenset[str], flags: Sequence[CueFlag], index_href: str,
+    decisions: Mapping[str, int] | None = None,
 ) -> str:
     chips = "".join(chip(s, counts.get(s, 0)) for s in STATUSES)
+    chips += "".join(chip(f"d-{d}", n, d) for d, n in (decisions or {}).items() if n)
     chips += chip("missing", len(missing), "missing terms")
     if flags:
         chips += chip("fast", len(flags), "subtitle cues too fast")
@@ -229,7 +238,8 @@ def _cite_html(
     check = view.check
     when = _cite_chip(note.video_id, view)
     if check is not None and check.decision:
-        when += f' <span class="decision d-{escape(check.decision)}">{escape(check.decision)}</span>'
+        d = escape(check.decision)
+        when += f' <span class="decision d-{d}">{d}</span>'
     if view.resolved_differs and view.link_ms is not None:
         when += f' → {escape(hms(view.link_ms))}'
     details = []

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeVar
 
 from ..errors import InterlinearError, ModelMissingError, WriteError
 from ..model import Note, NoteAlignment, Transcript, TranslatedNote
@@ -92,8 +92,9 @@ def align_video(notes: Sequence[Note], transcript: Transcript | None, ctx: RunCo
         began = time.perf_counter()
         key = content_key("align", note.render(), thash, signature)
         hit = ctx.store.get("align", key)
+        status: Literal["ran", "cached"] = "cached"
         if isinstance(hit, NoteAlignment):
-            alignment, status = replace(hit, note_path=note.path), "cached"
+            alignment = replace(hit, note_path=note.path)
         else:
             alignment, status = ctx.aligner.align(note, transcript), "ran"
             ctx.store.put("align", key, alignment)
