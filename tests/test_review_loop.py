@@ -48,10 +48,12 @@ def tick(text: str, marker: str, action: str) -> str:
     return "".join(lines)
 
 
-def statuses(out: Path) -> dict[str, list[str]]:
+def statuses(out: Path, claim: str) -> list[tuple[str, str | None]]:
+    """The statuses and decisions of a claim's citations in alignment.json."""
     report = json.loads((out / "alignment.json").read_text(encoding="utf-8"))
     note = next(n for n in report["notes"] if n["path"].endswith(SLUG + ".md"))
-    return {c["text"][:50]: [x["status"] for x in c["citations"]] for c in note["claims"]}
+    found = next(c for c in note["claims"] if c["text"].startswith(claim))
+    return [(x["status"], x["decision"]) for x in found["citations"]]
 
 
 def test_tick_accept_and_dismiss_rerun_then_fix(
@@ -74,8 +76,7 @@ def test_tick_accept_and_dismiss_rerun_then_fix(
     assert f"- [ ] accept 00:10:45 ^i{erdogan.index}-" in text
     assert "supported at [00:10:45](https://www.youtube.com/watch?v=chIqmlJA2i0&t=645s) " \
            "«Второй признак — президент Турции Эрдоган объявил," in text
-    before = statuses(out)
-    assert before[FALSE_ALARM[:50]] == ["suspect", "suspect"]
+    assert statuses(out, FALSE_ALARM) == [("suspect", None), ("suspect", None)]
 
     text = tick(text, f"accept 00:10:45 ^i{erdogan.index}-", "accept")
     for c in alarm.citations:
@@ -88,9 +89,8 @@ def test_tick_accept_and_dismiss_rerun_then_fix(
         [(erdogan.index, "accept", "ana")] + [(c.index, "dismiss", "ana")
                                               for c in alarm.citations])
     assert not (out / ".interlinear").exists()  # the store lives in the vault, not OUT
-    after = statuses(out)
-    assert after[FALSE_ALARM[:50]] == ["ok", "ok"]
-    assert "repaired" in next(v for k, v in after.items() if k.startswith("Turkish President"))
+    assert statuses(out, FALSE_ALARM) == [("ok", "dismissed"), ("ok", "dismissed")]
+    assert statuses(out, "Turkish President") == [("repaired", "accepted")]
     cites = lambda m: m["summary"]["citations"]  # noqa: E731
     assert cites(second)["suspect"] == cites(first)["suspect"] - 3
     assert cites(second)["ok"] == cites(first)["ok"] + 2
@@ -114,7 +114,9 @@ def test_tick_accept_and_dismiss_rerun_then_fix(
         cwd=ROOT, capture_output=True, text=True, timeout=1800)
     assert proc.returncode == 0, proc.stderr[-2000:]
     new = source.read_text(encoding="utf-8")
-    assert new == old.replace('data-t="00:12:40">[00:12:40]', 'data-t="00:10:45">[00:10:45]')
+    # the accepted anchor only (the note cites 00:12:40 once more, for another claim)
+    assert old.count('data-t="00:12:40"') == 2
+    assert new == old.replace('data-t="00:12:40">[00:12:40]', 'data-t="00:10:45">[00:10:45]', 1)
     assert 'data-t="00:04:10">[00:04:10]</a>' in (
         vault / "bonus_professor" / "kherson_withdrawal_and_the_elite.md").read_text("utf-8")
     shutil.rmtree(out)  # deleting OUT loses no decision
