@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -503,4 +504,6 @@ def test_suggestion_starts_its_sentence_on_caption_fragments() -> None:
     assert said[-1].text.endswith("с Зеленским.") and len(said) == 3
     bare = [Segment(i * 1000, i * 1000 + 900, f"word{i}", "en") for i in range(20)]
     assert sentence_at(bare, 15, AlignSettings())[0] == bare[15]
-    assert sentence_at(bare, 3, AlignSettings())[0] == bare[0]  # the transcript's start
+    assert sentence_at(bare, 3, AlignSettings())[0] == bare[3]  # not punctuated: kept
+    dotted = [*bare[:2], replace(bare[2], text="word2."), *bare[3:]]
+    assert sentence_at(dotted, 1, AlignSettings())[0] == bare[0]  # the first sentence

@@ -125,7 +125,8 @@ def ends_sentence(text: str) -> bool:
 def sentence_at(segments: Sequence[Segment], i: int, st: AlignSettings) -> tuple[Segment, ...]:
     """The sentence segment `i` belongs to: from the segment after the last one before it
     that ends a sentence (caption fragments walked back over, at most `sentence_back`
-    segments and `sentence_back_ms`; `i` itself when no sentence end is found that near)
+    segments and `sentence_back_ms`; `i` itself when no sentence end is found that near,
+    or the transcript is not punctuated there)
     to the first from `i` on that ends one (as far)."""
     if not 0 <= i < len(segments):
         return ()
@@ -133,8 +134,10 @@ def sentence_at(segments: Sequence[Segment], i: int, st: AlignSettings) -> tuple
     while (j > 0 and not ends_sentence(segments[j - 1].text) and i - j < st.sentence_back
            and segments[i].start_ms - segments[j - 1].start_ms <= st.sentence_back_ms):
         j -= 1
-    if j > 0 and not ends_sentence(segments[j - 1].text):
-        j = i  # no sentence start within reach: the segment itself
+    near = segments[max(0, i - st.sentence_back):i + st.sentence_back + 1]
+    if (j > 0 and not ends_sentence(segments[j - 1].text)) or not any(
+            ends_sentence(s.text) for s in near):
+        j = i  # no sentence start within reach (or no punctuation): the segment itself
     k = i
     while (k + 1 < len(segments) and not ends_sentence(segments[k].text)
            and k - i < st.sentence_back
