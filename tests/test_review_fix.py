@@ -133,6 +133,8 @@ def test_write_refuses_a_note_changed_since_it_was_aligned(tmp_path: Path) -> No
 def test_unified_diff_names_the_note() -> None:
     text = unified_diff("c/n.md", "a\nb\n", "a\nc\n")
     assert text.startswith("--- a/c/n.md\n+++ b/c/n.md\n") and "-b\n+c\n" in text
+    last = unified_diff("n.md", "a\nb", "a\nc")  # no newline at the end of the note
+    assert last.endswith("-b\n\\ No newline at end of file\n+c\n\\ No newline at end of file\n")
 
 
 def fix(*args: str, cache: Path) -> subprocess.CompletedProcess[str]:

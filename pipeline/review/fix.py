@@ -100,9 +100,11 @@ def apply_edits(note: Note, edits: Sequence[AnchorEdit]) -> str:
 def unified_diff(path: Path | str, old: str, new: str) -> str:
     """`diff -u` of a note's text, old to new ("" when they are the same)."""
     name = Path(path).as_posix()
-    return "".join(difflib.unified_diff(old.splitlines(keepends=True),
-                                        new.splitlines(keepends=True),
-                                        f"a/{name}", f"b/{name}"))
+    lines = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
+                                 f"a/{name}", f"b/{name}")
+    # a last line without its newline is marked as `diff` does (diffs stay line-based)
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+                   for line in lines)
 
 
 def write_fixed(note: Note, new: str) -> None:
