@@ -77,6 +77,11 @@ def parser() -> argparse.ArgumentParser:
     align.add_argument("--context", type=int, default=1, help="segments around the quote")
     _common_fetch(align)
 
+    fix = sub.add_parser("fix", help="write repaired and accepted citation times into the notes")
+    fix.add_argument("notes", type=Path)
+    fix.add_argument("--dry-run", action="store_true", help="print the diff, write nothing")
+    _common_fetch(fix)
+
     models = sub.add_parser("models", help="translation models (argos)")
     msub = models.add_subparsers(dest="action", required=True)
     msub.add_parser("list", help="installed and available models")
@@ -121,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
-        handler = {"run": cmd_run, "fetch": cmd_fetch, "align": cmd_align,
+        handler = {"run": cmd_run, "fetch": cmd_fetch, "align": cmd_align, "fix": cmd_fix,
                    "models": cmd_models, "glossary": cmd_glossary, "serve": cmd_serve,
                    "review": cmd_review}
         return handler[args.command](args)
@@ -339,6 +344,59 @@ def cmd_align(args: argparse.Namespace) -> int:
     for f in scan.failures:
         out.print(f"  {f.item}: {f.reason}", markup=False, highlight=False)
     return 1 if failed or scan.failures else 0
+
+
+def cmd_fix(args: argparse.Namespace) -> int:
+    """Rewrite the anchors of repaired `MM:SS:00` times and accepted suggestions in the
+    source notes; print the unified diff. Exit 1 when a note was refused or not read."""
+    from pipeline.review.fix import (
+        NoteChanged,
+        anchor_edits,
+        apply_edits,
+        unified_diff,
+        write_fixed,
+    )
+    from pipeline.run import align_video, context
+    from pipeline.transcripts import fetch_many, requests_for_notes
+    from pipeline.vault import scan_vault
+
+    if not args.notes.exists():
+        raise ConfigError(f"no such folder: {args.notes}")
+    settings = run_settings(args)
+    ctx = context(settings)
+    scan = scan_vault(args.notes)
+    langs = settings.transcript_langs
+    reqs = requests_for_notes(scan.notes, languages=langs, original=settings.original_lang)
+    fetched = {r.video_id: r for r in fetch_many(reqs, ctx.source, languages=langs)}
+    failed = [f"{f.item}: {f.reason}" for f in scan.failures]
+    changed, anchors, unchecked = 0, 0, 0
+    for vid, notes in scan.by_video.items():
+        got = fetched.get(vid)
+        if got is None or got.transcript is None:
+            unchecked += len(notes)
+            continue
+        aligned = align_video(notes, got.transcript, ctx).value
+        for note in notes:
+            edits = anchor_edits(aligned[str(note.path)].value)
+            if not edits:
+                continue
+            new = apply_edits(note, edits)
+            shown = (note.path.relative_to(args.notes) if args.notes.is_dir()
+                     else Path(note.path.name))
+            sys.stdout.write(unified_diff(shown, note.render(), new))
+            if not args.dry_run:
+                try:
+                    write_fixed(note, new)
+                except NoteChanged as exc:
+                    failed.append(exc.reason)
+                    continue
+            changed, anchors = changed + 1, anchors + len(edits)
+    verb = "to rewrite (dry run: nothing written)" if args.dry_run else "rewritten"
+    console.print(f"{anchors} anchors in {changed} notes {verb}; {unchecked} notes not "
+                  "checked (no transcript)", markup=False, highlight=False, soft_wrap=True)
+    for line in failed:
+        console.print(f"  {line}", markup=False, highlight=False)
+    return 1 if failed else 0
 
 
 def cmd_models(args: argparse.Namespace) -> int:

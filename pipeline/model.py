@@ -133,6 +133,9 @@ class CitationCheck:
     segment: Segment | None  # the segment at resolved_ms
     context: tuple[Segment, ...] = ()  # the quote: segment(s) around it (context window)
     reason: str = ""  # one line for people: why this status
+    # for a suggestion: the sentence said there, from its start (suggested_ms) on
+    suggestion: tuple[Segment, ...] = ()
+    decision: str = ""  # a reviewer's: "accepted" / "dismissed" ("" when none applies)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -398,7 +399,7 @@ def test_report_lists_every_anchor_once_in_order() -> None:
         assert set(cl) == {"index", "text", "citations"}
         for c in cl["citations"]:
             assert set(c) == {"written", "cited_ms", "status", "resolved_ms", "suggested_ms",
-                              "score", "segment"}
+                              "suggested_text", "decision", "score", "segment"}
             assert c["segment"] is None or set(c["segment"]) == {"start_ms", "end_ms", "text"}
     counts = summary_counts([al])
     assert sum(counts.values()) == 6 and set(counts) == {
@@ -485,3 +486,24 @@ def test_control_overwritten_vectors_do_change_the_alignment(tmp_path: Path) -> 
     damaged = aligner.align(n, transcript())
     assert {c.status for c in a1.checks} == {"ok"}
     assert {c.status for c in damaged.checks} == {"suspect"}
+
+
+def test_suggestion_starts_its_sentence_on_caption_fragments() -> None:
+    """The demo's caption fragments: from the middle of the Erdogan sentence (00:10:49.9)
+    back to its start (00:10:45) and on to its end; no sentence end within reach: the
+    segment itself."""
+    from pipeline.align.decide import sentence_at
+
+    rows = json.loads((Path(__file__).parents[1] / "examples" / "transcripts"
+                        / "chIqmlJA2i0.ru.json").read_text(encoding="utf-8"))
+    segs = [Segment(round(r["start"] * 1000), round((r["start"] + r["duration"]) * 1000),
+                    r["text"], "ru") for r in rows]
+    mid = next(i for i, s in enumerate(segs) if s.start_ms == 649_915)
+    said = sentence_at(segs, mid, AlignSettings())
+    assert said[0].start_ms == 645_000 and said[0].text.startswith("Второй признак")
+    assert said[-1].text.endswith("с Зеленским.") and len(said) == 3
+    bare = [Segment(i * 1000, i * 1000 + 900, f"word{i}", "en") for i in range(20)]
+    assert sentence_at(bare, 15, AlignSettings())[0] == bare[15]
+    assert sentence_at(bare, 3, AlignSettings())[0] == bare[3]  # not punctuated: kept
+    dotted = [*bare[:2], replace(bare[2], text="word2."), *bare[3:]]
+    assert sentence_at(dotted, 1, AlignSettings())[0] == bare[0]  # the first sentence

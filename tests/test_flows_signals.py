@@ -303,6 +303,6 @@ def test_an_empty_target_language_is_a_one_line_usage_error(tmp_path: Path) -> N
                               capture_output=True, text=True, timeout=120)
         assert proc.returncode == 2
         assert proc.stderr.strip().splitlines() == [
-            "error: --to needs at least one target language, e.g. --to ru,pt"], proc.stderr
+            "error: no target language: pass --to, e.g. --to ru,pt"], proc.stderr
         assert proc.stdout == ""
         assert not (tmp_path / "out").exists()  # before any work

@@ -187,6 +187,7 @@ def test_a_native_call_past_its_time_limit_is_a_reported_failure() -> None:
     impatient = BergamotEngine(timeout_s=1e-6)
     res = translate_safely(impatient, ["The table is red."], "en", "pt")
     assert res.outputs == (None,)
-    assert re.search(r"did not finish within|still running", res.failures[0].reason)
+    assert re.search(r"did not finish within|still running|not started within",
+                     res.failures[0].reason)  # the call may not have begun by then
     on_native_thread(lambda: None)  # wait for the late call: later tests get the thread
     assert BergamotEngine().translate(["The table is red."], "en", "pt")[0]

@@ -11,6 +11,7 @@ from the neighbours whose own citations are trusted). Impossible times are read 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -114,6 +115,37 @@ class _Claims:
         return i + int(single[i:i + span].argmax())
 
 
+_SENTENCE_END = re.compile(r"[.!?\u2026\u3002\uff01\uff1f][\"'\u00bb\u201d\u2019)\]]*$")
+
+
+def ends_sentence(text: str) -> bool:
+    return _SENTENCE_END.search(text.rstrip()) is not None
+
+
+def sentence_at(segments: Sequence[Segment], i: int, st: AlignSettings) -> tuple[Segment, ...]:
+    """The sentence segment `i` belongs to: from the segment after the last one before it
+    that ends a sentence (caption fragments walked back over, at most `sentence_back`
+    segments and `sentence_back_ms`; `i` itself when no sentence end is found that near,
+    or the transcript is not punctuated there)
+    to the first from `i` on that ends one (as far)."""
+    if not 0 <= i < len(segments):
+        return ()
+    j = i
+    while (j > 0 and not ends_sentence(segments[j - 1].text) and i - j < st.sentence_back
+           and segments[i].start_ms - segments[j - 1].start_ms <= st.sentence_back_ms):
+        j -= 1
+    near = segments[max(0, i - st.sentence_back):i + st.sentence_back + 1]
+    if (j > 0 and not ends_sentence(segments[j - 1].text)) or not any(
+            ends_sentence(s.text) for s in near):
+        j = i  # no sentence start within reach (or no punctuation): the segment itself
+    k = i
+    while (k + 1 < len(segments) and not ends_sentence(segments[k].text)
+           and k - i < st.sentence_back
+           and segments[k + 1].start_ms - segments[i].start_ms <= st.sentence_back_ms):
+        k += 1
+    return tuple(segments[j:k + 1])
+
+
 def _possible(rs: Sequence[Reading], limit_ms: int) -> list[Reading]:
     return [r for r in rs if 0 <= r.ms <= limit_ms]
 
@@ -160,14 +192,15 @@ def _check(cl: _Claims, row: int, claim: ClaimInput, c: Citation,
              suggest: bool, reason: str) -> CitationCheck:
         resolved = reading.ms if reading is not None else None
         seg_i = _at(cl.ev, resolved) if resolved is not None else None
-        sug = int(cl.ev.starts[cl.suggestion(row)]) if suggest else None
+        said = sentence_at(segments, cl.suggestion(row), st) if suggest else ()
+        sug = said[0].start_ms if said else None
         return CitationCheck(
             citation=c, claim_index=claim.index, status=status, resolved_ms=resolved,
             suggested_ms=sug, score=round(j.local, 4) if j is not None else None,
             segment=segments[seg_i] if seg_i is not None else None,
             context=(context_window(segments, seg_i, st.context_before, st.context_after)
                      if seg_i is not None else ()),
-            reason=reason,
+            reason=reason, suggestion=said,
         )
 
     checkable = cl.checkable[row]

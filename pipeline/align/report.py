@@ -21,6 +21,9 @@ def check_json(check: CitationCheck) -> dict[str, Any]:
         "status": check.status,
         "resolved_ms": check.resolved_ms,
         "suggested_ms": check.suggested_ms,
+        "suggested_text": (" ".join(s.text for s in check.suggestion)
+                           if check.suggestion else None),
+        "decision": check.decision or None,  # a reviewer's: accepted / dismissed
         "score": check.score,
         "segment": ({"start_ms": seg.start_ms, "end_ms": seg.end_ms, "text": seg.text}
                     if seg is not None else None),

@@ -54,6 +54,10 @@ class AlignSettings:
     # `suggest_order_weight`
     order_weight: float = 0.02
     suggest_order_weight: float = 0.02
+    # a suggestion points at the start of its sentence: on caption fragments, back over at
+    # most this many segments to the one after the last ending with sentence punctuation
+    sentence_back: int = 6
+    sentence_back_ms: int = 30_000
     order_slack_ms: int = 30_000
     order_scale_ms: int = 120_000
     # similarities less this much of each sentence's hubness (its mean similarity to its

@@ -333,23 +333,35 @@ def _inline(ctx: _Ctx, text: str, citations: Sequence[Citation]) -> str:
 def _quote_lines(ctx: _Ctx, block: Block) -> list[str]:
     """One list entry per citation of the block: time, status, quote, its translation."""
     lines = []
+    claims = {c.index: c.text for c in ctx.note.claims}
     for cit in block.citations:
         view = cite_view(cit, ctx.checks)
         mark = MARK.get(view.status, "·")
-        entry = f"- {_link(ctx, view, marked=False)} {mark} {LABEL[view.status]}"
         check = view.check
+        label = LABEL[view.status] + (f" ({check.decision})" if check and check.decision
+                                      else "")
+        entry = f"- {_link(ctx, view, marked=False)} {mark} {label}"
         if view.quote:
             entry += f" — «{md_text(view.quote)}»"
-        if check is not None and check.reason and view.status != "ok":
+        if check is not None and check.reason and view.status != "ok" or (
+                check is not None and check.decision):
             entry += f" · *{md_text(check.reason)}*"
         if check is not None and check.status == "suspect" and check.suggested_ms is not None:
             url = video_link(ctx.note.video_id, check.suggested_ms)
             when = hms(check.suggested_ms)
             entry += f" · supported at [{when}]({url})" if url else f" · supported at {when}"
+            said = " ".join(" ".join(s.text.split()) for s in check.suggestion)
+            if said:
+                entry += f" «{md_text(said)}»"
         lines.append(entry)
         translation = ctx.quote_translations.get(cit.index, "").strip()
         if view.quote and translation and ctx.quote_lang != ctx.lang:
             lines.append(f"  *{ctx.lang}: «{md_text(translation)}»*")
+        if check is not None:
+            from ..review.decisions import checkbox_lines  # review reads what render writes
+
+            lines += ["  " + box for box in
+                      checkbox_lines(check, claims.get(check.claim_index, ""))]
     return lines
 
 

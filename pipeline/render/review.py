@@ -108,7 +108,8 @@ def review_note_page(
 
     counts = status_counts(alignment)
     title_tr = translated.title if translated else ""
-    header = _note_header(note, lang, title_tr, counts, note_missing, flags, index_href)
+    header = _note_header(note, lang, title_tr, counts, note_missing, flags, index_href,
+                          decided(alignment))
     panels = _note_panels(note, translated, terms, flags)
     colhead = (f'<div class="colhead"><div>Source</div><div>Translation · '
                f"{escape(lang.upper())}</div></div>")
@@ -150,8 +151,16 @@ def _review_html(review: BlockReviewView) -> str:
             f"{escape(_REVIEW_LABEL.get(review.status, review.status))}{who}{hint}</p>")
 
 
+def decided(alignment: NoteAlignment | None) -> dict[str, int]:
+    """Citations a reviewer decided on: accepted, dismissed."""
+    found = [c.decision for c in alignment.checks if c.decision] if alignment else []
+    return {d: found.count(d) for d in ("accepted", "dismissed")}
+
+
 def _cite_chip(video_id: str | None, view: CiteView) -> str:
     tip = LABEL.get(view.status, view.status)
+    if view.check is not None and view.check.decision:
+        tip += f" ({view.check.decision})"
     if view.resolved_differs and view.link_ms is not None:
         tip += f", taken as {hms(view.link_ms)}"
     mark = f" {MARK[view.status]}" if view.problem else ""
@@ -169,8 +178,10 @@ def _missing_in_block(src: TermMatcher, tgt: TermMatcher, source: str, text: str
 def _note_header(
     note: Note, lang: str, title_tr: str, counts: Mapping[str, int],
     missing: frozenset[str], flags: Sequence[CueFlag], index_href: str,
+    decisions: Mapping[str, int] | None = None,
 ) -> str:
     chips = "".join(chip(s, counts.get(s, 0)) for s in STATUSES)
+    chips += "".join(chip(f"d-{d}", n, d) for d, n in (decisions or {}).items() if n)
     chips += chip("missing", len(missing), "missing terms")
     if flags:
         chips += chip("fast", len(flags), "subtitle cues too fast")
@@ -260,6 +271,9 @@ def _cite_html(
 ) -> str:
     check = view.check
     when = _cite_chip(note.video_id, view)
+    if check is not None and check.decision:
+        d = escape(check.decision)
+        when += f' <span class="decision d-{d}">{d}</span>'
     if view.resolved_differs and view.link_ms is not None:
         when += f' → {escape(hms(view.link_ms))}'
     details = []
@@ -278,6 +292,10 @@ def _cite_html(
             link = ext_link(video_link(note.video_id, check.suggested_ms),
                              hms(check.suggested_ms), "ts s-ok")
             reason += f" · supported at {link}"
+            said = " ".join(" ".join(seg.text.split()) for seg in check.suggestion)
+            if said:
+                qlang = f' lang="{escape(quote_lang)}"' if quote_lang else ""
+                reason += f' <span class="said"{qlang}>«{escape(said)}»</span>'
         if check.score is not None:
             reason += f' <span class="score">score {check.score:.2f}</span>'
         details.append(f'<span class="reason s-{view.status}">{reason}</span>')

@@ -15,11 +15,12 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeVar
 
-from ..errors import ModelMissingError
+from ..errors import InterlinearError, ModelMissingError, WriteError
 from ..languages import model_language
 from ..model import Note, NoteAlignment, Transcript, TranslatedNote
+from ..review import decisions as review
 from ..transcripts import FetchRequest, FetchResult, fetch_many
 from ..translate import translate_safely
 from ..translate.note import translate_notes
@@ -87,20 +88,56 @@ def align_video(notes: Sequence[Note], transcript: Transcript | None, ctx: RunCo
     records = []
     thash = transcript_hash(transcript)
     signature = ctx.aligner.identity()
+    failures: list[Failure] = []
     for note in notes:
         began = time.perf_counter()
         key = content_key("align", note.render(), thash, signature)
         hit = ctx.store.get("align", key)
+        status: Literal["ran", "cached"] = "cached"
         if isinstance(hit, NoteAlignment):
-            done[str(note.path)] = Keyed(replace(hit, note_path=note.path), key)
-            records.append(TaskRecord("align", note_item(note), "cached",
-                                      time.perf_counter() - began))
+            alignment = replace(hit, note_path=note.path)
+        else:
+            alignment, status = ctx.aligner.align(note, transcript), "ran"
+            ctx.store.put("align", key, alignment)
+        try:
+            alignment, decided = decide_citations(note, alignment, transcript, ctx)
+        except WriteError as exc:  # the review store refused: the ticks stay in the notes
+            failures.append(Failure.of("review", str(note.path), exc))
+            decided = ""
+        done[str(note.path)] = Keyed(alignment, content_key(key, decided) if decided else key)
+        records.append(TaskRecord("align", note_item(note), status, time.perf_counter() - began))
+    return Outcome(done, failures=tuple(failures), warnings=cache_warnings(ctx),
+                   records=tuple(records))
+
+
+def decide_citations(note: Note, alignment: NoteAlignment, transcript: Transcript | None,
+                     ctx: RunContext) -> tuple[NoteAlignment, str]:
+    """The alignment with the reviewers' citation decisions applied: those of the review
+    store, and the ones ticked in the note's bilingual notes in OUT since (read before the
+    run rewrites them, and recorded in the store). Also what applied, for the key."""
+    if transcript is None:
+        return alignment, ""
+    s = ctx.settings
+    path = review.store_path(s.vault)
+    key = review.note_key(note, s.vault)
+    thash = transcript_hash(transcript)
+    decided = review.current(review.load_decisions(path), key)
+    as_decided = review.apply_decisions(alignment, note, decided, thash, transcript.segments)
+    ticks = []
+    for lang in s.languages:
+        try:
+            ticks += review.read_ticks(ctx.layout.bilingual_note(note, lang)
+                                       .read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, InterlinearError):
             continue
-        alignment = ctx.aligner.align(note, transcript)
-        ctx.store.put("align", key, alignment)
-        done[str(note.path)] = Keyed(alignment, key)
-        records.append(TaskRecord("align", note_item(note), "ran", time.perf_counter() - began))
-    return Outcome(done, warnings=cache_warnings(ctx), records=tuple(records))
+    new = review.decisions_from_ticks(ticks, as_decided, note, key, thash, review.reviewer())
+    if new:
+        review.record(path, new)
+        decided = review.current(review.load_decisions(path), key)
+        as_decided = review.apply_decisions(alignment, note, decided, thash, transcript.segments)
+    applied = [[c.citation.index, c.decision, c.resolved_ms] for c in as_decided.checks
+               if c.decision]
+    return as_decided, content_key("decisions", applied) if applied else ""
 
 
 # --------------------------------------------------------------------------- translate
