@@ -149,3 +149,14 @@ def test_store_is_json_lines_shared_with_other_kinds(tmp_path: Path) -> None:
     assert row["kind"] == "citation" and row["note"] == KEY and row["citation"] == 2
     assert {"written", "claim", "transcript", "decision", "who", "when"} <= set(row)
     assert load_decisions(path) == made
+
+
+def test_ticked_boxes_are_decisions_not_edits() -> None:
+    from pipeline.review.decisions import boxes_as_written
+
+    written = ("> text\n>   - [ ] accept 00:10:45 ^i3-a1b2c3-accept\n"
+               ">   - [ ] dismiss ^i3-a1b2c3-dismiss\n> more\n")
+    ticked = written.replace("[ ] accept 00:10:45", "[x] accept 00:10:40")
+    assert boxes_as_written(ticked, written) == written
+    edited = ticked.replace("more", "changed")
+    assert boxes_as_written(edited, written) == written.replace("more", "changed")

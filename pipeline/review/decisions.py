@@ -219,6 +219,17 @@ class Tick:
     label: str  # the text of the line, e.g. "accept 00:10:45" (the reviewer may edit the time)
 
 
+def boxes_as_written(edited: str, written: str) -> str:
+    """`edited` with each checkbox line (known by its block id) as `written` has it: ticks
+    are decisions, read by `read_ticks`, not edits of the note's text."""
+    lines = {m.group(0).rsplit("^", 1)[1].strip(): m.group(0) for m in _TICK.finditer(written)}
+
+    def back(m: re.Match[str]) -> str:
+        return lines.get(m.group(0).rsplit("^", 1)[1].strip(), m.group(0))
+
+    return _TICK.sub(back, edited)
+
+
 def read_ticks(text: str) -> list[Tick]:
     return [Tick(int(m["index"]), m["tag"], m["action"], m["box"] != " ", m["label"])
             for m in _TICK.finditer(text)]

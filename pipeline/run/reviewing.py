@@ -36,6 +36,7 @@ from ..review import (
     edited_regions,
     source_hash,
 )
+from ..review.decisions import boxes_as_written
 from ..review.store import REVIEWABLE, now
 from .context import RunContext
 from .store import content_key, glossary_terms_key
@@ -99,6 +100,7 @@ def read_edit(rec: Written, edited: str) -> dict[int, str]:
                                               rec.quotes, rec.provenance)
     if sha256(old) != rec.sha256:
         raise Unreadable("written by another version of Interlinear: cannot be read back")
+    edited = boxes_as_written(edited, old)  # ticked boxes are decisions, not edits
     found = {}
     for i, text in edited_regions(old, edited, regions).items():
         if rec.kind == "translated_note":
