@@ -377,6 +377,8 @@ def write_note_outputs(
     outputs, kept = [], []
     for kind, path, text in files:
         target = path
+        if kind in conflicts and _holds(path, text):  # e.g. written by a run killed before
+            conflicts = {k: v for k, v in conflicts.items() if k != kind}  # it recorded it
         if kind in conflicts:
             target = beside(path)
             kept.append(Failure("conflict", layout.relative(path), (
@@ -396,6 +398,14 @@ def write_note_outputs(
                          lang=lang, flags=flags,
                          reviewed=(counts["approved"], counts["machine"], counts["review_again"]))
     return Outcome(None, outputs=tuple(outputs), entries=(entry,), conflicts=tuple(kept))
+
+
+def _holds(path: Path, text: str) -> bool:
+    """Whether the file at `path` is `text` already."""
+    try:
+        return path.read_bytes() == text.encode("utf-8")
+    except OSError:
+        return False
 
 
 def term_report(terms: Sequence[TermCheck]) -> dict[str, object]:

@@ -196,7 +196,8 @@ def changed_by_hand(ctx: RunContext, path: Path) -> bool:
     rec = ctx.store.get("written", written_key(ctx, rel))
     if isinstance(rec, str):
         return rec != digest
-    return _manifest_hashes(ctx).get(rel) != digest
+    hashes = _manifest_hashes(ctx)  # no record (a run killed before it stored one, a new
+    return rel in hashes and hashes[rel] != digest  # cache): only the manifest can tell
 
 
 def record_file(ctx: RunContext, path: Path) -> None:
