@@ -180,19 +180,41 @@ def test_fix_the_example_vault(tmp_path: Path) -> None:
     assert again.returncode == 0 and again.stdout == ""
 
 
+MMSS = re.compile(r'data-t="(?:0[1-9]|[1-5][0-9]):[0-5][0-9]:00"')  # an MM:SS:00 citation
+
+
+def corpus_sample(corpus: Path, into: Path, videos: int = 4) -> Path:
+    """Every note of the corpus's channels without transcripts (never checked: nothing to
+    fix, but every byte read), and the 3blue1brown notes of the first `videos` videos whose
+    notes cite in MM:SS:00 form (their transcripts embedded cold: about 20 s a video)."""
+    notes = corpus / "notes"
+    shutil.copytree(notes, into, ignore=shutil.ignore_patterns("3blue1brown"))
+    chosen = 0
+    for path in sorted((notes / "3blue1brown").glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        vid = re.search(r"(?m)^videoId:\s*(\S+)", text)
+        if chosen < videos and vid and MMSS.search(text) and (
+                corpus / "transcripts" / vid.group(1) / "en").is_dir():
+            (into / "3blue1brown").mkdir(exist_ok=True)
+            shutil.copy2(path, into / "3blue1brown" / path.name)
+            chosen += 1
+    return into
+
+
 @pytest.mark.slow
 @pytest.mark.corpus
 def test_fix_dry_run_over_the_corpus(corpus: Path, tmp_path: Path) -> None:
-    """`fix --dry-run` over every note of the corpus (the 3blue1brown ones with their
-    transcripts): the diff is the one `fix` makes on a copy, it touches anchors only (byte
-    by byte), and each fixed copy parses to the same claims."""
-    notes = corpus / "notes"
+    """`fix --dry-run` over the corpus's notes (all channels; 3blue1brown notes of four
+    videos with their transcripts, to keep the cold embedding short: the whole corpus is
+    measured in the closing notes): the diff is the one `fix` makes on a copy, it touches
+    anchors only (byte by byte), and each fixed copy parses to the same claims."""
+    notes = corpus_sample(corpus, tmp_path / "sample")
     cache = tmp_path / "cache"
     args = ["--transcripts", str(corpus / "transcripts")]
     dry = fix(str(notes), *args, "--dry-run", cache=cache)
     assert dry.returncode in (0, 1), dry.stderr[-2000:]  # 1: notes the scan refuses
     diffed = [line for line in dry.stdout.splitlines() if line.startswith("--- a/")]
-    assert len(diffed) >= 5  # 7 among the 47 of 62 videos aligned in the first measurement
+    assert len(diffed) >= 1
     copy = tmp_path / "notes"
     shutil.copytree(notes, copy)
     done = fix(str(copy), *args, cache=cache)
