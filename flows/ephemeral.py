@@ -5,7 +5,8 @@ A flow run without PREFECT_API_URL makes Prefect start a temporary server
 free port of 127.0.0.1, about 225 MB), a child process in the run's process group, and stop
 it at interpreter exit (atexit), which a process ended by a signal or SIGKILL never
 reaches: the server was left running with PPID 1. Here the run starts it itself (`start`,
-from the main thread, the same singleton Prefect would start lazily), stops it on the
+from the main thread, the same singleton Prefect would start lazily), watched from the moment
+its process exists (not once it answers, which leaves a window), stops it on the
 signal path (`stop`), and gives it a watchdog: a small `sh` process that reads a pipe only
 this process holds and, at end of file without a `done` line (the run died, however),
 stops the server (SIGTERM, SIGKILL after 3 s). The watchdog ignores SIGINT, SIGTERM and
@@ -52,10 +53,22 @@ def start() -> int | None:
     from prefect.server.api.server import SubprocessASGIServer
 
     server = SubprocessASGIServer()
+    launch = server._run_uvicorn_command
+
+    def launch_watched() -> subprocess.Popen[Any]:
+        proc = launch()
+        watch(proc.pid)  # at once: the server answers only seconds later
+        return proc
+
+    # Prefect waits for the server to answer inside `start`: a watchdog started after it
+    # returns leaves a window in which the run can die with its server answering and
+    # unwatched. Each process Prefect launches (it relaunches on a taken port) is watched
+    # from the moment it exists.
+    setattr(server, "_run_uvicorn_command", launch_watched)  # noqa: B010
     server.start()
     proc = server.server_process
     assert proc is not None
-    watch(proc.pid)
+    watch(proc.pid)  # a no-op when launched here; the pid of a server already running
     return int(proc.pid)
 
 

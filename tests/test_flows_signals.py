@@ -295,6 +295,34 @@ def test_the_watchdog_stops_the_server_of_a_killed_process(released: bool) -> No
             os.killpg(proc.pid, signal.SIGKILL)
 
 
+def test_the_server_is_watched_from_the_moment_its_process_exists(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`flows.ephemeral.start`: the watchdog is running before Prefect starts waiting for
+    the server to answer, so no run dies with an answering, unwatched server."""
+    from prefect.server.api.server import SubprocessASGIServer
+
+    from flows import ephemeral
+
+    watched_at_launch: list[bool] = []
+
+    def start(self: SubprocessASGIServer, timeout: int | None = None) -> None:
+        self.server_process = self._run_uvicorn_command()  # as Prefect's own start does
+        watched_at_launch.append(self.server_process.pid in ephemeral._watchdogs)
+
+    monkeypatch.setattr(ephemeral, "needed", lambda: True)
+    monkeypatch.setattr(SubprocessASGIServer, "start", start)
+    monkeypatch.setattr(SubprocessASGIServer, "_run_uvicorn_command",
+                        lambda self: subprocess.Popen(["sleep", "60"]))
+    monkeypatch.setattr(SubprocessASGIServer, "_instances", {})
+    pid = ephemeral.start()
+    try:
+        assert watched_at_launch == [True]
+        assert pid in ephemeral._watchdogs
+    finally:
+        ephemeral.stop(grace_s=1)
+    assert not ephemeral._watchdogs
+
+
 def test_an_empty_target_language_is_a_one_line_usage_error(tmp_path: Path) -> None:
     vault = long_vault(tmp_path / "vault")
     for to in ("", ","):
