@@ -1,4 +1,5 @@
-"""Shared test fixtures: where the real data lives (skipped when absent)."""
+"""Shared test fixtures: where the real data lives (skipped when absent), and the Prefect
+harness of the in-process flow runs."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import atexit
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -60,3 +62,27 @@ def seeds() -> Path:
     if not SEEDS.is_dir():
         pytest.skip(f"seed notes not present at {SEEDS}")
     return SEEDS
+
+
+
+def forget_prefect_services() -> None:
+    """Stop Prefect's process-wide services (the events worker, the tag concurrency slots
+    a task run takes...): each keeps a client bound to the API it started with, and
+    outlives it. A flow run in this process against a later server then has its tasks
+    left Pending on connection errors (CI: `test_flows_server`'s module server, then
+    `test_review_loop`'s harness). `prefect_test_harness` drains only on its own exit."""
+    from prefect._internal.concurrency.services import _QueueServiceBase
+
+    _QueueServiceBase.drain_all(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def harness() -> Iterator[None]:
+    """`prefect_test_harness` for a module's in-process flow runs, with no Prefect service
+    left bound to a server of an earlier module."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    forget_prefect_services()
+    with prefect_test_harness(server_startup_timeout=240):
+        yield
+    forget_prefect_services()

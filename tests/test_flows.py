@@ -11,7 +11,6 @@ import csv
 import io
 import json
 import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,14 +39,6 @@ NOTES = {
     "kremlins_answer_to_the_peace_offer": "AWZr7BhFSyE",
 }
 CHANNEL = "bonus_professor"
-
-
-@pytest.fixture(scope="module")
-def harness() -> Iterator[None]:
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=240):
-        yield
 
 
 @dataclass(frozen=True)

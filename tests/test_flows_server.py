@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import forget_prefect_services
 from tests.flows_support import (
     EXAMPLES,
     PY,
@@ -59,6 +60,7 @@ def api(server: tuple[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("PREFECT_API_URL", url)
     with temporary_settings({PREFECT_API_URL: url}):
         yield url
+    forget_prefect_services()  # bound to the module's server, which stops
 
 
 def prefect_cli(env: dict[str, str], *args: str, timeout: float = 240) -> str:

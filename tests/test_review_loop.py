@@ -10,7 +10,6 @@ import json
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,14 +28,6 @@ from tests.flows_support import (
 pytestmark = pytest.mark.slow
 SLUG = "bonus_professor/peace_terms_after_kherson"
 FALSE_ALARM = "Whether the offer becomes the basis of real talks"
-
-
-@pytest.fixture(scope="module")
-def harness() -> Iterator[None]:
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=240):
-        yield
 
 
 def tick(text: str, marker: str, action: str) -> str:
