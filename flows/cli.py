@@ -17,6 +17,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
@@ -26,6 +27,11 @@ from pipeline import __version__
 from pipeline.errors import ConfigError, InterlinearError, WriteError, describe_os_error
 from pipeline.settings import RunSettings
 from pipeline.translate import ENGINE_NAMES
+
+if TYPE_CHECKING:
+    from pipeline.run import RunContext
+    from pipeline.transcripts import FetchResult
+    from pipeline.vault import VaultScan
 
 console = Console(stderr=True, soft_wrap=True)  # an error stays one line
 out = Console(soft_wrap=True)
@@ -317,9 +323,9 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     return 0 if all(r.error is None for r in results) and not scan.failures else 1
 
 
-def cmd_align(args: argparse.Namespace) -> int:
-    from pipeline.align import alignment_report, summary_counts
-    from pipeline.fileio import atomic_write_text
+def _scan_and_fetch(args: argparse.Namespace
+                    ) -> tuple[RunContext, VaultScan, dict[str, FetchResult]]:
+    """The run's context, the notes under `args.notes`, and their videos' transcripts."""
     from pipeline.run import context
     from pipeline.transcripts import fetch_many, requests_for_notes
     from pipeline.vault import scan_vault
@@ -329,7 +335,14 @@ def cmd_align(args: argparse.Namespace) -> int:
     scan = scan_vault(args.notes)
     langs = settings.transcript_langs
     reqs = requests_for_notes(scan.notes, languages=langs, original=settings.original_lang)
-    fetched = {r.video_id: r for r in fetch_many(reqs, ctx.source, languages=langs)}
+    return ctx, scan, {r.video_id: r for r in fetch_many(reqs, ctx.source, languages=langs)}
+
+
+def cmd_align(args: argparse.Namespace) -> int:
+    from pipeline.align import alignment_report, summary_counts
+    from pipeline.fileio import atomic_write_text
+
+    ctx, scan, fetched = _scan_and_fetch(args)
     alignments = []
     for note in scan.notes:
         got = fetched.get(note.video_id or "")
@@ -356,18 +369,11 @@ def cmd_fix(args: argparse.Namespace) -> int:
         unified_diff,
         write_fixed,
     )
-    from pipeline.run import align_video, context
-    from pipeline.transcripts import fetch_many, requests_for_notes
-    from pipeline.vault import scan_vault
+    from pipeline.run import align_video
 
     if not args.notes.exists():
         raise ConfigError(f"no such folder: {args.notes}")
-    settings = run_settings(args)
-    ctx = context(settings)
-    scan = scan_vault(args.notes)
-    langs = settings.transcript_langs
-    reqs = requests_for_notes(scan.notes, languages=langs, original=settings.original_lang)
-    fetched = {r.video_id: r for r in fetch_many(reqs, ctx.source, languages=langs)}
+    ctx, scan, fetched = _scan_and_fetch(args)
     failed = [f"{f.item}: {f.reason}" for f in scan.failures]
     changed, anchors, unchecked = 0, 0, 0
     for vid, notes in scan.by_video.items():
