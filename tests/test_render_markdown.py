@@ -29,7 +29,6 @@ from .test_render_hostile import (
 )
 from .test_render_sample import (
     PROVENANCE,
-    PT_BLOCKS,
     QUOTE_PT,
     SOURCE,
     sample_alignment,
@@ -255,25 +254,6 @@ def test_bilingual_note_quotes_and_structure() -> None:
     assert meta["interlinear_engine"] == "bergamot"
     assert meta["aliases"] == ["Retirada das tropas russas de Kherson"]
     assert meta["source"] == "[[bonus_professor/kherson]]"
-
-
-def test_bilingual_note_shows_a_line_kept_as_written_once() -> None:
-    from pipeline.render import bilingual_block_text, bilingual_note_regions
-
-    note = sample_note()
-    kept = {**PT_BLOCKS, "From": "From: [[bonus_professor]] <br/> \n"}
-    tr = sample_translation(note, kept)
-    al = sample_alignment(note)
-    out, regions = bilingual_note_regions(note, tr, al, QUOTE_PT, PROVENANCE)
-    assert body(out).count("From: [[bonus_professor]]") == 1
-    assert "From: [[bonus_professor]] <br/> \n\nThe withdrawal" in out
-    _, before = bilingual_note_regions(note, sample_translation(note), al, QUOTE_PT,
-                                       PROVENANCE)
-    at = next(i for i, b in enumerate(note.blocks) if b.text.startswith("From"))
-    assert [r.block for r in regions] == [r.block for r in before if r.block != at]
-    for r in regions:  # every other block's translation reads back as it was written
-        got = bilingual_block_text(note, tr, al, QUOTE_PT, r.block, out[r.start:r.end])
-        assert got is not None and got.rstrip("\n") == tr.blocks[r.block].rstrip("\n")
 
 
 def test_bilingual_note_without_alignment_links_written_times() -> None:

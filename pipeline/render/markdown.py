@@ -289,9 +289,7 @@ def bilingual_note(
 ) -> str:
     """Each block of the note followed by its translation, citations as video links.
 
-    Paragraphs, tables and quotes get a `> [!translation] LANG` callout (none when the
-    translation is the block as written and it cites nothing: a vault line kept as
-    written, `From: [[channel]]`, is shown once); a heading keeps its
+    Paragraphs, tables and quotes get a `> [!translation] LANG` callout; a heading keeps its
     line and gets a one-line callout with the translated heading; a list item gets its
     translation in a callout nested in the item (the list stays one list). Each block's
     citations are listed after it in a folded `> [!quote]-` callout: the transcript's words
@@ -454,9 +452,6 @@ def _unit(ctx: _Ctx, block: Block, text: str) -> str:
     translation = _inline(ctx, text if text.strip() else block.text,
                           block.citations).rstrip("\r\n")
     quotes = _quote_lines(ctx, block)
-    if not quotes and block.kind not in ("heading", "list_item") and (
-            text.rstrip("\r\n") == block.text.rstrip("\r\n")):
-        return source  # kept as written (a vault line `From: [[channel]]`): said once
     if block.kind == "heading":
         title = _HEADING_MARK.sub("", translation.strip().splitlines()[0], count=1)
         lines = _callout("translation", title, quotes, "-" if quotes else "")
