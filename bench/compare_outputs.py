@@ -19,8 +19,8 @@ DEST/produce.json records the commit, exit statuses and times; DEST/logs/ the ou
 `compare A B` compares every file of A/demo and A/corpus with B's, and what the command
 printed after its progress bars, with its exit status: the same relative paths, the same
 bytes once the provenance is set aside (version, signatures, hashes, start and end times,
-the run lock's process id, the run's folders; see PROVENANCE below: the other keys of the
-notes' `interlinear:` block, such as engine, model and alignment settings, are compared).
+the run lock's process id, the run's folders; see PROVENANCE below: the notes' other
+provenance properties, such as engine, model and alignment, are compared).
 Prints a table per kind of file and the first differing lines; exit status 1 on any
 difference.
 """
@@ -175,7 +175,8 @@ def produce(commit: str | None, checkout: Path | None, dest: Path, only: list[st
 # (by key, wherever the output states them), the run lock's process id; and the folders of
 # the run (the checkout, DEST, temp folders) are written as <checkout>, <dest>, <tmp>.
 # (The transcript tracks' signature changes with the transcript file's absolute path.)
-# Front matter: only the keys of its `interlinear:` block; JSON: string values only (the
+# Front matter: only the keys of its `interlinear:` block (or its flat `interlinear_KEY`
+# properties, `glossary` included: the glossary's hash); JSON: string values only (the
 # manifest's summary.glossary_terms are counts, compared); review pages: the footer's
 # `key <code>value</code>`; VTT: the `NOTE Interlinear` line's `key=value`.
 PROVENANCE = ("interlinear", "version", "python", "signature", "hash", "glossary_hash",
@@ -184,6 +185,7 @@ FOOTER_KEYS = (*PROVENANCE, "glossary")  # the footer's `glossary` is the glossa
 SET_ASIDE = "<provenance>"
 TMP = re.compile(re.escape(tempfile.gettempdir()) + r"/interlinear-compare-[^/\s\"'<>]+")
 FRONT_KEY = re.compile(r"^(\s+)(\w+):.*$")
+FLAT_KEY = re.compile(r"^interlinear_(\w+):.*$")  # the flat front matter's provenance
 VTT_NOTE = re.compile(r"\b(" + "|".join(PROVENANCE) + r")=\S+")
 FOOTER = re.compile(r"\b(" + "|".join(FOOTER_KEYS) + r") <code>[^<]*</code>")
 
@@ -225,7 +227,9 @@ def json_aside(value: object) -> object:
 
 
 def front_matter_aside(lines: list[str]) -> list[str]:
-    """The provenance keys of the first front matter's `interlinear:` block set aside."""
+    """The provenance keys of the first front matter set aside: those of its `interlinear:`
+    block (before the front matter was flat), its `interlinear_KEY` properties (the
+    version, signature, glossary hashes)."""
     if not lines or lines[0] != "---":
         return lines
     out, block = [lines[0]], False
@@ -233,8 +237,11 @@ def front_matter_aside(lines: list[str]) -> list[str]:
         if line == "---":
             return out + lines[i:]
         m = FRONT_KEY.match(line)
+        flat = FLAT_KEY.match(line)
         if block and m and m[2] in PROVENANCE:
             line = f"{m[1]}{m[2]}: {SET_ASIDE}"
+        elif flat and flat[1] in FOOTER_KEYS:
+            line = f"interlinear_{flat[1]}: {SET_ASIDE}"
         elif not line.startswith((" ", "\t")):
             block = line.rstrip() == "interlinear:"
         out.append(line)

@@ -113,15 +113,24 @@ def test_translated_note_keeps_structure_and_front_matter() -> None:
     assert meta["title"] == "Retirada das tropas russas de Kherson"
     assert meta["original_title"] == "Russian troop withdrawal from Kherson"
     assert (meta["videoId"], meta["lang"], meta["tags"]) == ("chIqmlJA2i0", "pt", ["war"])
-    assert meta["interlinear"] == {
-        "version": "0.1.0", "alignment": "align-v1-window2", "engine": "bergamot",
-        "model": "enpt.student.tiny11", "glossary_hash": "3f2a9c1d",
+    assert meta["aliases"] == ["Retirada das tropas russas de Kherson"]
+    assert meta["source"] == "[[bonus_professor/kherson]]"
+    assert '\nsource: "[[bonus_professor/kherson]]"\n' in out  # as Obsidian writes a link
+    prov = {k: v for k, v in meta.items() if k.startswith("interlinear")}
+    assert prov == {
+        "interlinear_version": "0.1.0", "interlinear_engine": "bergamot",
+        "interlinear_model": "enpt.student.tiny11", "interlinear_glossary": "3f2a9c1d",
+        "interlinear_alignment": "align-v1-window2",
     }
-    # a run's provenance names the version, language and glossary too: each said once
+    # a run's provenance names the version, language, note and glossary too: each said
+    # once; the note's path in the vault is the source link; the signature comes last
     run = {**PROVENANCE, "interlinear": "0.1.0", "lang": "pt", "glossary": "3f2a9c1d",
-           "signature": "abc"}
-    block = front(translated_note(sample_translation(note), run))["interlinear"]
-    assert block == {**meta["interlinear"], "signature": "abc"}
+           "note": "a/b/kherson", "signature": "abc"}
+    again = front(translated_note(sample_translation(note), run))
+    assert {k: v for k, v in again.items() if k.startswith("interlinear")} == {
+        **prov, "interlinear_signature": "abc"}
+    assert list(again)[-1] == "interlinear_signature"
+    assert again["source"] == "[[a/b/kherson]]"
     # the blocks follow each other as in the source: same blank lines between them
     assert [len(x) for x in re.findall(r"\n+", body(out))] == \
         [len(x) for x in re.findall(r"\n+", body(SOURCE))]
@@ -151,6 +160,43 @@ def test_block_count_mismatch_is_an_output_error() -> None:
         with pytest.raises(OutputError, match="blocks"):
             render()
     assert issubclass(OutputError, InterlinearError)
+
+
+@pytest.mark.parametrize("render", ["translated", "bilingual"])
+def test_front_matter_is_flat_for_obsidian(render: str) -> None:
+    """Every property a text, number or list of texts (what Obsidian's Properties panel
+    shows), the provenance short; the note's own aliases and `source` are kept."""
+    own = ("---\ntitle: Russian troop withdrawal from Kherson\nvideoId: chIqmlJA2i0\n"
+           "aliases: [Kherson pull-out]\nsource: notebook p. 3\ninterlinear: {old: 1}\n"
+           "interlinear_engine: stale\n---\n")
+    note = sample_note(SOURCE.replace(SOURCE.split("\n---\n", 1)[0] + "\n---\n", own, 1))
+    tr = replace(sample_translation(note), failures=("x",), glossary_hash="f" * 64)
+    run = {**PROVENANCE, "interlinear": "0.1.0", "glossary": "f" * 64, "signature": "abc",
+           "quotes": "ru->pt", "odd": {"a": [1, 2]}}
+    out = (translated_note(tr, run) if render == "translated"
+           else bilingual_note(note, tr, sample_alignment(note), QUOTE_PT, run))
+    meta = front(out)
+    for key, value in meta.items():
+        assert isinstance(value, str | int | float) or (
+            isinstance(value, list) and all(isinstance(v, str) for v in value)), key
+        if key.startswith("interlinear"):
+            assert len(str(value)) <= 64, key
+    assert meta["aliases"] == ["Retirada das tropas russas de Kherson", "Kherson pull-out"]
+    assert meta["original_source"] == "notebook p. 3"
+    assert meta["interlinear_glossary"] == "f" * 16 and meta["interlinear_engine"] == "bergamot"
+    assert meta["interlinear_untranslated_segments"] == 1
+    assert meta["interlinear_odd"] == '{"a":[1,2]}' and "interlinear" not in meta
+
+
+def test_source_link_only_where_obsidian_can_resolve_it() -> None:
+    from pipeline.render.markdown import source_link
+
+    note = sample_note()
+    assert source_link(note, {}) == "[[bonus_professor/kherson]]"
+    assert source_link(note, {"note": "x/y z/kherson"}) == "[[x/y z/kherson]]"
+    assert source_link(note, {"note": "/abs/path/kherson"}) == "[[bonus_professor/kherson]]"
+    assert source_link(note, {"note": "a/b#c"}) is None
+    assert source_link(sample_note(path="kherson.md"), {}) == "[[kherson]]"
 
 
 def test_hostile_title_cannot_break_front_matter() -> None:
@@ -205,7 +251,9 @@ def test_bilingual_note_quotes_and_structure() -> None:
         "Russian troop withdrawal from Kherson", "Retirada das tropas russas de Kherson")
     assert (meta["lang"], meta["transcript_lang"], meta["videoId"]) == (
         "pt", "ru", "chIqmlJA2i0")
-    assert meta["interlinear"]["engine"] == "bergamot"
+    assert meta["interlinear_engine"] == "bergamot"
+    assert meta["aliases"] == ["Retirada das tropas russas de Kherson"]
+    assert meta["source"] == "[[bonus_professor/kherson]]"
 
 
 def test_bilingual_note_without_alignment_links_written_times() -> None:

@@ -189,3 +189,22 @@ def test_damaged_translation_memory_is_set_aside_and_said(tmp_path: Path) -> Non
     track = ctx.layout.transcript_track(VID, "pt").read_text(encoding="utf-8")
     assert not any(line in track for line in english)
     assert "cidade" in track
+
+
+def test_translation_key_follows_the_notes_kept_lines(ctx: RunContext) -> None:
+    """A change of `vault-lines.txt` re-translates the notes whose kept lines change only."""
+    from dataclasses import replace as dc_replace
+
+    from pipeline.glossary.lines import VaultLines
+    from pipeline.run.stages import translation_key
+
+    head = f"---\ntitle: t\nvideoId: {VID}\n---\n\n"
+    channel = parse_note(head + "From: [[ch]] <br/>\n\nText.\n", Path("v/ch/a.md"))
+    plain = parse_note(head + "Text.\n", Path("v/ch/b.md"))
+    tagged = Glossary([], lines=VaultLines(("From: [[*]]*", "Tags: *")))
+    none = Glossary([], lines=VaultLines(()))
+    keys = {name: (translation_key(channel, "pt", dc_replace(ctx, glossary=g)),
+                   translation_key(plain, "pt", dc_replace(ctx, glossary=g)))
+            for name, g in (("default", ctx.glossary), ("tags", tagged), ("none", none))}
+    assert keys["default"] == keys["tags"]  # the same lines kept: nothing redone
+    assert keys["none"][0] != keys["default"][0] and keys["none"][1] == keys["default"][1]

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Literal
 
 from ..errors import ConfigError
+from .lines import VaultLines
 
 LANGS = ("ru", "uk", "de", "es", "fr", "pt")
 HASH_SCHEME = "interlinear-glossary-v1"
@@ -89,9 +90,11 @@ class TermHit:
 class Glossary:
     """Merged terms of one or more glossary files, with a fast matcher."""
 
-    def __init__(self, terms: Iterable[Term], issues: Iterable[GlossaryIssue] = ()) -> None:
+    def __init__(self, terms: Iterable[Term], issues: Iterable[GlossaryIssue] = (),
+                 lines: VaultLines | None = None) -> None:
         self.terms: tuple[Term, ...] = tuple(terms)
         self.issues: tuple[GlossaryIssue, ...] = tuple(issues)
+        self.lines = lines if lines is not None else VaultLines()  # kept untranslated
         self.hash = _content_hash(self.terms)
         ordered = sorted(self.terms, key=lambda t: (-len(t.source), t.source))
         self._by_group = ordered
@@ -102,7 +105,8 @@ class Glossary:
     @classmethod
     def load(cls, folder: Path) -> Glossary:
         """All `*.csv` files of `folder`, merged in name order; every problem is in
-        `issues` (errors: what they name is not enforced). ConfigError if no folder."""
+        `issues` (errors: what they name is not enforced); the vault lines of its
+        `vault-lines.txt` (`lines.py`). ConfigError if no folder."""
         from .files import read_glossary
 
         folder = Path(folder)
@@ -113,7 +117,7 @@ class Glossary:
         if not paths:
             issues.append(GlossaryIssue(str(folder), 0, "no glossary files (*.csv): no term "
                                                         "is enforced", "warning"))
-        return cls(terms, issues)
+        return cls(terms, issues, VaultLines.load(folder))
 
     @classmethod
     def from_csv(cls, *texts: str) -> Glossary:
@@ -132,7 +136,8 @@ class Glossary:
         """The terms that have a rule for `lang` (same hash: it names the whole glossary)."""
         sub = self._by_lang.get(lang)
         if sub is None:
-            sub = Glossary([t for t in self.terms if t.expected(lang)], self.issues)
+            sub = Glossary([t for t in self.terms if t.expected(lang)], self.issues,
+                           self.lines)
             sub.hash = self.hash
             self._by_lang[lang] = sub
         return sub

@@ -7,6 +7,7 @@ text, transcript quotes are escaped as inert inline text, and every link is buil
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -39,27 +40,74 @@ _TRAILING_NL = re.compile(r"(?:\r?\n)*\Z")
 # --------------------------------------------------------------------------- front matter
 
 
-def provenance_block(translated: TranslatedNote, provenance: Mapping[str, object]) -> dict:
-    """The `interlinear:` signature: the run's provenance, this translation's engine."""
+PREFIX = "interlinear_"  # the provenance properties: `interlinear_engine`, ...
+_SAID_ELSEWHERE = {"interlinear", "version", "lang", "note", "signature", "engine", "model",
+                   "glossary"}
+_LINK_UNSAFE = re.compile(r"[\[\]|#^\n]")
+
+
+def provenance_fields(translated: TranslatedNote, provenance: Mapping[str, object]
+                      ) -> dict[str, object]:
+    """What produced the output, as flat properties with short values (Obsidian's
+    Properties panel shows text, numbers and lists, not nested mappings):
+    `interlinear_version`, `interlinear_engine` and `interlinear_model` (this
+    translation's), `interlinear_glossary` (its hash, first 16 hex digits), then the
+    run's other provenance fields (`interlinear_alignment`: the aligner's signature, its
+    settings are under `aligner` in manifest.json), and `interlinear_signature` (the
+    output's signature, as manifest.json lists it). A value that is not a scalar is
+    written as its JSON text."""
     version = provenance.get("version", provenance.get("interlinear", __version__))
-    sig: dict[str, object] = {"version": version}
-    # said once: the version (also under "interlinear"), the language (the note's own
-    # `lang`), the glossary (the translation's hash, under "glossary_hash")
-    same = {"version", "interlinear", "lang"}
-    if provenance.get("glossary") == translated.glossary_hash:
-        same.add("glossary")
-    sig.update({k: v for k, v in provenance.items() if k not in same})
-    sig.update(engine=translated.engine, model=translated.model,
-               glossary_hash=translated.glossary_hash)
+    fields: dict[str, object] = {
+        "version": version, "engine": translated.engine, "model": translated.model,
+        "glossary": translated.glossary_hash[:16]}
+    fields.update((k, v) for k, v in provenance.items() if k not in _SAID_ELSEWHERE)
     if translated.failures:
-        sig["untranslated_segments"] = len(translated.failures)
-    return sig
+        fields["untranslated_segments"] = len(translated.failures)
+    if provenance.get("signature") is not None:
+        fields["signature"] = provenance["signature"]
+    return {PREFIX + k: _scalar(v) for k, v in fields.items()}
+
+
+def _scalar(value: object) -> object:
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return json.dumps(_plain(value), ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def source_link(note: Note, provenance: Mapping[str, object]) -> str | None:
+    """A wiki-link to the source note, as Obsidian resolves it from the vault's root: the
+    provenance's `note` (its path in the vault, without `.md`), else CHANNEL/SLUG. None
+    when the path holds a character a wiki-link cannot (`[ ] | # ^`)."""
+    path = provenance.get("note")
+    if not isinstance(path, str) or "/" not in path or path.startswith(("/", "../")):
+        path = f"{note.channel}/{note.slug}" if note.channel else note.slug
+    return None if _LINK_UNSAFE.search(path) else f"[[{path}]]"
+
+
+def aliases(note: Note, title: str) -> list[str]:
+    """The translated title, then the note's own aliases (a list or one text)."""
+    own = note.meta.get("aliases")
+    found = [own] if isinstance(own, str) else own if isinstance(own, list) else []
+    names = [title] + [str(a) for a in found if a is not None and str(a).strip()]
+    return list(dict.fromkeys(n for n in names if n.strip()))
+
+
+class _Dumper(yaml.SafeDumper):
+    """The safe dumper, writing a wiki-link in double quotes as Obsidian does."""
+
+
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = '"' if value.startswith("[[") and "\n" not in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _text)
 
 
 def front_matter(fields: Mapping[str, object]) -> str:
     """A YAML front matter block (safe dumper: only plain data, any text quoted as needed)."""
-    text = yaml.safe_dump(_plain(dict(fields)), allow_unicode=True, sort_keys=False,
-                          default_flow_style=False, width=1000)
+    text = yaml.dump(_plain(dict(fields)), Dumper=_Dumper, allow_unicode=True,
+                     sort_keys=False, default_flow_style=False, width=1000)
     return f"---\n{text}---\n"
 
 
@@ -79,10 +127,14 @@ def _plain(value: object) -> object:
 
 
 def _meta_fields(note: Note, fields: dict[str, object]) -> dict[str, object]:
-    """`fields` that have a value, then the original front matter's other keys."""
+    """`fields` that have a value, then the original front matter's other keys (its own
+    `source` as `original_source`; its `aliases` are in `aliases`)."""
     fields = {k: v for k, v in fields.items() if v is not None}
     for key, value in note.meta.items():
-        if key not in fields and key not in ("interlinear", "videoId", "title"):
+        if key == "source" and "source" in fields:
+            key = "original_source"
+        if key not in fields and key not in ("interlinear", "videoId", "title", "aliases") \
+                and not key.startswith(PREFIX):
             fields[key] = value
     return fields
 
@@ -105,13 +157,16 @@ def translated_note_regions(translated: TranslatedNote, provenance: Mapping[str,
     """The translated note and where each block's translation sits in it."""
     note = translated.note
     check_blocks(note, translated.blocks)
+    title = translated.title.strip() or note.title
     fields = _meta_fields(note, {
-        "title": translated.title.strip() or note.title,
+        "title": title,
+        "aliases": aliases(note, title),
         "original_title": note.title,
+        "source": source_link(note, provenance),
         "videoId": note.video_id,
         "lang": translated.lang,
     })
-    fields["interlinear"] = provenance_block(translated, provenance)
+    fields.update(provenance_fields(translated, provenance))
     parts = [front_matter(fields)]
     if note.blocks and note.blocks[0].kind != "front_matter":
         parts.append("\n")
@@ -131,8 +186,10 @@ def translated_note_regions(translated: TranslatedNote, provenance: Mapping[str,
 def translated_note(translated: TranslatedNote, provenance: Mapping[str, object]) -> str:
     """The note in the target language: same blocks, anchors, link targets and headings.
 
-    The front matter is rebuilt: translated `title`, `original_title`, `videoId`, `lang`,
-    the original's other keys, and the `interlinear:` provenance signature. A block the
+    The front matter is rebuilt, flat (as Obsidian's Properties panel shows it): the
+    translated `title`, `aliases` (the translated title, then the note's own),
+    `original_title`, `source` (a wiki-link to the source note), `videoId`, `lang`, the
+    original's other keys, and the provenance (`provenance_fields`). A block the
     translation left empty keeps its source text.
     """
     return translated_note_regions(translated, provenance)[0]
@@ -176,14 +233,17 @@ def bilingual_note_regions(
     """The bilingual note and where each block's translation sits in it."""
     check_blocks(note, translated.blocks)
     ctx = _Ctx(note, translated.lang.upper(), alignment, quote_translations)
+    title = translated.title.strip() or note.title
     fields = _meta_fields(note, {
         "title": note.title,
-        "translated_title": translated.title.strip() or note.title,
+        "translated_title": title,
+        "aliases": aliases(note, title),
+        "source": source_link(note, provenance),
         "videoId": note.video_id,
         "lang": translated.lang,
         "transcript_lang": alignment.transcript_language if alignment else None,
     })
-    fields["interlinear"] = provenance_block(translated, provenance)
+    fields.update(provenance_fields(translated, provenance))
     units: list[tuple[str, str, int]] = [("header", _header(ctx, translated), -1)]
     for i, (block, text) in enumerate(zip(note.blocks, translated.blocks, strict=True)):
         if block.kind in ("front_matter", "blank"):

@@ -17,6 +17,7 @@ from pathlib import Path
 from ..align import Aligner, AlignSettings, E5Embedder
 from ..errors import ConfigError, ModelMissingError
 from ..glossary import Glossary
+from ..glossary.lines import FILE_NAME as VAULT_LINES
 from ..languages import model_language
 from ..layout import Layout
 from ..settings import RunSettings
@@ -169,7 +170,7 @@ def _glossary_stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
     new context, also in a long-lived process (a Dask worker, a test)."""
     try:
         return tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns)
-                     for p in sorted(folder.glob("*.csv")))
+                     for p in sorted([*folder.glob("*.csv"), *folder.glob(VAULT_LINES)]))
     except OSError:
         return ()
 

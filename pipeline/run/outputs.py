@@ -52,6 +52,7 @@ from .reviewing import (
     apply_reviews,
     beside,
     changed_by_hand,
+    note_key,
     read_edits,
     record_file,
     record_written,
@@ -284,7 +285,8 @@ def render_note(
     prov = provenance(engine=tr.engine, model=tr.model, glossary=tr.glossary_hash,
                       glossary_terms=glossary_terms_key(ctx.glossary, note.render(),
                                                         model_language(lang))[:16],
-                      alignment=signature, note=note.slug, lang=lang,
+                      alignment=signature, note=note_key(note, ctx).removesuffix(".md"),
+                      lang=lang,
                       **_quotes_by(quote_engine, transcript_lang, lang))
     record = (TaskRecord("render", item, "ran"),)
     review_warnings = tuple(Failure("review", str(ctx.settings.review_path), w) for w in unread)

@@ -148,7 +148,8 @@ def translation_key(note: Note, lang: str, ctx: RunContext) -> str:
     text = note.render()
     return content_key("translate", text, s.source_lang, lang,
                        ctx.engines.ident(s.source_lang, lang),
-                       glossary_terms_key(ctx.glossary, text, model_language(lang)))
+                       glossary_terms_key(ctx.glossary, text, model_language(lang)),
+                       ctx.glossary.lines.kept_in([text]))
 
 
 def missing_model(ctx: RunContext, item: str, exc: ModelMissingError, value: T) -> Outcome[T]:

@@ -10,6 +10,8 @@ a `CachedEngine` answers what it has seen). Each unit then ends in one mode:
   translation found in the sentence (`markup_fallback`);
 - `pieces`: otherwise the text between markers is translated piece by piece;
 - `kept`: not in the source language (a Russian title in an English note): as written;
+  a line the vault uses as metadata (`glossary.lines`: `From: [[channel]]`) is not even
+  a unit (`plan_block`);
 - `failed`: the engine failed on it (raised, or an output failed the checks of
   `translate_safely`, even in smaller pieces): kept in the source language and listed in
   `TranslatedNote.failures`. A block over `Bounds.max_chars` characters is not sent at
@@ -32,13 +34,14 @@ from dataclasses import dataclass, field
 
 from ..glossary import Glossary
 from ..glossary.enforce import TermResult, enforce, needs_of
+from ..glossary.lines import VaultLines
 from ..glossary.morph import count
-from ..model import Note, TermCheck, TranslatedNote
+from ..model import Block, Note, TermCheck, TranslatedNote
 from .batch import BoundedEngine, translate_safely
 from .engines.base import TranslationEngine
 from .markup.fallback import flat, labels, wrap
 from .markup.inline import choose_prefix
-from .markup.segment import Template, Unit, segment_block
+from .markup.segment import Template, Unit, segment_block, segment_text
 
 
 @dataclass
@@ -123,9 +126,7 @@ def translate_notes_with_stats(
     engine = bounded = BoundedEngine(engine)  # glossary repair's re-translations too
     stats = TranslationStats(notes=len(notes))
     limit = bounded.bounds.max_chars
-    plans: list[list[Template]] = [
-        [segment_block(b) if len(b.text) <= limit else Template((b.text,)) for b in n.blocks]
-        for n in notes]
+    plans = [[plan_block(b, limit, glossary.lines) for b in n.blocks] for n in notes]
     units = list(dict.fromkeys(u for plan in plans for t in plan for u in t.units))
     stats.units = sum(len(t.units) for plan in plans for t in plan)
     t0 = time.perf_counter()
@@ -220,6 +221,19 @@ def translate_notes_with_stats(
             failures=tuple(dict.fromkeys(failures)),
         ))
     return translated, stats
+
+
+def plan_block(block: Block, limit: int, lines: VaultLines) -> Template:
+    """The block's template: a block over `limit` characters and the vault's metadata
+    lines (`lines`: `From: [[channel]]`...) verbatim, the rest cut into units."""
+    if len(block.text) > limit:
+        return Template((block.text,))
+    if block.kind in ("front_matter", "code", "blank", "rule"):
+        return segment_block(block)
+    parts: list[str | Unit] = []
+    for text, kept in lines.runs(block.text):
+        parts.extend((text,) if kept else segment_text(text, block.kind).parts)
+    return Template(tuple(parts))
 
 
 _SCRIPTS = {"ru": "CYRILLIC", "uk": "CYRILLIC", "bg": "CYRILLIC", "sr": "CYRILLIC",
