@@ -257,3 +257,53 @@ def test_a_broken_model_in_the_models_folder_fails_its_pair_not_the_process(
     with pytest.raises(TranslationError, match="cannot run the model"):
         engine.translate([SENTENCE], "en", "fr")
     assert engine.translate([SENTENCE], "en", "pt")  # this process goes on
+
+
+@pytest.mark.slow
+@pytest.mark.e2e
+def test_interlinear_run_to_the_pair_uses_the_user_model(
+        tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """`interlinear models install --file`, then `interlinear run --to de` over the example
+    vault (Russian transcripts, no argos model: the quotes and tracks say why they are not
+    in German)."""
+    import subprocess
+
+    from tests.flows_support import (
+        EXAMPLES,
+        PY,
+        ROOT,
+        copy_caches,
+        copy_examples,
+        prefect_env,
+        warm_cache,
+    )
+
+    cache = copy_caches(warm_cache(tmp_path_factory.getbasetemp()), tmp_path / "cache")
+    env = prefect_env(tmp_path / "prefect")
+    env.update({"INTERLINEAR_MODELS": str(tmp_path / "models"), "PYTHONPATH": str(ROOT),
+                "NO_COLOR": "1", "COLUMNS": "250"})
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([PY, "-m", "flows.cli", *args], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=900)
+
+    given = firefox_folder(tmp_path / "downloads")
+    assert cli("models", "install", "--file", str(given)).returncode == 0
+    vault, out = copy_examples(tmp_path / "vault"), tmp_path / "out"
+    proc = cli("run", str(vault), "--to", "de", "--out", str(out), "--offline",
+               "--transcripts", str(EXAMPLES / "transcripts"), "--allow-missing-models",
+               "--cache-dir", str(cache))
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    model = manifest["engines"]["en->de"]["model"]
+    assert model.startswith("bergamot:ende/model.ende.intgemm.alphas.bin#")
+    assert model.endswith(f"({USER_FILE})")
+    notes = sorted((out / "bilingual" / "de").rglob("*.md"))
+    assert len(notes) == 3
+    for path in notes:
+        text = path.read_text(encoding="utf-8")
+        assert f"  model: {model}\n" in text
+        assert "> Transcript quotes (RU) not in DE: quotes not translated: no translation " \
+               "model for ru-&gt;de" in text
+        assert "> No DE transcript track (subtitles): no translation model for ru-&gt;de" in text
+    assert not (out / "subtitles" / "chIqmlJA2i0" / "chIqmlJA2i0.de.vtt").exists()

@@ -31,6 +31,7 @@ default; a 60-word piece takes about 0.1 s): past it, `TranslationError` (see
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from functools import partial
 from importlib.metadata import PackageNotFoundError, version
@@ -64,6 +65,7 @@ class BergamotEngine:
         self.models_dir = Path(models_dir) if models_dir else default_models_dir()
         self._user: dict[tuple[str, str], BergamotModel] | None = None
         self._checked: dict[tuple[str, str], BergamotModel] = {}
+        self._lock = threading.Lock()
         self.issues: list[str] = []  # the models folder's subfolders that hold no model
 
     def user_models(self) -> dict[tuple[str, str], BergamotModel]:
@@ -95,11 +97,12 @@ class BergamotEngine:
         user = self.user_models().get((source, target))
         if user is None:
             return None
-        if self._checked.get((source, target)) is not user:
-            user = ready(user)  # the record is checked once per engine; tried once per file
-            self._checked[(source, target)] = user
-            self.user_models()[(source, target)] = user
-        return user
+        with self._lock:  # the run's task threads share the engine
+            if self._checked.get((source, target)) is not user:
+                user = ready(user)  # checked once per engine; tried once per model file
+                self._checked[(source, target)] = user
+                self.user_models()[(source, target)] = user
+            return self._checked[(source, target)]
 
     def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
         user = self._ready(source, target)
