@@ -65,5 +65,6 @@ def choose_engine(
             source=source, target=target)
     raise ModelMissingError(
         f"no translation model for {source}->{target}: install one with `{hint}` "
-        f"(or `{INSTALL_FILE_HINT}` on a machine without network)",
+        f"(on a machine without network: `{INSTALL_FILE_HINT}`, or a Firefox Translations "
+        "model with `interlinear models install --file FOLDER`)",
         source=source, target=target)
