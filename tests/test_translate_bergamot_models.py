@@ -259,6 +259,28 @@ def test_a_broken_model_in_the_models_folder_fails_its_pair_not_the_process(
     assert engine.translate([SENTENCE], "en", "pt")  # this process goes on
 
 
+def test_a_user_model_serves_a_leg_of_the_pivot(tmp_path: Path, models: Path) -> None:
+    """A user's ru->en model (the bundled pt->en files named ruen) and the bundled en->pt:
+    Russian reaches Portuguese through English with Bergamot on both legs."""
+    folder = tmp_path / "ruen"
+    folder.mkdir()
+    for name in ("model.pten.intgemm.alphas.bin", "lex.50.50.pten.s2t.bin", "vocab.pten.spm"):
+        (folder / name.replace("pten", "ruen")).write_bytes(
+            (BUNDLED / "pten-1693087646" / name).read_bytes())
+    install([folder], models)
+    settings = RunSettings(vault=tmp_path / "vault", out=tmp_path / "out", languages=("pt",),
+                           cache_dir=tmp_path / "cache")
+    with TranslationMemory(tmp_path / "tm.sqlite3") as memory:
+        ctx = compose(settings, glossary=Glossary([]), memory=memory)
+        engine = ctx.engines.get("ru", "pt")
+        model = engine.model_id("ru", "pt")
+        assert engine.name == "bergamot+bergamot"
+        assert model.startswith("ru->en bergamot:ruen/model.ruen.intgemm.alphas.bin#")
+        assert f"({USER_FILE})" in model and " | en->pt bergamot:enpt-1693087644@" in model
+        (out,) = engine.translate(["O vidro está na mesa."], "ru", "pt")
+        assert "mesa" in out  # pt->en->pt, as the files are
+
+
 @pytest.mark.slow
 @pytest.mark.e2e
 def test_interlinear_run_to_the_pair_uses_the_user_model(
