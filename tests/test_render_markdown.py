@@ -17,7 +17,12 @@ from hypothesis import strategies as st
 from pipeline.errors import InterlinearError, OutputError
 from pipeline.model import TranslatedNote
 from pipeline.notes import discover_notes, load_note
-from pipeline.render import bilingual_note, translated_note
+from pipeline.render import (
+    UNTRANSLATED_QUOTES,
+    UNTRANSLATED_TRACK,
+    bilingual_note,
+    translated_note,
+)
 from pipeline.render.common import escape_tags, md_text
 
 from .conftest import SHARED, examples
@@ -100,6 +105,22 @@ def test_golden_bilingual_note() -> None:
     text = bilingual_note(note, sample_translation(note), sample_alignment(note), QUOTE_PT,
                           PROVENANCE)
     golden("kherson.bilingual.pt.md", text)
+
+
+# A quote the engine failed on, and no model for the transcript track (said in the outputs)
+UNTRANSLATED = {**PROVENANCE,
+                UNTRANSLATED_QUOTES: "quotes at [00:05:52] not translated: the output repeats "
+                                     "itself (a suspect translation)",
+                UNTRANSLATED_TRACK: "no translation model for ru->pt, directly or through en "
+                                    "(ru->en->pt): install `interlinear models install ru en`"}
+
+
+def test_golden_bilingual_note_says_what_is_not_translated() -> None:
+    note = sample_note()
+    text = bilingual_note(note, sample_translation(note), sample_alignment(note), QUOTE_PT,
+                          UNTRANSLATED)
+    golden("kherson.untranslated.bilingual.pt.md", text)
+    assert text.count("*PT: not translated (see the note's header)*") == 1  # [00:05:52]
 
 
 # --------------------------------------------------------------------------- translated note

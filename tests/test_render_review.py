@@ -28,7 +28,7 @@ from .test_render_hostile import (
     hostile_note,
     hostile_translation,
 )
-from .test_render_markdown import golden
+from .test_render_markdown import UNTRANSLATED, golden
 from .test_render_sample import (
     FLAGS,
     PROVENANCE,
@@ -81,6 +81,12 @@ def rows(page: str) -> dict[str, str]:
 
 def test_golden_review_page() -> None:
     golden("kherson.pt.html", sample_page())
+
+
+def test_golden_review_page_says_what_is_not_translated() -> None:
+    page = sample_page(provenance=UNTRANSLATED)
+    golden("kherson.untranslated.pt.html", page)
+    assert page.count("not translated into PT</span>") == 1  # [00:05:52]
 
 
 def test_golden_review_index() -> None:

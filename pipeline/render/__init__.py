@@ -3,6 +3,7 @@
 Pure functions returning text; the caller writes the files (atomically).
 """
 
+from .common import UNTRANSLATED_QUOTES, UNTRANSLATED_TRACK
 from .index import ReviewEntry, review_entry, review_index
 from .markdown import (
     Region,
@@ -19,6 +20,8 @@ from .page import relative_href, review_page_parts
 from .review import CueFlag, review_note_page
 
 __all__ = [
+    "UNTRANSLATED_QUOTES",
+    "UNTRANSLATED_TRACK",
     "CueFlag",
     "Region",
     "ReviewEntry",

@@ -26,6 +26,10 @@ LABEL: dict[str, str] = {
     "ok": "ok", "repaired": "repaired", "suspect": "suspect", "out_of_range": "out of range",
     "no_transcript": "no transcript", "unchecked": "not checked",
 }
+# Provenance keys: why a note's quotes, and its video's transcript track in the note's
+# language, are not translated (said in the outputs, not only in the manifest)
+UNTRANSLATED_QUOTES = "untranslated_quotes"
+UNTRANSLATED_TRACK = "untranslated_track"
 # Severity order, worst last: a claim takes the status of its worst citation.
 _SEVERITY = {"ok": 0, "no_transcript": 1, "unchecked": 1, "repaired": 2, "suspect": 3,
              "out_of_range": 4}

@@ -20,6 +20,8 @@ from ..timecode import hms
 from .common import (
     LABEL,
     MARK,
+    UNTRANSLATED_QUOTES,
+    UNTRANSLATED_TRACK,
     CiteView,
     canonical_anchor,
     check_blocks,
@@ -232,7 +234,7 @@ def bilingual_note_regions(
 ) -> tuple[str, tuple[Region, ...]]:
     """The bilingual note and where each block's translation sits in it."""
     check_blocks(note, translated.blocks)
-    ctx = _Ctx(note, translated.lang.upper(), alignment, quote_translations)
+    ctx = _Ctx(note, translated.lang.upper(), alignment, quote_translations, provenance)
     title = translated.title.strip() or note.title
     fields = _meta_fields(note, {
         "title": note.title,
@@ -340,8 +342,12 @@ def bilingual_block_text(
 
 class _Ctx:
     def __init__(self, note: Note, lang: str, alignment: NoteAlignment | None,
-                 quote_translations: Mapping[int, str]) -> None:
+                 quote_translations: Mapping[int, str],
+                 provenance: Mapping[str, object] | None = None) -> None:
         self.note = note
+        prov = provenance or {}
+        self.quotes_untranslated = str(prov.get(UNTRANSLATED_QUOTES) or "")
+        self.track_untranslated = str(prov.get(UNTRANSLATED_TRACK) or "")
         self.lang = md_text(lang)
         self.checks = checks_by_index(alignment)
         quote_lang = alignment.transcript_language if alignment else None
@@ -364,6 +370,12 @@ def _header(ctx: _Ctx, translated: TranslatedNote) -> str:
     if translated.failures:
         lines.append(f"> {len(translated.failures)} segment(s) could not be translated "
                      "and are kept in the original language.")
+    if ctx.quotes_untranslated:
+        lines.append(f"> Transcript quotes ({ctx.quote_lang or '?'}) not in {ctx.lang}: "
+                     f"{md_text(ctx.quotes_untranslated)}")
+    if ctx.track_untranslated:
+        lines.append(f"> No {ctx.lang} transcript track (subtitles): "
+                     f"{md_text(ctx.track_untranslated)}")
     return "\n".join(lines)
 
 
@@ -417,6 +429,8 @@ def _quote_lines(ctx: _Ctx, block: Block) -> list[str]:
         translation = ctx.quote_translations.get(cit.index, "").strip()
         if view.quote and translation and ctx.quote_lang != ctx.lang:
             lines.append(f"  *{ctx.lang}: «{md_text(translation)}»*")
+        elif view.quote and ctx.quote_lang != ctx.lang and ctx.quotes_untranslated:
+            lines.append(f"  *{ctx.lang}: not translated (see the note's header)*")
         if check is not None:
             from ..review.decisions import checkbox_lines  # review reads what render writes
 

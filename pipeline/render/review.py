@@ -18,6 +18,8 @@ from .common import (
     MARK,
     PROBLEMS,
     STATUSES,
+    UNTRANSLATED_QUOTES,
+    UNTRANSLATED_TRACK,
     CiteView,
     check_blocks,
     checks_by_index,
@@ -73,6 +75,8 @@ def review_note_page(
     checks = checks_by_index(alignment)
     views = {c.index: cite_view(c, checks) for c in note.citations}
     quote_lang = alignment.transcript_language if alignment else None
+    untranslated = {k: str(v) for k, v in (provenance or {}).items()
+                    if k in (UNTRANSLATED_QUOTES, UNTRANSLATED_TRACK) and v}
     src_terms, tgt_terms = TermMatcher.source(terms), TermMatcher.target(terms)
     note_missing = frozenset(t.term for t in terms if t.status == "missing")
 
@@ -99,7 +103,8 @@ def review_note_page(
         statuses = [views[c.index].status for c in block.citations]
         problem = any(s in PROBLEMS for s in statuses) or bool(missing)
         cls = f"row w-{worst(statuses)}" + (" problem" if problem else "")
-        panel = _claims_html(note, claims, views, quote_translations, quote_lang, lang, missing)
+        panel = _claims_html(note, claims, views, quote_translations, quote_lang, lang, missing,
+                             untranslated.get(UNTRANSLATED_QUOTES, ""))
         rows.append(
             f'<section class="{cls}" id="b{i}">'
             f'<div class="pair"><div class="src" lang="en">{src}</div>'
@@ -110,7 +115,7 @@ def review_note_page(
     title_tr = translated.title if translated else ""
     header = _note_header(note, lang, title_tr, counts, note_missing, flags, index_href,
                           decided(alignment))
-    panels = _note_panels(note, translated, terms, flags)
+    panels = _note_panels(note, translated, terms, flags, untranslated, quote_lang, lang)
     colhead = (f'<div class="colhead"><div>Source</div><div>Translation · '
                f"{escape(lang.upper())}</div></div>")
     main = panels + colhead + "\n" + "\n".join(rows)
@@ -199,13 +204,22 @@ def _note_header(
 
 def _note_panels(
     note: Note, translated: TranslatedNote | None, terms: Sequence[TermCheck],
-    flags: Sequence[CueFlag],
+    flags: Sequence[CueFlag], untranslated: Mapping[str, str] | None = None,
+    quote_lang: str | None = None, lang: str = "",
 ) -> str:
     panels = [_terms_panel(terms)]
     if translated and translated.failures:
         items = "".join(f"<li>{escape(f)}</li>" for f in translated.failures)
         panels.append(f'<div class="panel"><h2>Not translated ({len(translated.failures)})'
                       f'</h2><ul class="failures">{items}</ul></div>')
+    said = untranslated or {}
+    if said:
+        names = {UNTRANSLATED_QUOTES: f"Transcript quotes ({(quote_lang or '?').upper()})",
+                 UNTRANSLATED_TRACK: "Transcript track (subtitles)"}
+        items = "".join(f"<li>{escape(names[k])}: {escape(said[k])}</li>" for k in names
+                        if k in said)
+        panels.append(f'<div class="panel"><h2>Not in {escape(lang.upper())}</h2>'
+                      f'<ul class="failures">{items}</ul></div>')
     if flags:
         items = "".join(_flag_html(note.video_id, f) for f in flags)
         panels.append(f'<div class="panel"><h2>Subtitle cues too fast ({len(flags)})</h2>'
@@ -241,15 +255,15 @@ def _flag_html(video_id: str | None, flag: CueFlag) -> str:
 def _claims_html(
     note: Note, claims: Sequence[Claim], views: Mapping[int, CiteView],
     quote_translations: Mapping[int, str], quote_lang: str | None, lang: str,
-    missing: Sequence[str],
+    missing: Sequence[str], quotes_untranslated: str = "",
 ) -> str:
     items = []
     for claim in claims:
         cviews = [views[c.index] for c in claim.citations]
         status = worst([v.status for v in cviews])
         fine = "" if status in PROBLEMS else " fine"
-        cites = "".join(_cite_html(note, v, quote_translations, quote_lang, lang)
-                        for v in cviews)
+        cites = "".join(_cite_html(note, v, quote_translations, quote_lang, lang,
+                                   quotes_untranslated) for v in cviews)
         items.append(
             f'<div class="claim s-{status}{fine}">'
             f'<span class="badge">{escape(MARK.get(status, ""))} {escape(LABEL[status])}</span>'
@@ -267,7 +281,7 @@ def _claims_html(
 
 def _cite_html(
     note: Note, view: CiteView, quote_translations: Mapping[int, str],
-    quote_lang: str | None, lang: str,
+    quote_lang: str | None, lang: str, untranslated: str = "",
 ) -> str:
     check = view.check
     when = _cite_chip(note.video_id, view)
@@ -282,6 +296,9 @@ def _cite_html(
         trans = quote_translations.get(view.citation.index, "").strip()
         tr = (f'<span class="trans" lang="{escape(lang)}">«{escape(trans)}»</span>'
               if trans and (quote_lang or "").lower() != lang else "")
+        if not tr and untranslated and (quote_lang or "").lower() != lang:
+            tr = (f'<span class="trans untranslated" title="{escape(untranslated)}">'
+                  f"not translated into {escape(lang.upper())}</span>")
         details.append(f'<p class="quote"><span class="orig"{qlang}>«{escape(view.quote)}»'
                        f"</span>{tr}</p>")
     elif view.status != "unchecked":

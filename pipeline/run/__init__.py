@@ -16,7 +16,13 @@ from ..errors import Failure
 from .context import GLOSSARY_DIR, Engines, RunContext, compose, context, glossary_dir
 from .manifest import Manifest, finish, provenance, start
 from .outcome import Outcome, Output, TaskRecord
-from .outputs import claims_tracks, render_note, transcript_tracks, write_note_outputs
+from .outputs import (
+    claims_tracks,
+    render_note,
+    track_missing,
+    transcript_tracks,
+    write_note_outputs,
+)
 from .stages import Keyed, align_video, fetch_video, note_item, translate_language
 from .store import ResultStore, content_key
 
@@ -24,5 +30,6 @@ __all__ = [
     "GLOSSARY_DIR", "Engines", "Failure", "Keyed", "Manifest", "Outcome", "Output",
     "ResultStore", "RunContext", "TaskRecord", "align_video", "claims_tracks", "compose",
     "content_key", "context", "fetch_video", "finish", "glossary_dir", "note_item", "provenance",
-    "render_note", "start", "transcript_tracks", "translate_language", "write_note_outputs",
+    "render_note", "start", "track_missing", "transcript_tracks", "translate_language",
+    "write_note_outputs",
 ]

@@ -18,7 +18,7 @@ from ..align import Aligner, AlignSettings, E5Embedder
 from ..errors import ConfigError, ModelMissingError
 from ..glossary import Glossary
 from ..glossary.lines import FILE_NAME as VAULT_LINES
-from ..languages import model_language
+from ..languages import NOT_LANGUAGES, model_language
 from ..layout import Layout
 from ..settings import RunSettings
 from ..signature import Signature
@@ -80,6 +80,11 @@ class Engines:
             route = self.route(*key)
             argos, bergamot = self._local()
             try:
+                if key[0] in NOT_LANGUAGES:
+                    raise ModelMissingError(
+                        "the source language is not known (not labelled, and not "
+                        "recognised from the text): name it, e.g. VIDEO_ID.ru.json or "
+                        "--original-lang ru", source=key[0], target=key[1])
                 if not route.ok:
                     raise ModelMissingError(route.advice(), source=key[0], target=key[1])
                 legs: list[TranslationEngine] = [

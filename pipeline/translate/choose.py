@@ -42,7 +42,8 @@ def choose_engine(
     bergamot: BergamotEngine | None = None,
     options: EngineOptions | None = None,
 ) -> TranslationEngine:
-    """The engine for a pair: argos where a model is installed, else Bergamot for en<->pt.
+    """The engine for a pair: argos where a model is installed, else Bergamot (en<->pt, or
+    a user's Firefox Translations model).
 
     `override` (one of ENGINE_NAMES) forces one. Raises ModelMissingError naming the
     install command when no engine can translate the pair, ConfigError for an unknown name.
@@ -58,10 +59,12 @@ def choose_engine(
     hint = INSTALL_HINT.format(source=source, target=target)
     if override == BERGAMOT:
         raise ModelMissingError(
-            f"the Bergamot engine translates en<->pt only, not {source}->{target}; "
-            f"for other pairs install an argos model with `{hint}`",
+            f"no Bergamot model for {source}->{target} (bundled: en<->pt only): install "
+            "a Firefox Translations model with `interlinear models install --file FOLDER`, "
+            f"or an argos model with `{hint}`",
             source=source, target=target)
     raise ModelMissingError(
         f"no translation model for {source}->{target}: install one with `{hint}` "
-        f"(or `{INSTALL_FILE_HINT}` on a machine without network)",
+        f"(on a machine without network: `{INSTALL_FILE_HINT}`, or a Firefox Translations "
+        "model with `interlinear models install --file FOLDER`)",
         source=source, target=target)

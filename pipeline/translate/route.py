@@ -45,7 +45,8 @@ class Route:
             return ""
         pair = f"{self.source}->{self.target}"
         todo = " and ".join(f"`{c}`" for c in self.commands())
-        offline = f" (`{INSTALL_FILE_HINT}` on a machine without network)"
+        offline = (f" (on a machine without network: `{INSTALL_FILE_HINT}`, or a Firefox "
+                   "Translations model with `interlinear models install --file FOLDER`)")
         if self.pivot is None:
             return f"no translation model for {pair}: install one with {todo}{offline}"
         have = [f"{s}->{t}" for s, t in self.legs if (s, t) not in self.missing]

@@ -11,6 +11,7 @@ its metadata has one) in front of every target and removed from every output.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from typing import Any
 from ...errors import ModelMissingError, TranslationError
 from .argos_packages import (
     INSTALL_HINT,
+    ORIGIN,
     ArgosLocation,
     ModelInfo,
     default_location,
@@ -94,13 +96,16 @@ class ArgosEngine:
     def install(self, source: str, target: str) -> ModelInfo:
         """Download and install the index's package for the pair."""
         path = install_pair(self.location, source, target, self.timeout_s)
-        return self._after_install(path)
+        return self._after_install(path, f"argos index: {self.location.remote_index}")
 
     def install_file(self, path: Path) -> ModelInfo:
         """Install a local `.argosmodel` file (for machines without network)."""
-        return self._after_install(install_archive(self.location, Path(path)))
+        return self._after_install(install_archive(self.location, Path(path)),
+                                   f"user file: {Path(path).resolve()}")
 
-    def _after_install(self, path: Path) -> ModelInfo:
+    def _after_install(self, path: Path, origin: str) -> ModelInfo:
+        with contextlib.suppress(OSError):  # only `models list` reads it
+            (path / ORIGIN).write_text(origin + "\n", encoding="utf-8")
         with self._lock:
             self._packages = None
             self._loaded = {k: v for k, v in self._loaded.items() if v.package_path != path}

