@@ -180,7 +180,9 @@ def run_settings(args: argparse.Namespace) -> RunSettings:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """The vault flow, stopped within seconds by SIGTERM, SIGINT or SIGHUP (exit 143, 130,
-    129) with nothing left behind (`flows.signals`, `flows.ephemeral`)."""
+    129) with nothing of the run's left behind (`flows.signals`; Prefect's temporary server
+    is kept for the next runs unless INTERLINEAR_SERVER_IDLE_S=0: `flows.kept_server`,
+    `flows.ephemeral`)."""
     settings = run_settings(args).with_targets()  # usage errors first, before any work
     if not args.notes.exists():
         raise ConfigError(f"no such folder: {args.notes}")
@@ -208,7 +210,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     # the flow takes the output lock; the command holds it (re-entrant) from before the
     # temporary server starts, so that a folder in use is refused at once
     with exclusive_lock(settings.out), stop_on_signals(settings.out):
-        ephemeral.start()
+        ephemeral.server()
         with progress_bars(settings):
             manifest = flow(**settings.parameters())
         print_summary(manifest, time.monotonic() - began)

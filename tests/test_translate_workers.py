@@ -1,0 +1,73 @@
+"""Bergamot on several worker processes (`engines.workers`): the same outputs as the native
+thread, order kept, empty texts not sent, a stuck text stopped, the worker count setting."""
+
+from __future__ import annotations
+
+import multiprocessing
+
+import pytest
+
+from pipeline.errors import ConfigError, TranslationError
+from pipeline.translate import BergamotEngine
+from pipeline.translate.engines import bergamot
+from pipeline.translate.engines.workers import WORKERS_ENV, BergamotPool, worker_count
+
+SENTENCES = [
+    "The vector is scaled by two.", "A line stays a line.", "Grid lines remain parallel.",
+    "The origin does not move.", "Today we talk about matrices.", "The glass is on the table.",
+    "However, the army did not retreat.", "The determinant measures how areas change.",
+    "Each column tells you where a basis vector lands.", "Rotation keeps every length.",
+    "A shear slides the grid to one side.", "The inverse undoes the transformation.",
+    "Multiplying matrices composes their transformations.", "The kernel is squashed to zero.",
+    "Eigenvectors stay on their own span.", "The trace is the sum of the diagonal.",
+    "Negotiators met in the capital on Tuesday.", "The offer was passed on by an intermediary.",
+]
+
+
+@pytest.fixture(scope="module")
+def one() -> BergamotEngine:
+    return BergamotEngine(workers=1)
+
+
+def test_two_workers_give_one_workers_outputs_in_order(one: BergamotEngine) -> None:
+    texts = [*SENTENCES[:5], "", "  ", *SENTENCES[5:]]
+    two = BergamotEngine(workers=2)
+    assert len([t for t in texts if t.strip()]) >= bergamot.POOL_MIN_TEXTS  # the pool ran
+    got = two.translate(texts, "en", "pt")
+    assert got == one.translate(texts, "en", "pt")
+    assert got[5] == got[6] == ""
+    assert "matriz" in got[4].lower()
+    assert two.translate(texts[::-1], "en", "pt") == got[::-1]  # the workers again, reused
+
+
+def test_a_text_past_its_time_limit_stops_the_workers(one: BergamotEngine) -> None:
+    pool = BergamotPool(2)
+    long_text = " ".join(SENTENCES * 40)  # seconds of native work, against a 0.01 s limit
+    with pytest.raises(Exception, match="did not finish within 0.01 s"):
+        pool.translate([long_text, *SENTENCES], "en-pt", 0.01)
+    assert pool._executor is None  # killed; the next batch starts new workers
+    assert pool.translate(SENTENCES[:3], "en-pt", 60) == one.translate(SENTENCES[:3], "en", "pt")
+    pool.close()
+
+
+def test_the_engine_reports_a_stuck_batch_as_a_translation_error(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = BergamotEngine(workers=2, timeout_s=0.01)
+    monkeypatch.setattr(bergamot, "_POOLS", {})
+    with pytest.raises(TranslationError, match="did not finish") as err:
+        engine.translate([" ".join(SENTENCES * 40), *SENTENCES], "en", "pt")
+    assert (err.value.source, err.value.target) == ("en", "pt")
+    for pool in bergamot._POOLS.values():
+        pool.close(kill=True)
+
+
+def test_worker_count_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(WORKERS_ENV, "3")
+    assert worker_count() == 3 and BergamotEngine().workers == 3
+    monkeypatch.setenv(WORKERS_ENV, "0")
+    assert worker_count() == 1
+    monkeypatch.setenv(WORKERS_ENV, "many")
+    with pytest.raises(ConfigError, match=WORKERS_ENV):
+        worker_count()
+    monkeypatch.delenv(WORKERS_ENV)
+    assert worker_count() == (multiprocessing.cpu_count() or 1)
