@@ -26,6 +26,7 @@ from ..languages import model_language
 from ..model import Cue, Note, NoteAlignment, TermCheck, Transcript, TranslatedNote
 from ..render import (
     CueFlag,
+    NoteSource,
     bilingual_note_regions,
     relative_href,
     review_entry,
@@ -364,6 +365,9 @@ def write_note_outputs(
     conflicts = conflicts or {}
     page = layout.review_page(note, lang)
     page_rel = layout.relative(page).removeprefix("review/")
+    source = NoteSource.of(note.path, ctx.settings.vault)
+    counts = review_counts(note, reviews)
+    reviewed = (counts["approved"], counts["machine"], counts["review_again"])
     files = (
         ("translated_note", layout.translated_note(note, lang),
          translated_note_regions(translated, prov)[0]),
@@ -372,7 +376,7 @@ def write_note_outputs(
         ("review_page", page, review_note_page(
             note, translated, alignment, quotes, translated.terms, flags, lang=lang,
             index_href=relative_href(page_rel, "index.html"), provenance=prov,
-            reviews=reviews)),
+            reviews=reviews, source=source, reviewed=reviewed)),
     )
     outputs, kept = [], []
     for kind, path, text in files:
@@ -393,10 +397,8 @@ def write_note_outputs(
             kind, layout.relative(target), lang=lang, note=str(note.path),
             signature=str(prov.get("signature")),
             glossary=term_report(translated.terms) if kind == "translated_note" else None))
-    counts = review_counts(note, reviews)
     entry = review_entry(note, translated, alignment, relative_href("index.html", page_rel),
-                         lang=lang, flags=flags,
-                         reviewed=(counts["approved"], counts["machine"], counts["review_again"]))
+                         lang=lang, flags=flags, reviewed=reviewed, source=source)
     return Outcome(None, outputs=tuple(outputs), entries=(entry,), conflicts=tuple(kept))
 
 
