@@ -54,7 +54,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--task-runner", choices=["thread", "dask"], default="thread")
     run.add_argument("--dask-address", help="a Dask scheduler address (default: a local cluster)")
     _common_fetch(run)
-    run.add_argument("--reviewer", help="who approves the edits read back (default: $USER)")
+    _reviewer(run)
 
     review = sub.add_parser("review", help="the review of translations")
     rsub = review.add_subparsers(dest="action", required=True)
@@ -81,6 +81,8 @@ def parser() -> argparse.ArgumentParser:
     fix.add_argument("notes", type=Path)
     fix.add_argument("--dry-run", action="store_true", help="print the diff, write nothing")
     _common_fetch(fix)
+    _review_store(fix)
+    _reviewer(fix)
 
     models = sub.add_parser("models", help="translation models (argos)")
     msub = models.add_subparsers(dest="action", required=True)
@@ -116,9 +118,18 @@ def _run_options(p: argparse.ArgumentParser) -> None:
                    help="a language without an installed model is a warning, not a failure")
     p.add_argument("--glossary", type=Path, default=None,
                    help="folder of glossary CSV files (default: the project's glossary/)")
+    _review_store(p)
+
+
+def _review_store(p: argparse.ArgumentParser) -> None:
     p.add_argument("--review-store", type=Path, default=None,
-                   help="the vault's approved translations, kept out of OUT "
-                        "(default: NOTES/.interlinear/review.jsonl)")
+                   help="the vault's approved translations and citation decisions, kept "
+                        "out of OUT (default: NOTES/.interlinear/review.jsonl)")
+
+
+def _reviewer(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--reviewer", help="who approves the edits and ticks read back "
+                                      "(default: $INTERLINEAR_REVIEWER, else $USER)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
