@@ -252,6 +252,12 @@ def print_summary(manifest: dict[str, object], seconds: float | None = None) -> 
         out.print(f"[red]edited outputs kept as they are ({len(conflicts)}):[/]")
         for c in conflicts:
             out.print(f"  {c['item']}: {c['reason']}", markup=False, highlight=False)
+    removed = manifest.get("removed") or []
+    assert isinstance(removed, list)
+    if removed:
+        out.print(f"removed, outputs of notes no longer in the vault ({len(removed)}):")
+        for r in removed:
+            out.print(f"  {r}", markup=False, highlight=False)
     problems = manifest["problems"]
     assert isinstance(problems, list)
     if problems:

@@ -65,6 +65,7 @@ def review_index(
     provenance: Mapping[str, object] | None = None,
     warnings: Sequence[tuple[str, str]] = (),
     conflicts: Sequence[tuple[str, str]] = (),
+    removed: Sequence[str] = (),
 ) -> str:
     """`OUT/review/index.html`: every note and language with its counts, and the run's failures."""
     totals = dict.fromkeys(STATUSES, 0)
@@ -111,6 +112,10 @@ def review_index(
             ("Edited outputs kept as they are (conflicts)", "conflicts", conflicts),
             ("Failures of the run", "failures", failures),
             ("Warnings", "warnings", warnings)) if items)
+    if removed:
+        panels += (f'<div class="panel"><h2>Removed: outputs of notes no longer in the vault '
+                   f'({len(removed)})</h2><ul class="removed">'
+                   + "".join(f"<li>{escape(r)}</li>" for r in removed) + "</ul></div>")
     fail = f'<div class="panels">{panels}</div>' if panels else ""
     return page("Interlinear review", header, fail + table, footer(provenance or {}))
 
