@@ -86,7 +86,8 @@ def review_index(
     if again:
         chips += chip("suspect", again, "blocks to review again")
     for i, what in enumerate(("accepted", "dismissed", "open")):
-        chips += chip(f"d-{what}", sum(e.decisions[i] for e in entries), f"{what} citations")
+        n = sum(e.decisions[i] for e in entries)
+        chips += chip(f"d-{what}", n, f"{what} citation{'s' if n != 1 else ''}")
     header = (
         '<header class="top"><div class="crumbs">Interlinear · review</div>'
         f"<h1>{len(entries)} note page{'s' if len(entries) != 1 else ''}</h1>"
