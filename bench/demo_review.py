@@ -168,6 +168,11 @@ def main() -> None:
               "three corrected translations are still in place (their blocks did not change).")
     demo.cli("8. Review status after fix", "review", "status", str(demo.vault), "--out",
              str(demo.out), "--to", "pt")
+    demo.note("After `fix` the note says 00:10:45 itself: the accepted decision (made for "
+              "the anchor written 00:12:40) no longer applies and the citation is checked "
+              "afresh (ok), so `accepted` drops to 0; the two dismissals still apply (claim, "
+              "written times and transcript unchanged); the repaired 04:10:00 is written "
+              "00:04:10 and is ok, so `open` drops to 0.")
     report = a.report or work / "demo_review.md"
     report.write_text("\n".join(demo.log) + "\n", encoding="utf-8")
     print(f"written {report}")

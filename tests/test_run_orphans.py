@@ -27,3 +27,33 @@ def test_note_place_of_outputs() -> None:
     assert _note_place(("notes", "pt", "Chan", "Broken Note.md")) == ("chan", "broken note")
     assert _note_place(("bilingual", "pt", "Chan", "a.new.md")) == ("chan", "a")
     assert _note_place(("review", "pt-BR", "a.html")) == ("a",)
+
+
+def test_only_a_run_over_the_same_vault_removes(tmp_path: Path) -> None:
+    """An unedited output of a note gone is removed by a run over the vault the last run
+    was over; a run over another folder (here the whole vault, then one channel) into the
+    same OUT leaves it alone and reports nothing."""
+    import hashlib
+    import json
+
+    from pipeline.run import context
+    from pipeline.run.orphans import sweep
+    from pipeline.settings import RunSettings
+    from pipeline.vault import scan_vault
+
+    vault, out = tmp_path / "vault", tmp_path / "out"
+    (vault / "ch").mkdir(parents=True)
+    rel = "notes/pt/other/gone.md"
+    settings = RunSettings(vault=vault / "ch", out=out, languages=("pt",),
+                           cache_dir=tmp_path / "cache")
+    ctx = context(settings)
+    for last, removed in ((vault, ()), (vault / "ch", (rel,))):
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_text("x\n", encoding="utf-8")
+        (out / "manifest.json").write_text(json.dumps({
+            "interlinear": "x", "vault": str(last), "outputs": [
+                {"path": rel, "sha256": hashlib.sha256(b"x\n").hexdigest()}]}), "utf-8")
+        swept = sweep(scan_vault(vault / "ch"), ctx, ())
+        assert swept.removed == removed and swept.kept == ()
+        assert (out / rel).exists() == (not removed)
+    assert not (out / "notes" / "pt" / "other").exists()  # the emptied folder went too

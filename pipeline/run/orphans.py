@@ -7,12 +7,15 @@ the video id of a track) is an orphan. One the run wrote and nobody changed sinc
 SHA-256 is the one the result store or the last `manifest.json` recorded) is removed; any
 other (a person's edit, a file the run has no record of) is kept as it is and reported as
 a conflict. A note that is in the vault but could not be read keeps its outputs; while
-any note could not be read, tracks are kept too (its video cannot be known).
+any note could not be read, tracks are kept too (its video cannot be known). Only a run
+over the vault the last run into OUT was over (its `manifest.json`) removes anything: a
+run over a part of the vault, or another vault, into the same OUT leaves its files alone.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -86,7 +89,7 @@ def sweep(scan: VaultScan, ctx: RunContext, produced: Iterable[str]) -> Swept:
     """Remove the run's own unedited outputs of notes and videos gone from the vault; keep
     and report the others. `produced`: the OUT-relative paths this run wrote (never orphans)."""
     out, layout = ctx.settings.out, ctx.layout
-    if not out.is_dir():
+    if not out.is_dir() or not _same_vault(ctx):
         return Swept()
     made = set(produced)
     notes = present_notes(ctx.settings.vault, (out,))
@@ -115,6 +118,15 @@ def sweep(scan: VaultScan, ctx: RunContext, produced: Iterable[str]) -> Swept:
             kept.append(Failure("orphan", rel, f"{whose}; not as the run wrote it (edited by "
                                                "hand?): kept as it is, delete it when done"))
     return Swept(tuple(removed), tuple(kept))
+
+
+def _same_vault(ctx: RunContext) -> bool:
+    """Whether the last run into OUT (its `manifest.json`) was over this vault: a run over
+    another folder (a part of the vault, another vault) removes nothing."""
+    with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
+        last = json.loads(ctx.layout.manifest.read_text(encoding="utf-8"))["vault"]
+        return bool(Path(last).resolve() == ctx.settings.vault.resolve())
+    return False
 
 
 def _prune(folder: Path, out: Path) -> None:
