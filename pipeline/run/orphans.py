@@ -110,8 +110,11 @@ def sweep(scan: VaultScan, ctx: RunContext, produced: Iterable[str]) -> Swept:
         else:
             whose = f"its note ({'/'.join(parts[2:])}) is no longer in the vault"
         if _as_written(ctx, rel, path, hashes):
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as exc:  # e.g. a read-only folder: said, never fatal
+                kept.append(Failure("orphan", rel, f"{whose}; could not be removed ({exc})"))
+                continue
             removed.append(rel)
             _prune(path.parent, out)
         else:
