@@ -9,13 +9,14 @@ line; `-v` shows its traceback); 143, 130, 129 for a run stopped by SIGTERM, SIG
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,7 +64,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--task-runner", choices=["thread", "dask"], default="thread")
     run.add_argument("--dask-address", help="a Dask scheduler address (default: a local cluster)")
     _common_fetch(run)
-    run.add_argument("--reviewer", help="who approves the edits read back (default: $USER)")
+    _reviewer(run)
 
     review = sub.add_parser("review", help="the review of translations")
     rsub = review.add_subparsers(dest="action", required=True)
@@ -73,6 +74,9 @@ def parser() -> argparse.ArgumentParser:
     status.add_argument("--to", default="", help="languages to count besides those reviewed")
     status.add_argument("--review-store", type=Path, default=None,
                         help="the review store (default: NOTES/.interlinear/review.jsonl)")
+    status.add_argument("--out", type=Path, default=Path("output"),
+                        help="the run's output folder, whose alignment.json says which "
+                             "citations are open (default: output)")
     status.add_argument("--glossary", type=Path, default=None,
                         help="folder of glossary CSV files (default: the project's glossary/)")
 
@@ -90,6 +94,8 @@ def parser() -> argparse.ArgumentParser:
     fix.add_argument("notes", type=Path)
     fix.add_argument("--dry-run", action="store_true", help="print the diff, write nothing")
     _common_fetch(fix)
+    _review_store(fix)
+    _reviewer(fix)
 
     models = sub.add_parser("models", help="translation models (argos, Bergamot)")
     msub = models.add_subparsers(dest="action", required=True)
@@ -127,9 +133,18 @@ def _run_options(p: argparse.ArgumentParser) -> None:
                    help="a language without an installed model is a warning, not a failure")
     p.add_argument("--glossary", type=Path, default=None,
                    help="folder of glossary CSV files (default: the project's glossary/)")
+    _review_store(p)
+
+
+def _review_store(p: argparse.ArgumentParser) -> None:
     p.add_argument("--review-store", type=Path, default=None,
-                   help="the vault's approved translations, kept out of OUT "
-                        "(default: NOTES/.interlinear/review.jsonl)")
+                   help="the vault's approved translations and citation decisions, kept "
+                        "out of OUT (default: NOTES/.interlinear/review.jsonl)")
+
+
+def _reviewer(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--reviewer", help="who approves the edits and ticks read back "
+                                      "(default: $INTERLINEAR_REVIEWER, else $USER)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -254,6 +269,12 @@ def print_summary(manifest: dict[str, object], seconds: float | None = None) -> 
         out.print(f"[red]edited outputs kept as they are ({len(conflicts)}):[/]")
         for c in conflicts:
             out.print(f"  {c['item']}: {c['reason']}", markup=False, highlight=False)
+    removed = manifest.get("removed") or []
+    assert isinstance(removed, list)
+    if removed:
+        out.print(f"removed, outputs of notes no longer in the vault ({len(removed)}):")
+        for r in removed:
+            out.print(f"  {r}", markup=False, highlight=False)
     problems = manifest["problems"]
     assert isinstance(problems, list)
     if problems:
@@ -283,7 +304,8 @@ def grouped(items: Sequence[dict[str, str]], shown: int = 8) -> list[str]:
 
 def cmd_review(args: argparse.Namespace) -> int:
     """`review status`: per note and language, blocks approved / machine-only / to review
-    again, from the vault's review store."""
+    again, from the vault's review store; per note, citations accepted / dismissed / open,
+    from the last run's `OUT/alignment.json` (without it: the store's decisions, open ?)."""
     from pipeline.glossary import Glossary
     from pipeline.review import ReviewStore, block_reviews, default_store, review_counts
     from pipeline.run import GLOSSARY_DIR
@@ -297,21 +319,49 @@ def cmd_review(args: argparse.Namespace) -> int:
     approvals = store.load()
     glossary = Glossary.load(args.glossary or GLOSSARY_DIR)
     wanted = set(parse_languages(args.to))
+    cites = _citation_counts(args.out / "alignment.json", store.path)
     table = Table(title=f"Review of {args.notes} ({store.path})")
-    for col in ("note", "lang", "approved", "machine-only", "to review again"):
+    for col in ("note", "lang", "approved", "machine-only", "to review again", "accepted",
+                "dismissed", "open"):
         table.add_column(col, justify="right" if col not in ("note", "lang") else "left")
     root = args.notes.resolve()
-    for note in scan_vault(args.notes).notes:
+    for note in scan_vault(args.notes, skip=(args.out,)).notes:
         key = note.path.resolve().relative_to(root).as_posix()
-        for lang in sorted(wanted | approvals.langs(key)):
+        decided = cites(note.path, key)
+        for lang in sorted(wanted | approvals.langs(key)) or ["-"]:
             gk = {i: glossary_terms_key(glossary, b.text, lang) for i, b in enumerate(note.blocks)}
-            n = review_counts(note, block_reviews(note, key, lang, approvals, gk))
+            n = (review_counts(note, block_reviews(note, key, lang, approvals, gk))
+                 if lang != "-" else {"approved": "-", "machine": "-", "review_again": "-"})
             table.add_row(key, lang, str(n["approved"]), str(n["machine"]),
-                          str(n["review_again"]))
+                          str(n["review_again"]), *decided)
     out.print(table)
     for w in store.warnings:
         out.print(f"[yellow]warning:[/] {escape(w)}")
     return 0
+
+
+def _citation_counts(report: Path, store: Path) -> Callable[[Path, str], tuple[str, str, str]]:
+    """Per note (its path, and its key in the store): citations accepted / dismissed / open."""
+    from pipeline.review.decisions import current, load_decisions
+
+    by_path: dict[Path, tuple[str, str, str]] = {}
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        for n in json.loads(report.read_text(encoding="utf-8"))["notes"]:
+            found = [c for claim in n["claims"] for c in claim["citations"]]
+            by_path[Path(n["path"]).resolve()] = (
+                str(sum(c["decision"] == "accepted" for c in found)),
+                str(sum(c["decision"] == "dismissed" for c in found)),
+                str(sum(not c["decision"] and c["status"] in ("suspect", "repaired")
+                        for c in found)))
+    decisions = load_decisions(store)
+
+    def counts(path: Path, key: str) -> tuple[str, str, str]:
+        if path.resolve() in by_path:
+            return by_path[path.resolve()]
+        held = [d.decision for d in current(decisions, key).values()]
+        return str(held.count("accept")), str(held.count("dismiss")), "?"
+
+    return counts
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ from dataclasses import replace
 from html import unescape
 
 from pipeline.render import (
+    NoteSource,
     relative_href,
     review_entry,
     review_index,
@@ -38,6 +39,9 @@ from .test_render_sample import (
     sample_translation,
 )
 
+SOURCE = NoteSource("vault", "bonus_professor/kherson.md",
+                    "file:///home/ana/vault/bonus_professor/kherson.md")
+
 
 def sample_page(**kw: object) -> str:
     note = sample_note()
@@ -52,7 +56,8 @@ def sample_index() -> str:
     note = sample_note()
     page = "/".join(review_page_parts("pt", note.channel, note.slug))
     entry = review_entry(note, sample_translation(note), sample_alignment(note),
-                         relative_href("index.html", page), flags=FLAGS)
+                         relative_href("index.html", page), flags=FLAGS, source=SOURCE,
+                         reviewed=(1, 6, 1))
     other = review_entry(note, None, None, relative_href("index.html", "ru/x/y.html"), lang="ru")
     return review_index([entry, replace(other, counts={"ok": 8})],
                         [("notes/bad.md", "front matter is not valid YAML (line 3)")], PROVENANCE)
@@ -68,7 +73,8 @@ def parsed(page: str) -> Tags:
 def rows(page: str) -> dict[str, str]:
     """Each block row's class attribute, keyed by the start of its source text."""
     out = {}
-    for m in re.finditer(r'<section class="([^"]*)" id="b\d+"><div class="pair"><div class="src"'
+    for m in re.finditer(r'<section class="([^"]*)" id="b\d+">(?:<div class="where">.*?</div>)?'
+                         r'<div class="pair"><div class="src"'
                          r'[^>]*>(.*?)</div><div class="tgt"', page):
         text = re.sub(r"<[^>]+>", " ", m.group(2))
         text = " ".join(text.split())
@@ -80,7 +86,7 @@ def rows(page: str) -> dict[str, str]:
 
 
 def test_golden_review_page() -> None:
-    golden("kherson.pt.html", sample_page())
+    golden("kherson.pt.html", sample_page(source=SOURCE, reviewed=(1, 6, 1)))
 
 
 def test_golden_review_page_says_what_is_not_translated() -> None:
@@ -215,3 +221,42 @@ def test_hostile_content_is_text() -> None:
     page = hostile_pages()["page"]
     assert "&lt;script&gt;document.title=&#x27;pwned&#x27;&lt;/script&gt;" in page
     assert "[click](javascript:alert(1))" in unescape(page)  # shown, never a link
+
+
+# --------------------------------------------------------------------------- source links
+
+
+def test_note_source_links_file_line_and_obsidian(tmp_path) -> None:  # noqa: ANN001
+    """Obsidian names a vault by its folder's name and a note by its vault-relative path,
+    `.md` left out, both percent-encoded (`/` as %2F, space as %20)."""
+    vault = tmp_path / "My Vault"
+    note = vault / "Канал" / "a b&c.md"
+    note.parent.mkdir(parents=True)
+    note.write_text("x\n", encoding="utf-8")
+    src = NoteSource.of(note, vault)
+    assert src is not None
+    assert src.vault == "My Vault" and src.path == "Канал/a b&c.md"
+    assert src.obsidian == ("obsidian://open?vault=My%20Vault&file="
+                            "%D0%9A%D0%B0%D0%BD%D0%B0%D0%BB%2Fa%20b%26c")
+    assert src.file_url == note.resolve().as_uri() and "%20" in src.file_url
+    assert NoteSource.of(note, note) == NoteSource("Канал", "a b&c.md", src.file_url)
+    assert NoteSource.of(tmp_path / "elsewhere.md", vault) is None
+
+
+def test_page_links_each_block_to_its_line_and_obsidian() -> None:
+    note = sample_note()
+    page = sample_page(source=SOURCE, reviewed=(1, 6, 1))
+    shown = [b for b in note.blocks if b.kind not in ("front_matter", "blank")]
+    wheres = re.findall(r'<div class="where"><a class="srcfile" href="([^"]+)"[^>]*>([^<]+)</a>'
+                        r' · <a class="obsidian" href="([^"]+)"', page)
+    assert [w[1] for w in wheres] == [f"bonus_professor/kherson.md:{b.line}" for b in shown]
+    assert {w[0] for w in wheres} == {SOURCE.file_url}
+    assert {unescape(w[2]) for w in wheres} == {
+        "obsidian://open?vault=vault&file=bonus_professor%2Fkherson"}
+    assert "Open in Obsidian ↗" in page
+    assert "1 blocks approved" in page and "6 machine-only" in page
+    assert "1 to review again" in page and "2 open citations" in page
+    assert 'class="where"' not in sample_page()  # no source given: no links
+    index = sample_index()
+    assert 'href="obsidian://open?vault=vault&amp;file=bonus_professor%2Fkherson"' in index
+    assert '<td class="n decided">0 / 0 / 2</td>' in index

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pipeline.model import NoteAlignment
 from pipeline.render import bilingual_note
+from pipeline.review import default_store as store_path
 from pipeline.review.decisions import (
     Decision,
     apply_decisions,
@@ -18,7 +19,6 @@ from pipeline.review.decisions import (
     load_decisions,
     read_ticks,
     record,
-    store_path,
 )
 from tests.test_render_markdown import golden
 from tests.test_render_sample import (

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.notes import load_note
-from pipeline.review.decisions import load_decisions, store_path
+from pipeline.review import default_store as store_path
+from pipeline.review.decisions import load_decisions
 from tests.flows_support import (
     EXAMPLES,
     ROOT,

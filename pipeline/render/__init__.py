@@ -16,13 +16,14 @@ from .markdown import (
     translated_note,
     translated_note_regions,
 )
-from .page import relative_href, review_page_parts
+from .page import NoteSource, relative_href, review_page_parts
 from .review import CueFlag, review_note_page
 
 __all__ = [
     "UNTRANSLATED_QUOTES",
     "UNTRANSLATED_TRACK",
     "CueFlag",
+    "NoteSource",
     "Region",
     "ReviewEntry",
     "bilingual_block_text",

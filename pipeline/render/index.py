@@ -8,8 +8,8 @@ from html import escape
 
 from ..model import Note, NoteAlignment, TranslatedNote
 from .common import LABEL, MARK, PROBLEMS, STATUSES, status_counts
-from .page import chip, filter_box, footer, page
-from .review import CueFlag
+from .page import NoteSource, chip, filter_box, footer, page
+from .review import CueFlag, decided
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,8 @@ class ReviewEntry:
     untranslated: int = 0
     translated: bool = True
     reviewed: tuple[int, int, int] = (0, 0, 0)  # blocks approved / machine-only / to review again
+    decisions: tuple[int, int, int] = (0, 0, 0)  # citations accepted / dismissed / open
+    obsidian: str = ""  # the note in Obsidian (`NoteSource.obsidian`)
 
     @property
     def problem(self) -> bool:
@@ -39,9 +41,10 @@ class ReviewEntry:
 def review_entry(
     note: Note, translated: TranslatedNote | None, alignment: NoteAlignment | None,
     href: str, *, lang: str | None = None, flags: Sequence[CueFlag] = (),
-    reviewed: tuple[int, int, int] = (0, 0, 0),
+    reviewed: tuple[int, int, int] = (0, 0, 0), source: NoteSource | None = None,
 ) -> ReviewEntry:
     terms = translated.terms if translated else ()
+    d = decided(alignment)
     return ReviewEntry(
         href=href, title=note.title,
         translated_title=translated.title if translated else "",
@@ -51,6 +54,8 @@ def review_entry(
         missing_terms=tuple(t.term for t in terms if t.status == "missing"),
         flags=len(flags), untranslated=len(translated.failures) if translated else 0,
         translated=translated is not None, reviewed=reviewed,
+        decisions=(d["accepted"], d["dismissed"], d["open"]),
+        obsidian=source.obsidian if source else "",
     )
 
 
@@ -60,6 +65,7 @@ def review_index(
     provenance: Mapping[str, object] | None = None,
     warnings: Sequence[tuple[str, str]] = (),
     conflicts: Sequence[tuple[str, str]] = (),
+    removed: Sequence[str] = (),
 ) -> str:
     """`OUT/review/index.html`: every note and language with its counts, and the run's failures."""
     totals = dict.fromkeys(STATUSES, 0)
@@ -79,6 +85,9 @@ def review_index(
     chips += chip("ok", approved, "blocks approved")
     if again:
         chips += chip("suspect", again, "blocks to review again")
+    for i, what in enumerate(("accepted", "dismissed", "open")):
+        n = sum(e.decisions[i] for e in entries)
+        chips += chip(f"d-{what}", n, f"{what} citation{'s' if n != 1 else ''}")
     header = (
         '<header class="top"><div class="crumbs">Interlinear · review</div>'
         f"<h1>{len(entries)} note page{'s' if len(entries) != 1 else ''}</h1>"
@@ -92,7 +101,8 @@ def review_index(
     table = (
         '<table class="notes"><thead><tr><th>Note</th><th>Lang</th>'
         f"{heads}<th>Missing terms</th><th>Fast cues</th><th>Untranslated</th>"
-        "<th>Blocks approved / machine / to review again</th></tr></thead>"
+        "<th>Blocks approved / machine / to review again</th>"
+        "<th>Citations accepted / dismissed / open</th></tr></thead>"
         f"<tbody>{rows}</tbody></table>"
     ) if entries else '<p class="none">No notes were reviewed.</p>'
     panels = "".join(
@@ -103,6 +113,10 @@ def review_index(
             ("Edited outputs kept as they are (conflicts)", "conflicts", conflicts),
             ("Failures of the run", "failures", failures),
             ("Warnings", "warnings", warnings)) if items)
+    if removed:
+        panels += (f'<div class="panel"><h2>Removed: outputs of notes no longer in the vault '
+                   f'({len(removed)})</h2><ul class="removed">'
+                   + "".join(f"<li>{escape(r)}</li>" for r in removed) + "</ul></div>")
     fail = f'<div class="panels">{panels}</div>' if panels else ""
     return page("Interlinear review", header, fail + table, footer(provenance or {}))
 
@@ -110,8 +124,10 @@ def review_index(
 def _index_row(e: ReviewEntry) -> str:
     cls = "note problem" if e.problem else "note"
     sub = f'<span class="sub">{escape(e.translated_title)}</span>' if e.translated_title else ""
+    obsidian = (f' · <a class="obsidian" href="{escape(e.obsidian)}" '
+                f'title="open the note in Obsidian">Obsidian ↗</a>') if e.obsidian else ""
     note = (f'<a href="{escape(e.href)}">{escape(e.title)}</a>{sub}'
-            f'<span class="sub">{escape(e.channel)} / {escape(e.slug)}</span>')
+            f'<span class="sub">{escape(e.channel)} / {escape(e.slug)}{obsidian}</span>')
     cells = "".join(
         f'<td class="n s-{s}{" hot" if e.counts.get(s, 0) and s in PROBLEMS else ""}">'
         f"{e.counts.get(s, 0)}</td>" for s in STATUSES
@@ -121,4 +137,5 @@ def _index_row(e: ReviewEntry) -> str:
     untranslated = "no model" if not e.translated else str(e.untranslated)
     return (f'<tr class="{cls}"><td>{note}</td><td>{escape(e.lang.upper())}</td>{cells}'
             f'{missing}<td class="n">{e.flags}</td><td class="n">{escape(untranslated)}</td>'
-            f'<td class="n reviewed">{" / ".join(str(n) for n in e.reviewed)}</td></tr>')
+            f'<td class="n reviewed">{" / ".join(str(n) for n in e.reviewed)}</td>'
+            f'<td class="n decided">{" / ".join(str(n) for n in e.decisions)}</td></tr>')

@@ -1,8 +1,9 @@
 """The shell every review page shares: head, Content-Security-Policy, chips, links, paths.
 
 Every piece of text reaches the page through `html.escape`; the only links out are the
-video links `common.video_link` builds, and the only script is the page's own, allowed by
-its hash in the page's Content-Security-Policy.
+video links `common.video_link` builds and the links to a note's own file and to the note
+in Obsidian (`NoteSource`, built from the note's path, never from its text); the only
+script is the page's own, allowed by its hash in the page's Content-Security-Policy.
 """
 
 from __future__ import annotations
@@ -11,13 +12,51 @@ import base64
 import hashlib
 import posixpath
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 from html import escape
 from importlib import resources
+from pathlib import Path
 from urllib.parse import quote
 
 from ..fileio import safe_name
 from .common import LABEL, MARK
+
+
+@dataclass(frozen=True)
+class NoteSource:
+    """Where a note lives, for the links of its review page: the vault's name (its folder's
+    name, as Obsidian names a vault), the note's path inside the vault, and its file's
+    absolute `file:` URL."""
+
+    vault: str
+    path: str  # posix, relative to the vault
+    file_url: str
+
+    @classmethod
+    def of(cls, note_path: Path, vault: Path) -> NoteSource | None:
+        """The note's source in `vault` (a folder, or the one note file given); None when
+        the note lies outside it."""
+        try:
+            full, root = note_path.resolve(), vault.resolve()
+            root = root.parent if root.is_file() else root
+            rel = full.relative_to(root).as_posix()
+        except (ValueError, OSError):
+            return None
+        return cls(root.name, rel, full.as_uri())
+
+    @property
+    def obsidian(self) -> str:
+        """`obsidian://open?vault=NAME&file=PATH` (the path without `.md`, both encoded)."""
+        file = self.path.removesuffix(".md")
+        return f"obsidian://open?vault={quote(self.vault, safe='')}&file={quote(file, safe='')}"
+
+    def where(self, line: int) -> str:
+        """`path/to/note.md:LINE`, linked to the file, and the note in Obsidian."""
+        return (f'<a class="srcfile" href="{escape(self.file_url)}" title="the source file">'
+                f"{escape(self.path)}:{line}</a> · "
+                f'<a class="obsidian" href="{escape(self.obsidian)}" '
+                'title="open the note in Obsidian">Obsidian ↗</a>')
 
 
 def review_page_parts(lang: str, channel: str, slug: str) -> tuple[str, ...]:

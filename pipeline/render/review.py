@@ -30,7 +30,7 @@ from .common import (
     worst,
 )
 from .htmltext import Inline, TermMatcher, block_html
-from .page import chip, ext_link, filter_box, footer, page
+from .page import NoteSource, chip, ext_link, filter_box, footer, page
 
 
 @dataclass(frozen=True)
@@ -60,11 +60,16 @@ def review_note_page(
     index_href: str = "../../index.html",
     provenance: Mapping[str, object] | None = None,
     reviews: Mapping[int, BlockReviewView] | None = None,
+    source: NoteSource | None = None,
+    reviewed: tuple[int, int, int] | None = None,
 ) -> str:
     """One note in one language: source and translation side by side, block by block.
 
     Under each block, its claims with their citations' status, the transcript's words and
-    their translation, and a link to the video moment. `terms` defaults to the
+    their translation, and a link to the video moment; with `source`, above each block
+    its file and line (linked to the file) and a link to the note in Obsidian; with
+    `reviewed`, the blocks approved / machine-only / to review again in the header. `terms`
+    defaults to the
     translation's glossary checks; `translated` may be None (no model for the language):
     the page then shows the source and the citations only.
     """
@@ -105,8 +110,9 @@ def review_note_page(
         cls = f"row w-{worst(statuses)}" + (" problem" if problem else "")
         panel = _claims_html(note, claims, views, quote_translations, quote_lang, lang, missing,
                              untranslated.get(UNTRANSLATED_QUOTES, ""))
+        where = f'<div class="where">{source.where(block.line)}</div>' if source else ""
         rows.append(
-            f'<section class="{cls}" id="b{i}">'
+            f'<section class="{cls}" id="b{i}">{where}'
             f'<div class="pair"><div class="src" lang="en">{src}</div>'
             f'<div class="tgt" lang="{escape(lang)}">{tgt}</div></div>{panel}</section>'
         )
@@ -114,7 +120,7 @@ def review_note_page(
     counts = status_counts(alignment)
     title_tr = translated.title if translated else ""
     header = _note_header(note, lang, title_tr, counts, note_missing, flags, index_href,
-                          decided(alignment))
+                          decided(alignment), source, reviewed)
     panels = _note_panels(note, translated, terms, flags, untranslated, quote_lang, lang)
     colhead = (f'<div class="colhead"><div>Source</div><div>Translation · '
                f"{escape(lang.upper())}</div></div>")
@@ -157,9 +163,13 @@ def _review_html(review: BlockReviewView) -> str:
 
 
 def decided(alignment: NoteAlignment | None) -> dict[str, int]:
-    """Citations a reviewer decided on: accepted, dismissed."""
-    found = [c.decision for c in alignment.checks if c.decision] if alignment else []
-    return {d: found.count(d) for d in ("accepted", "dismissed")}
+    """The citations a reviewer decides on: accepted, dismissed, and open (suspect or
+    repaired, not decided yet)."""
+    checks = alignment.checks if alignment else ()
+    found = [c.decision for c in checks if c.decision]
+    open_ = sum(1 for c in checks if not c.decision and c.status in ("suspect", "repaired"))
+    return {"accepted": found.count("accepted"), "dismissed": found.count("dismissed"),
+            "open": open_}
 
 
 def _cite_chip(video_id: str | None, view: CiteView) -> str:
@@ -183,14 +193,23 @@ def _missing_in_block(src: TermMatcher, tgt: TermMatcher, source: str, text: str
 def _note_header(
     note: Note, lang: str, title_tr: str, counts: Mapping[str, int],
     missing: frozenset[str], flags: Sequence[CueFlag], index_href: str,
-    decisions: Mapping[str, int] | None = None,
+    decisions: Mapping[str, int] | None = None, source: NoteSource | None = None,
+    reviewed: tuple[int, int, int] | None = None,
 ) -> str:
     chips = "".join(chip(s, counts.get(s, 0)) for s in STATUSES)
-    chips += "".join(chip(f"d-{d}", n, d) for d, n in (decisions or {}).items() if n)
+    chips += "".join(chip(f"d-{d}", n, f"{d} citation{'s' if n != 1 else ''}")
+                     for d, n in (decisions or {}).items())
+    if reviewed is not None:
+        chips += "".join(chip(cls, n, label) for cls, n, label in zip(
+            ("r-approved", "r-machine", "r-review_again"), reviewed,
+            ("blocks approved", "machine-only", "to review again"), strict=True))
     chips += chip("missing", len(missing), "missing terms")
     if flags:
         chips += chip("fast", len(flags), "subtitle cues too fast")
     watch = ext_link(video_link(note.video_id), "Watch on YouTube ↗", "watch")
+    if source:
+        watch += (f' <a class="watch" href="{escape(source.obsidian)}" '
+                  'title="open the note in Obsidian">Open in Obsidian ↗</a>')
     sub = f'<p class="subtitle" lang="{escape(lang)}">{escape(title_tr)}</p>' if title_tr else ""
     return (
         '<header class="top">'

@@ -14,7 +14,6 @@ false alarm is then `ok` (dismissed), an accepted suggestion `repaired` (accepte
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import json
 import os
@@ -31,8 +30,7 @@ from ..model import CitationCheck, Note, NoteAlignment, Segment
 from ..timecode import hms, parse_timestamp
 
 __all__ = ["Decision", "Tick", "apply_decisions", "checkbox_lines", "cite_id", "current",
-           "decisions_from_ticks", "load_decisions", "note_key", "read_ticks", "record",
-           "reviewer", "store_path"]
+           "decisions_from_ticks", "load_decisions", "note_key", "read_ticks", "record"]
 
 Action = Literal["accept", "dismiss", "open"]
 DECIDABLE = frozenset({"suspect", "repaired"})
@@ -56,27 +54,11 @@ class Decision:
                           sort_keys=True)
 
 
-def store_path(vault: Path) -> Path:
-    root = vault if vault.is_dir() or not vault.suffix else vault.parent
-    return root / ".interlinear" / "review.jsonl"
-
-
 def note_key(note: Note, vault: Path) -> str:
     try:
         return note.path.resolve().relative_to(vault.resolve()).as_posix()
     except ValueError:
         return note.path.name
-
-
-def reviewer() -> str:
-    """Who decides: `$INTERLINEAR_REVIEWER`, else the login name."""
-    found = os.environ.get("INTERLINEAR_REVIEWER", "").strip()
-    if found:
-        return found
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):
-        return "unknown"
 
 
 def claim_hash(text: str) -> str:

@@ -44,6 +44,11 @@ def default_store(vault: Path) -> Path:
 
 
 def default_reviewer() -> str:
+    """Who reviews when `--reviewer` is not given: `$INTERLINEAR_REVIEWER`, else `$USER`,
+    else the login name."""
+    found = os.environ.get("INTERLINEAR_REVIEWER", "").strip()
+    if found:
+        return found
     try:
         return os.environ.get("USER") or getpass.getuser()
     except (KeyError, OSError):

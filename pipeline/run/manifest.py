@@ -22,6 +22,7 @@ from ..signature import Signature
 from ..transcripts import FetchResult
 from ..vault import VaultScan
 from .context import RunContext, glossary_dir
+from .orphans import sweep
 from .outcome import Failure, Outcome, Output, TaskRecord, stage_times
 from .stages import Keyed
 from .store import file_digest
@@ -50,6 +51,7 @@ class Manifest:
     warnings: list[Failure] = field(default_factory=list)
     conflicts: list[Failure] = field(default_factory=list)
     skipped: list[Failure] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)  # outputs of notes gone from the vault
     problems: list[str] = field(default_factory=list)
     tasks: list[TaskRecord] = field(default_factory=list)
     engines: dict[str, dict[str, object]] = field(default_factory=dict)
@@ -102,6 +104,7 @@ class Manifest:
                 "warnings": len(self.warnings),
                 "conflicts": len(self.conflicts),
                 "skipped": len(self.skipped),
+                "removed": len(self.removed),
                 "problems": len(self.problems),
                 "citations": self.alignment_counts,
                 "glossary_terms": self.term_counts(),
@@ -116,6 +119,7 @@ class Manifest:
             "warnings": [f.as_dict() for f in self.warnings],
             "conflicts": [f.as_dict() for f in self.conflicts],
             "skipped": [f.as_dict() for f in self.skipped],
+            "removed": self.removed,
             "problems": self.problems,
             "tasks": [t.as_dict() for t in self.tasks],
         }
@@ -174,11 +178,15 @@ def finish(
                                  indent=1))
     manifest.outputs.append(Output("alignment", layout.relative(layout.alignment)))
     manifest.alignment_counts = dict(summary_counts(alignments))
+    swept = sweep(scan, ctx, {p for o in manifest.outputs for p in (o.path, o.srt) if p})
+    manifest.removed += swept.removed
+    manifest.conflicts += swept.kept
     failures = [(f.item, f.reason) for f in manifest.failures]
     warnings = [(f.item, f.reason) for f in manifest.warnings]
     conflicts = [(f.item, f.reason) for f in manifest.conflicts]
     atomic_write_text(layout.review_index, review_index(entries, failures, warnings=warnings,
-                                                        conflicts=conflicts))
+                                                        conflicts=conflicts,
+                                                        removed=manifest.removed))
     manifest.outputs.append(Output("review_index", layout.relative(layout.review_index)))
     manifest.outputs = [replace(o, sha256=file_digest(s.out / o.path)) for o in manifest.outputs]
     manifest.engines = _engines(ctx, fetched.values())

@@ -28,6 +28,7 @@ from ..render import (
     UNTRANSLATED_QUOTES,
     UNTRANSLATED_TRACK,
     CueFlag,
+    NoteSource,
     bilingual_note_regions,
     relative_href,
     review_entry,
@@ -391,6 +392,9 @@ def write_note_outputs(
     conflicts = conflicts or {}
     page = layout.review_page(note, lang)
     page_rel = layout.relative(page).removeprefix("review/")
+    source = NoteSource.of(note.path, ctx.settings.vault)
+    counts = review_counts(note, reviews)
+    reviewed = (counts["approved"], counts["machine"], counts["review_again"])
     files = (
         ("translated_note", layout.translated_note(note, lang),
          translated_note_regions(translated, prov)[0]),
@@ -399,7 +403,7 @@ def write_note_outputs(
         ("review_page", page, review_note_page(
             note, translated, alignment, quotes, translated.terms, flags, lang=lang,
             index_href=relative_href(page_rel, "index.html"), provenance=prov,
-            reviews=reviews)),
+            reviews=reviews, source=source, reviewed=reviewed)),
     )
     outputs, kept = [], []
     for kind, path, text in files:
@@ -420,10 +424,8 @@ def write_note_outputs(
             kind, layout.relative(target), lang=lang, note=str(note.path),
             signature=str(prov.get("signature")),
             glossary=term_report(translated.terms) if kind == "translated_note" else None))
-    counts = review_counts(note, reviews)
     entry = review_entry(note, translated, alignment, relative_href("index.html", page_rel),
-                         lang=lang, flags=flags,
-                         reviewed=(counts["approved"], counts["machine"], counts["review_again"]))
+                         lang=lang, flags=flags, reviewed=reviewed, source=source)
     return Outcome(None, outputs=tuple(outputs), entries=(entry,), conflicts=tuple(kept))
 
 

@@ -21,6 +21,7 @@ from ..errors import InterlinearError, ModelMissingError, WriteError
 from ..languages import model_language
 from ..model import Note, NoteAlignment, Transcript, TranslatedNote
 from ..review import decisions as review
+from ..review.store import default_reviewer
 from ..transcripts import FetchRequest, FetchResult, fetch_many
 from ..translate import translate_safely
 from ..translate.note import translate_notes
@@ -118,7 +119,7 @@ def decide_citations(note: Note, alignment: NoteAlignment, transcript: Transcrip
     if transcript is None:
         return alignment, ""
     s = ctx.settings
-    path = review.store_path(s.vault)
+    path = s.review_path
     key = review.note_key(note, s.vault)
     thash = transcript_hash(transcript)
     decided = review.current(review.load_decisions(path), key)
@@ -130,7 +131,8 @@ def decide_citations(note: Note, alignment: NoteAlignment, transcript: Transcrip
                                        .read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, InterlinearError):
             continue
-    new = review.decisions_from_ticks(ticks, as_decided, note, key, thash, review.reviewer())
+    new = review.decisions_from_ticks(ticks, as_decided, note, key, thash,
+                                      s.reviewer or default_reviewer())
     if new:
         review.record(path, new)
         decided = review.current(review.load_decisions(path), key)

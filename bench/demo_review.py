@@ -1,0 +1,182 @@
+"""A scripted review of the demo vault, as a reviewer would do it in Obsidian, written up
+as markdown: the commands run and what each said.
+
+    python bench/demo_review.py [WORK] [--cache DIR] [--report FILE]
+
+On a copy of `examples/vault` in WORK (default /tmp/interlinear-demo-review), with OUT
+inside the vault (`VAULT/_interlinear`, as reviewers open it in Obsidian):
+run; correct three translations (two in translated notes, one in a bilingual note's
+translation callout); tick one `accept` (the suggested 00:10:45) and dismiss the false
+alarm (the `dismiss` box under each of its two citations); run again; `review status`;
+`fix --dry-run`; `fix`; run once more. Each step's expectations are checked (exit 1 and
+the reason when one does not hold). Offline: the example transcripts, Bergamot en->pt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTE = "bonus_professor/peace_terms_after_kherson"
+OTHER = "bonus_professor/kherson_withdrawal_and_the_elite"
+FALSE_ALARM = "Whether the offer becomes the basis of real talks"
+EDITS = (  # (output, text the engine wrote, the reviewer's correction)
+    (f"notes/pt/{NOTE}.md", "**Zona do tampão:**", "**Zona de amortecimento:**"),
+    (f"bilingual/pt/{NOTE}.md", "tal greve significaria", "tal ataque significaria"),
+    (f"notes/pt/{OTHER}.md", "o retiro não foi uma catástrofe",
+     "a retirada não foi uma catástrofe"),
+)
+_PROGRESS = re.compile(r"^(fetch|align|translate|render) +[━╸ ]")
+
+
+class Demo:
+    def __init__(self, work: Path, cache: Path) -> None:
+        self.work, self.cache = work, cache
+        self.vault = work / "vault"
+        self.out = self.vault / "_interlinear"
+        self.log: list[str] = []
+        self.env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1", "COLUMNS": "160",
+                    "INTERLINEAR_REVIEWER": "ana"}
+
+    def cli(self, title: str, *args: str, expect: int = 0) -> str:
+        shown = " ".join(["interlinear", *args]).replace(str(self.work), "$WORK").replace(
+            str(self.cache), "$CACHE").replace(str(ROOT) + "/", "")
+        began = time.monotonic()
+        proc = subprocess.run([sys.executable, "-m", "flows.cli", *args], cwd=ROOT,
+                              env=self.env, capture_output=True, text=True, timeout=1800)
+        took = time.monotonic() - began
+        said = "\n".join(line for line in (proc.stdout + proc.stderr).splitlines()
+                         if not _PROGRESS.match(line))
+        said = said.replace(str(self.work), "$WORK").replace(str(self.cache), "$CACHE")
+        self.log += [f"### {title}", "", "```", f"$ {shown}", said.rstrip(), "```",
+                     f"exit {proc.returncode}, {took:.0f} s", ""]
+        check(proc.returncode == expect, f"{title}: exit {proc.returncode}\n{said[-3000:]}")
+        return proc.stdout
+
+    def run(self, title: str) -> dict[str, object]:
+        self.cli(title, "run", str(self.vault), "--transcripts", "examples/transcripts",
+                 "--to", "ru,pt", "--out", str(self.out), "--allow-missing-models",
+                 "--offline", "--cache-dir", str(self.cache))
+        return json.loads((self.out / "manifest.json").read_text(encoding="utf-8"))
+
+    def note(self, text: str) -> None:
+        self.log += [text, ""]
+
+
+def check(ok: bool, why: str) -> None:
+    if not ok:
+        raise SystemExit(f"demo_review: {why}")
+
+
+def tick(text: str, marker: str, action: str) -> str:
+    lines = text.splitlines(keepends=True)
+    hits = [i for i, line in enumerate(lines) if marker in line and "- [ ]" in line
+            and line.rstrip().endswith(f"-{action}")]
+    check(len(hits) == 1, f"no single {action} box for {marker}")
+    lines[hits[0]] = lines[hits[0]].replace("- [ ]", "- [x]", 1)
+    return "".join(lines)
+
+
+def cites(manifest: dict[str, object]) -> dict[str, int]:
+    return manifest["summary"]["citations"]  # type: ignore[index,return-value]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("work", type=Path, nargs="?", default=Path("/tmp/interlinear-demo-review"))
+    ap.add_argument("--cache", type=Path, help="caches (default WORK/cache)")
+    ap.add_argument("--report", type=Path, help="the write-up (default WORK/demo_review.md)")
+    a = ap.parse_args()
+    work = a.work.resolve()
+    demo = Demo(work, (a.cache or work / "cache").resolve())
+    shutil.rmtree(demo.vault, ignore_errors=True)
+    shutil.copytree(ROOT / "examples" / "vault", demo.vault)
+    from pipeline.notes import load_note
+
+    demo.note("# A scripted review of the demo vault\n\n`$WORK/vault` is a copy of "
+              "`examples/vault`; OUT is inside it (`$WORK/vault/_interlinear`), as a reviewer "
+              "opens it in Obsidian. `INTERLINEAR_REVIEWER=ana`. Generated by "
+              "`bench/demo_review.py`; every expectation below is checked by the script.")
+    first = demo.run("1. First run")
+
+    # three corrected translations
+    for rel, old, new in EDITS:
+        path = demo.out / rel
+        text = path.read_text(encoding="utf-8")
+        check(text.count(old) == 1, f"{rel}: {old!r} not found once")
+        path.write_text(text.replace(old, new), encoding="utf-8")
+    # one accept, one false alarm dismissed (a box under each of its two citations)
+    note = load_note(demo.vault / f"{NOTE}.md", demo.vault)
+    alarm = next(c for c in note.claims if c.text.startswith(FALSE_ALARM))
+    erdogan = next(c for c in note.citations if c.written == "00:12:40")
+    bpath = demo.out / "bilingual" / "pt" / f"{NOTE}.md"
+    text = tick(bpath.read_text(encoding="utf-8"), f"accept 00:10:45 ^i{erdogan.index}-",
+                "accept")
+    for c in alarm.citations:
+        text = tick(text, f"^i{c.index}-", "dismiss")
+    bpath.write_text(text, encoding="utf-8")
+    demo.note("## 2. The review, by hand (as in Obsidian)\n\n" + "\n".join(
+        f"- `{rel}`: «{old}» → «{new}»" for rel, old, new in EDITS) +
+        f"\n- `bilingual/pt/{NOTE}.md`: ticked `- [x] accept 00:10:45` under the 00:12:40 "
+        f"citation (Erdogan), and `- [x] dismiss` under each of the {len(alarm.citations)} "
+        f"citations of the false alarm «{FALSE_ALARM}...»\n")
+
+    second = demo.run("3. Second run (the nightly run would do the same)")
+    check(second["conflicts"] == [], f"conflicts: {second['conflicts']}")
+    for rel, _, new in EDITS:
+        slug = rel.split("/", 2)[2].removesuffix(".md")
+        for out in (f"notes/pt/{slug}.md", f"bilingual/pt/{slug}.md", f"review/pt/{slug}.html"):
+            check(new.replace("**", "") in (demo.out / out).read_text("utf-8").replace(
+                "<strong>", "").replace("</strong>", "").replace("**", ""), f"{out}: {new}")
+    store = demo.vault / ".interlinear" / "review.jsonl"
+    rows = [json.loads(line) for line in store.read_text(encoding="utf-8").splitlines()]
+    kinds = [(r["kind"], r.get("decision"), r.get("reviewer") or r.get("who")) for r in rows]
+    check(sorted(kinds) == sorted([("citation", "accept", "ana")]
+                                  + [("citation", "dismiss", "ana")] * len(alarm.citations)
+                                  + [("translation", None, "ana")] * 3), f"store: {kinds}")
+    demo.note(f"Every corrected text is in the translated note, the bilingual note and the "
+              f"review page of its note. The review store `$WORK/vault/.interlinear/"
+              f"review.jsonl` holds {len(rows)} lines: " + ", ".join(
+                  f"{k} {d or ''} by {w}".replace("  ", " ") for k, d, w in kinds) +
+              f". Citations: first run {cites(first)}, second run {cites(second)}.")
+    check(cites(second)["suspect"] == cites(first)["suspect"] - 1 - len(alarm.citations),
+          f"citations {cites(first)} -> {cites(second)}")
+
+    demo.cli("4. Review status", "review", "status", str(demo.vault), "--out", str(demo.out),
+             "--to", "pt")
+    demo.cli("5. fix, dry run", "fix", str(demo.vault), "--dry-run", "--transcripts",
+             "examples/transcripts", "--offline", "--cache-dir", str(demo.cache))
+    before = (demo.vault / f"{NOTE}.md").read_text(encoding="utf-8")
+    demo.cli("6. fix", "fix", str(demo.vault), "--transcripts", "examples/transcripts",
+             "--offline", "--cache-dir", str(demo.cache))
+    after = (demo.vault / f"{NOTE}.md").read_text(encoding="utf-8")
+    check(after == before.replace('data-t="00:12:40">[00:12:40]',
+                                  'data-t="00:10:45">[00:10:45]', 1), "fix changed more")
+    third = demo.run("7. Run after fix")
+    check(cites(third)["suspect"] == 0 and cites(third)["repaired"] == 0, f"{cites(third)}")
+    for rel, _, new in EDITS:
+        check(new in (demo.out / rel).read_text("utf-8"), f"after fix: {rel} lost {new!r}")
+    demo.note(f"Citations after fix: {cites(third)}; the fixed anchors are ok now, and the "
+              "three corrected translations are still in place (their blocks did not change).")
+    demo.cli("8. Review status after fix", "review", "status", str(demo.vault), "--out",
+             str(demo.out), "--to", "pt")
+    demo.note("After `fix` the note says 00:10:45 itself: the accepted decision (made for "
+              "the anchor written 00:12:40) no longer applies and the citation is checked "
+              "afresh (ok), so `accepted` drops to 0; the two dismissals still apply (claim, "
+              "written times and transcript unchanged); the repaired 04:10:00 is written "
+              "00:04:10 and is ok, so `open` drops to 0.")
+    report = a.report or work / "demo_review.md"
+    report.write_text("\n".join(demo.log) + "\n", encoding="utf-8")
+    print(f"written {report}")
+
+
+if __name__ == "__main__":
+    main()
