@@ -322,8 +322,9 @@ HOLDER = textwrap.dedent("""
     out, name, hold, wait = Path(sys.argv[1]), sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
     try:
         with exclusive_lock(out, wait_s=wait):
-            print("locked", time.time(), flush=True)
             log = out / "log.txt"
+            log.touch()  # before saying so: the folder as it is while the lock is held
+            print("locked", time.time(), flush=True)
             for i in range(10):
                 with open(log, "a") as fh:
                     fh.write(f"{name}{i}\\n")
