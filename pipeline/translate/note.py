@@ -24,6 +24,7 @@ any repair that would break the unit's markup, and each note's blocks are assemb
 
 from __future__ import annotations
 
+import re
 import time
 import unicodedata
 from collections import Counter
@@ -36,8 +37,9 @@ from ..glossary.morph import count
 from ..model import Note, TermCheck, TranslatedNote
 from .batch import BoundedEngine, translate_safely
 from .engines.base import TranslationEngine
-from .markup.fallback import flat, labels, wrap
+from .markup.fallback import flat, labels
 from .markup.inline import choose_prefix
+from .markup.place import atomized, place, room
 from .markup.segment import Template, Unit, segment_block
 
 
@@ -49,6 +51,7 @@ class TranslationStats:
     units: int = 0
     engine_texts: int = 0  # distinct unit texts sent in the main batch
     modes: Counter[str] = field(default_factory=Counter)  # masked/aligned/pieces/failed
+    unit_modes: list[tuple[str, str]] = field(default_factory=list)  # (unit source, mode)
     term_occurrences: int = 0
     compliant_before: int = 0
     compliant_after: int = 0
@@ -59,6 +62,7 @@ class TranslationStats:
     def as_dict(self) -> dict[str, object]:
         d = dict(self.__dict__)
         d["modes"] = dict(self.modes)
+        d.pop("unit_modes")
         d["repaired_by"] = dict(self.repaired_by)
         return d
 
@@ -130,50 +134,60 @@ def translate_notes_with_stats(
     stats.units = sum(len(t.units) for plan in plans for t in plan)
     t0 = time.perf_counter()
 
-    # 1. one batch: every distinct unit text of every note
+    # 1. one batch: every distinct unit text of every note; a unit with bold or links is
+    # sent flat (without its pair markers), the others with placeholders
+    gl = glossary.for_lang(target)
     main = _Batch()
     mode: dict[Unit, str] = {u: "kept" for u in units if not in_language(u.plain, source)}
+    flats: dict[Unit, Unit] = {}
+    work: dict[Unit, Unit] = {}  # what the placeholder and piece paths see
     for u in units:
-        if u not in mode:
-            main.add(u.text, u.prefix, _restores(u))
+        if u in mode:
+            continue
+        f = flat(u)
+        if f is not None:
+            flats[u] = f
+            main.add(f.text, f.prefix, _restores(f))
+        work[u] = atomized(u)
+        if f is None:
+            main.add(work[u].text, work[u].prefix, _restores(work[u]))
     stats.engine_texts = len(main.segs)
     main.run(engine, source, target)
     for u in units:
         if u in mode:
             continue
-        out = main.segs[u.text].output
-        mode[u] = ("failed" if out is None else "masked" if u.restore(out) is not None
-                   else "aligned" if flat(u) is not None else "pieces")
+        f = flats.get(u)
+        w = f or work[u]
+        out = main.segs[w.text].output
+        said = f.restore(out) if f is not None and out is not None else None
+        mode[u] = ("failed" if out is None
+                   else "placed" if said is not None and room(u, said)
+                   else "masked" if f is None and w.restore(out) is not None
+                   else "pieces")
 
-    # 2. lost pair placeholders: the sentence without pair markers, and each label alone
-    second = _Batch()
-    flats: dict[Unit, Unit] = {}
-    for u in units:
-        f = flat(u) if mode[u] == "aligned" else None
-        if f is not None:
-            flats[u] = f
-            for label in labels(u).values():
-                second.add(label, choose_prefix(label))
-            second.add(f.text, f.prefix, _aligns(u, f, second, target))
-    second.run(engine, source, target)
+    # 2. labels the flat translation does not hold as written, and not glossary terms:
+    # translated on their own, to be found in the sentence (`markup.place`)
+    wanted: dict[str, None] = {}
     for u, f in flats.items():
-        out = second.segs[f.text].output
-        if out is None or _aligned_text(u, f, out, second, target) is None:
-            mode[u] = "pieces"
+        if mode[u] == "placed":
+            said = f.restore(main.segs[f.text].output or "") or ""
+            for label in labels(u).values():
+                if not _as_written(label, said) and not _term_renderings(label, gl, target):
+                    wanted[label] = None
+    second = _translate_labels(list(wanted), engine, source, target)
 
     # 3. the rest piece by piece
     pieces = _Batch()
     for u in units:
         if mode[u] == "pieces":
-            for piece in u.pieces():
+            for piece in work[u].pieces():
                 pieces.add(piece, choose_prefix(piece))
     pieces.run(engine, source, target)
     stats.seconds_translate = time.perf_counter() - t0
 
     # 4. the glossary, on every segment whose translation is used
     t1 = time.perf_counter()
-    used = _used_segments(units, mode, main, second, flats, pieces)
-    gl = glossary.for_lang(target)
+    used = _used_segments(units, mode, main, second, flats, work, pieces)
     if len(gl) and used:
         outs, results = enforce(
             [s.source for s in used], [s.output or "" for s in used], engine, gl,
@@ -197,9 +211,10 @@ def translate_notes_with_stats(
                                 f"characters: too long to translate, the limit is {limit:,})")
             rendered = []
             for unit in template.units:
-                text, failed, segs = _render(unit, mode[unit], main, second, flats, pieces,
-                                             target)
-                stats.modes[mode[unit]] += 1
+                how, text, failed, segs = _render(unit, mode[unit], main, second, flats, work,
+                                                  pieces, gl, target)
+                stats.modes[how] += 1
+                stats.unit_modes.append((unit.original, how))
                 rendered.append(text)
                 failures.extend(failed)
                 for seg in segs:
@@ -258,32 +273,79 @@ def _restores(unit: Unit) -> Callable[[str], bool]:
     return lambda text: unit.restore(text) is not None
 
 
-def _aligns(unit: Unit, flat_unit: Unit, batch: _Batch, lang: str) -> Callable[[str], bool]:
-    def check(text: str) -> bool:
-        return _aligned_text(unit, flat_unit, text, batch, lang) is not None
-    return check
+PACK_LABELS, PACK_WORDS = 12, 40
 
 
-def _aligned_text(unit: Unit, flat_unit: Unit, text: str, batch: _Batch,
-                  lang: str) -> str | None:
-    restored = flat_unit.restore(text)
-    if restored is None:
-        return None
-    translated = {p: batch.segs[label].output or "" for p, label in labels(unit).items()}
-    return wrap(unit, restored, translated, lang)
+def _translate_labels(labels: list[str], engine: TranslationEngine, source: str,
+                      target: str) -> _Batch:
+    """Each label's own translation. Labels travel in lists ("peace offer; derivative;
+    ledger": one engine text for up to `PACK_LABELS` labels, which Bergamot translates
+    item by item); a list that does not come back with as many items is translated
+    label by label."""
+    batch, packed = _Batch(), _Batch()
+    packs: list[list[str]] = [[]]
+    for label in labels:
+        batch.add(label, choose_prefix(label))
+        if ";" in label:
+            continue
+        words = sum(len(x.split()) for x in packs[-1]) + len(label.split())
+        if len(packs[-1]) >= PACK_LABELS or words > PACK_WORDS:
+            packs.append([])
+        packs[-1].append(label)
+    packs = [p for p in packs if len(p) > 1]
+    for pack in packs:
+        packed.add("; ".join(pack), "")
+    packed.run(engine, source, target)
+    for pack in packs:
+        out = packed.segs["; ".join(pack)].output or ""
+        items = [x.strip() for x in out.split(";")]
+        if len(items) == len(pack) and all(items):
+            for label, item in zip(pack, items, strict=True):
+                batch.segs[label].output = item
+    batch.run(engine, source, target)  # the labels still without a translation, alone
+    return batch
+
+
+def _as_written(label: str, text: str) -> bool:
+    return re.search(r"(?<!\w)" + re.escape(label) + r"(?!\w)", text, re.I) is not None
+
+
+def _term_renderings(label: str, gl: Glossary, lang: str) -> tuple[str, ...]:
+    """The glossary's renderings when `label` is a glossary term (articles and other
+    short words around it aside), else ()."""
+    needs = needs_of(label, gl, lang)
+    if len(needs) != 1:
+        return ()
+    rest = label
+    for a, b in sorted(needs[0].spans, reverse=True):
+        rest = rest[:a] + " " + rest[b:]
+    if any(len(w) > 3 for w in re.findall(r"[^\W_]+", rest)):
+        return ()
+    return needs[0].expected
+
+
+def _candidates(unit: Unit, second: _Batch, gl: Glossary, lang: str) -> dict[int, list[str]]:
+    """Per pair: the glossary's renderings, the label as written, its own translation."""
+    out = {}
+    for pair, label in labels(unit).items():
+        seg = second.segs.get(label)
+        own = [seg.output] if seg is not None and seg.output else []
+        out[pair] = [*_term_renderings(label, gl, lang), label, *own]
+    return out
 
 
 def _used_segments(units: list[Unit], mode: dict[Unit, str], main: _Batch, second: _Batch,
-                   flats: dict[Unit, Unit], pieces: _Batch) -> list[_Seg]:
-    used: dict[int, _Seg] = {}
+                   flats: dict[Unit, Unit], work: dict[Unit, Unit],
+                   pieces: _Batch) -> list[_Seg]:
+    used: dict[int, _Seg] = {id(s): s for s in second.segs.values() if s.output is not None}
     for u in units:
         segs: list[_Seg] = []
         if mode[u] == "masked":
-            segs = [main.segs[u.text]]
-        elif mode[u] == "aligned":
-            segs = [second.segs[flats[u].text]]
+            segs = [main.segs[work[u].text]]
+        elif mode[u] == "placed":
+            segs = [main.segs[flats[u].text]]
         elif mode[u] == "pieces":
-            segs = [pieces.segs[p] for p in u.pieces()]
+            segs = [pieces.segs[p] for p in work[u].pieces()]
         for s in segs:
             if s.output is not None:
                 used[id(s)] = s
@@ -291,21 +353,25 @@ def _used_segments(units: list[Unit], mode: dict[Unit, str], main: _Batch, secon
 
 
 def _render(unit: Unit, how: str, main: _Batch, second: _Batch, flats: dict[Unit, Unit],
-            pieces: _Batch, lang: str) -> tuple[str, list[str], list[_Seg]]:
-    """The unit's translated text, the source texts kept untranslated, segments used."""
+            work: dict[Unit, Unit], pieces: _Batch, gl: Glossary,
+            lang: str) -> tuple[str, str, list[str], list[_Seg]]:
+    """How the unit ended, its translated text, the source texts kept untranslated, and
+    the segments used."""
     if how == "kept":
-        return unit.original, [], []
+        return how, unit.original, [], []
     if how == "failed":
-        return unit.original, [unit.original], []
+        return how, unit.original, [unit.original], []
     if how == "masked":
-        seg = main.segs[unit.text]
-        return unit.restore(seg.output or "") or unit.original, [], [seg]
-    if how == "aligned":
-        seg = second.segs[flats[unit].text]
-        text = _aligned_text(unit, flats[unit], seg.output or "", second, lang)
-        return text or unit.original, [], [seg]
+        seg = main.segs[work[unit].text]
+        return how, work[unit].restore(seg.output or "") or unit.original, [], [seg]
+    if how == "placed":
+        seg = main.segs[flats[unit].text]
+        said = flats[unit].restore(seg.output or "") or ""
+        placed = place(unit, said, _candidates(unit, second, gl, lang), lang)
+        return ("forced" if "forced" in placed.how else "loose" if "loose" in placed.how
+                else how), placed.text, [], [seg]
     outs, failures, used = [], [], []
-    for piece in unit.pieces():
+    for piece in work[unit].pieces():
         p = pieces.segs[piece]
         if p.output is None:
             outs.append(piece)
@@ -313,7 +379,7 @@ def _render(unit: Unit, how: str, main: _Batch, second: _Batch, flats: dict[Unit
         else:
             outs.append(p.output)
             used.append(p)
-    return unit.assemble(outs), failures, used
+    return how, work[unit].assemble(outs), failures, used
 
 
 class _Terms:
