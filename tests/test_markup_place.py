@@ -92,7 +92,9 @@ def test_forced_when_nothing_matches() -> None:
 def test_score() -> None:
     assert score(["oferta", "de", "paz"], ["oferta", "de", "paz"], "pt") == 1.0
     assert score(["de"], ["de"], "pt") == 0.0  # short words alone never place a label
-    assert score(["oferta", "de", "paz"], ["paz"], "pt") == pytest.approx(1 / 3)
+    recall = 0.65 / (1 + 0.3 + 0.65)  # "paz" of "oferta de paz", "de" weighing 0.3
+    assert score(["oferta", "de", "paz"], ["paz"], "pt") == \
+        pytest.approx(2 * recall / (1 + recall))
 
 
 _WORDS = st.sampled_from(["paz", "oferta", "de", "a", "Kremlin", "derivada", "função",

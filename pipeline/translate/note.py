@@ -2,18 +2,30 @@
 
 `translate_notes` cuts every block of every note into units (`markup`) and sends all
 unit texts of all notes to the engine in ONE call (sorting by length is the engine's job;
-a `CachedEngine` answers what it has seen). Each unit then ends in one mode:
+a `CachedEngine` answers what it has seen). A unit with bold or links is sent flat: its
+text without the pair markers, exactly what the same sentence without markup sends (atoms,
+such as anchors, keep their placeholders). Each unit then ends in one mode:
 
-- `masked`: its placeholders came back exactly once and in order: markup restored;
-- `aligned`: pair placeholders were lost, so the unit is translated again without pair
-  markers and each label on its own, and the markers are put around the label's
-  translation found in the sentence (`markup_fallback`);
-- `pieces`: otherwise the text between markers is translated piece by piece;
+- `placed`: flat, and each pair's markers put on the words of the translation that render
+  its label (`markup.place`: the glossary's renderings, the label as written, the labels
+  the flat translation does not hold translated on their own, in lists, one engine text per
+  `PACK_LABELS`); `loose` when a label was found by one word of several; `forced` when
+  a label could not be found even with the sentence's placeholder translation as a hint
+  (the markers then go around the words at the label's place). The words are the flat
+  translation's in all three;
+- `masked`: no pairs (or pairs that nest or hold atoms): placeholders came back exactly
+  once and in order: markup restored;
+- `pieces`: otherwise (placeholders lost; fewer words than pairs) the text between
+  markers is translated piece by piece;
 - `kept`: not in the source language (a Russian title in an English note): as written;
 - `failed`: the engine failed on it (raised, or an output failed the checks of
   `translate_safely`, even in smaller pieces): kept in the source language and listed in
   `TranslatedNote.failures`. A block over `Bounds.max_chars` characters is not sent at
   all: kept as written, listed once (its opening words and its length).
+
+A label-less wiki-link whose target reads as words (`[[United States]]`) is a pair too:
+its target stays and its label is the translation's words, `[[United States|Estados
+Unidos]]`; on the masked and piece paths it is an atom, kept as written.
 
 Every text reaches the engine through `translate_safely` / `BoundedEngine` (glossary
 repair included): cut into sentences and clauses, symbols kept, every output checked.
@@ -39,7 +51,7 @@ from .batch import BoundedEngine, translate_safely
 from .engines.base import TranslationEngine
 from .markup.fallback import flat, labels
 from .markup.inline import choose_prefix
-from .markup.place import atomized, place, room
+from .markup.place import atomized, hints, place, room
 from .markup.segment import Template, Unit, segment_block
 
 
@@ -176,6 +188,17 @@ def translate_notes_with_stats(
                     wanted[label] = None
     second = _translate_labels(list(wanted), engine, source, target)
 
+    # 2b. labels still not found: the sentence with placeholders around them, once, for
+    # the words the engine puts between them (in context); its text is never used
+    hinted = _Batch()
+    for u, f in flats.items():
+        if mode[u] == "placed":
+            said = f.restore(main.segs[f.text].output or "") or ""
+            if "forced" in place(u, said, _candidates(u, second, {}, gl, target), target).how:
+                hinted.add(u.text, u.prefix)
+    hinted.run(engine, source, target)
+    hint = {u: hints(u, hinted.segs[u.text].output or "") for u in flats if u.text in hinted.segs}
+
     # 3. the rest piece by piece
     pieces = _Batch()
     for u in units:
@@ -211,8 +234,8 @@ def translate_notes_with_stats(
                                 f"characters: too long to translate, the limit is {limit:,})")
             rendered = []
             for unit in template.units:
-                how, text, failed, segs = _render(unit, mode[unit], main, second, flats, work,
-                                                  pieces, gl, target)
+                how, text, failed, segs = _render(unit, mode[unit], main, second, hint, flats,
+                                                  work, pieces, gl, target)
                 stats.modes[how] += 1
                 stats.unit_modes.append((unit.original, how))
                 rendered.append(text)
@@ -273,16 +296,16 @@ def _restores(unit: Unit) -> Callable[[str], bool]:
     return lambda text: unit.restore(text) is not None
 
 
-PACK_LABELS, PACK_WORDS = 12, 40
+PACK_LABELS, PACK_WORDS = 16, 48
 
 
 def _translate_labels(labels: list[str], engine: TranslationEngine, source: str,
                       target: str) -> _Batch:
     """Each label's own translation. Labels travel in lists ("peace offer; derivative;
     ledger": one engine text for up to `PACK_LABELS` labels, which Bergamot translates
-    item by item); a list that does not come back with as many items is translated
-    label by label."""
-    batch, packed = _Batch(), _Batch()
+    item by item); a list that does not come back with as many items is cut in two and
+    sent again, down to single labels."""
+    batch = _Batch()
     packs: list[list[str]] = [[]]
     for label in labels:
         batch.add(label, choose_prefix(label))
@@ -293,15 +316,21 @@ def _translate_labels(labels: list[str], engine: TranslationEngine, source: str,
             packs.append([])
         packs[-1].append(label)
     packs = [p for p in packs if len(p) > 1]
-    for pack in packs:
-        packed.add("; ".join(pack), "")
-    packed.run(engine, source, target)
-    for pack in packs:
-        out = packed.segs["; ".join(pack)].output or ""
-        items = [x.strip() for x in out.split(";")]
-        if len(items) == len(pack) and all(items):
-            for label, item in zip(pack, items, strict=True):
-                batch.segs[label].output = item
+    while packs:
+        packed = _Batch()
+        for pack in packs:
+            packed.add("; ".join(pack), "")
+        packed.run(engine, source, target)
+        again: list[list[str]] = []
+        for pack in packs:
+            items = [x.strip() for x in (packed.segs["; ".join(pack)].output or "").split(";")]
+            if len(items) == len(pack) and all(items):
+                for label, item in zip(pack, items, strict=True):
+                    batch.segs[label].output = item
+            else:
+                again.extend(p for p in (pack[:len(pack) // 2], pack[len(pack) // 2:])
+                             if len(p) > 1)
+        packs = again
     batch.run(engine, source, target)  # the labels still without a translation, alone
     return batch
 
@@ -324,13 +353,16 @@ def _term_renderings(label: str, gl: Glossary, lang: str) -> tuple[str, ...]:
     return needs[0].expected
 
 
-def _candidates(unit: Unit, second: _Batch, gl: Glossary, lang: str) -> dict[int, list[str]]:
-    """Per pair: the glossary's renderings, the label as written, its own translation."""
+def _candidates(unit: Unit, second: _Batch, hint: dict[int, str], gl: Glossary,
+                lang: str) -> dict[int, list[str]]:
+    """Per pair: the glossary's renderings, the label as written, its own translation,
+    its rendering in context (`hints`)."""
     out = {}
     for pair, label in labels(unit).items():
         seg = second.segs.get(label)
         own = [seg.output] if seg is not None and seg.output else []
-        out[pair] = [*_term_renderings(label, gl, lang), label, *own]
+        out[pair] = [*_term_renderings(label, gl, lang), label, *own,
+                     *([hint[pair]] if pair in hint else [])]
     return out
 
 
@@ -352,7 +384,8 @@ def _used_segments(units: list[Unit], mode: dict[Unit, str], main: _Batch, secon
     return list(used.values())
 
 
-def _render(unit: Unit, how: str, main: _Batch, second: _Batch, flats: dict[Unit, Unit],
+def _render(unit: Unit, how: str, main: _Batch, second: _Batch,
+            hint: dict[Unit, dict[int, str]], flats: dict[Unit, Unit],
             work: dict[Unit, Unit], pieces: _Batch, gl: Glossary,
             lang: str) -> tuple[str, str, list[str], list[_Seg]]:
     """How the unit ended, its translated text, the source texts kept untranslated, and
@@ -367,7 +400,8 @@ def _render(unit: Unit, how: str, main: _Batch, second: _Batch, flats: dict[Unit
     if how == "placed":
         seg = main.segs[flats[unit].text]
         said = flats[unit].restore(seg.output or "") or ""
-        placed = place(unit, said, _candidates(unit, second, gl, lang), lang)
+        placed = place(unit, said, _candidates(unit, second, hint.get(unit, {}), gl, lang),
+                       lang)
         return ("forced" if "forced" in placed.how else "loose" if "loose" in placed.how
                 else how), placed.text, [], [seg]
     outs, failures, used = [], [], []

@@ -6,13 +6,15 @@ so every word of the translation is the engine's own, in context, exactly as for
 sentence without markup. Then each pair's markers go around the words of that translation
 that translate its label. The label's candidate renderings (in order: the glossary's
 renderings when the label is a glossary term, the label as written, the label translated
-on its own and repaired by the glossary) are looked up in the translation over windows of
-about their length, word by word: the same word (case and accents aside) or the same
-lemma scores 1, a long shared stem 0.8, a near spelling its similarity; extra or missing
-words lower the score. The best window above `THRESHOLD` wins (ties: the candidate first in
-order, then the window nearest the label's place in the source); failing that, the best
-above `LOOSE` ("loose": one word of a longer label). When none is good enough the markers
-go around the words at the label's relative place in the sentence ("forced").
+on its own and repaired by the glossary, and when none is found, the words an engine put
+between placeholders around the label: `hints`) are looked up in the translation over
+windows of up to one word more than theirs, word by word: the same word (case and accents
+aside) or the same lemma scores 1, a long shared stem 0.8, a near spelling its
+similarity; extra or missing words lower the score, short words ("de", "the") count less.
+The best window above `THRESHOLD` wins (ties: the candidate first in order, then the
+window nearest the label's place in the source); failing that, the best above `LOOSE`
+("loose": one word of a longer label). When none is good enough the markers go around the
+words (of four letters or more) at the label's relative place in the sentence ("forced").
 Either way the text outside the markers is the flat translation, unchanged.
 
 A label-less wiki-link `[[United States]]` is a pair whose open marker is `[[`: its target
@@ -32,10 +34,10 @@ from functools import lru_cache
 from ...glossary.morph import lemmas
 from .unit import Tok, Unit
 
-__all__ = ["LOOSE", "THRESHOLD", "Placement", "alias_open", "atomized", "place", "render_pair",
-           "room", "score"]
+__all__ = ["LOOSE", "THRESHOLD", "Placement", "alias_open", "atomized", "hints", "place",
+           "render_pair", "room", "score"]
 
-THRESHOLD, LOOSE = 0.5, 0.3
+THRESHOLD, LOOSE, SHORT = 0.5, 0.3, 0.3
 _QUOTES = "\"'“”«»‘’"
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 
@@ -105,6 +107,8 @@ def place(unit: Unit, text: str, candidates: Mapping[int, Sequence[str]], lang: 
             best = _forced(words, used, where, min(spare, len(_WORD.findall(label))))
             how[-1] = "forced"
         assert best is not None  # `spare` >= 1 leaves a word for every pair
+        if how[-1] != "forced":
+            best = _trimmed(best, words, label, cands, lang)
         used.update(range(*best))
         spans.append((*best, pair))
     out = text
@@ -119,6 +123,30 @@ def place(unit: Unit, text: str, candidates: Mapping[int, Sequence[str]], lang: 
         out = out[:start] + render_pair(unit.toks[o], unit.toks[c], target, out[start:end]) \
             + out[end:]
     return Placement(out, tuple(how))
+
+
+def hints(unit: Unit, output: str) -> dict[int, str]:
+    """Per pair: the words an engine put between its two placeholders when translating
+    `unit.text` (the label's rendering in context), where both came back once, in order."""
+    if not unit.prefix:
+        return {}
+    found: dict[int, list[tuple[int, int]]] = {}
+    for m in re.finditer(re.escape(unit.prefix) + r"\s?(\d+)(?!\d)", output, re.I):
+        found.setdefault(int(m.group(1)), []).append(m.span())
+    out = {}
+    for n, i in enumerate(unit.slots, 1):
+        tok = unit.toks[i]
+        if tok.kind != "open":
+            continue
+        close = next(k for k, j in enumerate(unit.slots, 1)
+                     if unit.toks[j].kind == "close" and unit.toks[j].pair == tok.pair)
+        a, b = found.get(n, []), found.get(close, [])
+        if len(a) == 1 == len(b) and a[0][1] <= b[0][0]:
+            inside = re.sub(re.escape(unit.prefix) + r"\s?\d+", " ", output[a[0][1]:b[0][0]],
+                            flags=re.I)
+            if _WORD.search(inside):
+                out[tok.pair] = " ".join(inside.split())
+    return out
 
 
 def room(unit: Unit, text: str) -> bool:
@@ -143,7 +171,7 @@ def _best(words: list[tuple[int, int, str]], used: set[int], candidates: Sequenc
         cw = [_fold(w) for w in _WORD.findall(cand)]
         if not cw:
             continue
-        for length in range(max(1, len(cw) - 1), min(len(cw) + 1, spare) + 1):
+        for length in range(1, min(len(cw) + 1, spare) + 1):
             for i in range(0, n - length + 1):
                 if any(j in used for j in range(i, i + length)):
                     continue
@@ -156,12 +184,34 @@ def _best(words: list[tuple[int, int, str]], used: set[int], candidates: Sequenc
     return found[3] if found else None
 
 
+def _trimmed(span: tuple[int, int], words: list[tuple[int, int, str]], label: str,
+             candidates: Sequence[str], lang: str) -> tuple[int, int]:
+    """The span without short words no candidate has ("por") at an edge where the label
+    has no short word."""
+    a, b = span
+    ends = _WORD.findall(label)
+    known = [_fold(w) for c in candidates for w in _WORD.findall(c)]
+
+    def stray(i: int) -> bool:
+        w = _fold(words[i][2])
+        return len(w) <= 3 and not any(_sim(w, k, lang) for k in known)
+
+    if ends and len(ends[0]) > 3:
+        while b - a > 1 and stray(a):
+            a += 1
+    if ends and len(ends[-1]) > 3:
+        while b - a > 1 and stray(b - 1):
+            b -= 1
+    return a, b
+
+
 def _forced(words: list[tuple[int, int, str]], used: set[int], where: float,
             length: int) -> tuple[int, int] | None:
     free = [i for i in range(len(words)) if i not in used]
     if not free:
         return None
-    at = min(free, key=lambda i: abs((i + 0.5) / len(words) - where))
+    wordy = [i for i in free if len(words[i][2]) >= 4] or free  # not "o", "que", "de"
+    at = min(wordy, key=lambda i: abs((i + 0.5) / len(words) - where))
     end = at + 1
     while end - at < max(1, min(length, 3)) and end < len(words) and end not in used:
         end += 1
@@ -169,7 +219,10 @@ def _forced(words: list[tuple[int, int, str]], used: set[int], where: float,
 
 
 def score(cand: Sequence[str], window: Sequence[str], lang: str) -> float:
-    """How well `window` renders `cand` (folded words): matched weight over the longer."""
+    """How well `window` renders `cand` (folded words): the F-measure of the matched weight
+    against each one's weight, a short word ("de", "o") weighing `SHORT` (a word of three
+letters, "uma" or "paz", halfway between `SHORT` and 1); 0
+    unless a word of 3 letters or more matched."""
     left = list(window)
     got = 0.0
     content = False
@@ -180,12 +233,16 @@ def score(cand: Sequence[str], window: Sequence[str], lang: str) -> float:
             if s > best:
                 best, at = s, k
         if at >= 0:
-            got += best
-            left.pop(at)
+            got += best * min(_weight(c), _weight(left.pop(at)))
             content = content or len(c) >= 3
-    if not content:
+    if not content or not got:
         return 0.0
-    return got / max(len(cand), len(window))
+    precision, recall = got / sum(map(_weight, window)), got / sum(map(_weight, cand))
+    return 2 * precision * recall / (precision + recall)
+
+
+def _weight(word: str) -> float:
+    return 1.0 if len(word) > 3 else SHORT if len(word) < 3 else (1 + SHORT) / 2
 
 
 @lru_cache(maxsize=100_000)
