@@ -217,3 +217,32 @@ def test_bergamot_demo_sentences(bergamot) -> None:  # type: ignore[no-untyped-d
     assert "[[NATO|OTAN]]" in text, text
     # outside the markup, the translation of the same note without markup
     assert strip(text) == "".join(tp.blocks), (text, "".join(tp.blocks))
+
+
+class Inventor(Upper):
+    """Upper-cases; a label alone comes back unrecognisable, and a text with placeholders
+    gets a token the source never had ("XMO") in front of them, like Bergamot once did."""
+
+    def translate(self, texts: list[str], source: str, target: str) -> list[str]:
+        self.sent.extend(texts)
+        out = []
+        for t in texts:
+            if t == "sanctions":
+                out.append("ZZZ")
+            elif "XQX" in t:
+                out.append(t.upper().replace("SANCTIONS", "SANÇÕES").replace("XQX1", "XMO XQX1"))
+            else:
+                out.append(t.upper().replace("SANCTIONS", "SANÇÕES"))
+        return out
+
+
+def test_no_invented_token_is_kept_and_the_hint_places_the_label() -> None:
+    marked = "---\ntitle: t\n---\n\nSmart students beat [[s_topic | sanctions]] with ease.\n"
+    engine = Inventor()
+    (tn,), stats = translate_notes_with_stats([parse_note(marked, Path("c/n.md"))], "pt",
+                                              engine, Glossary([]))
+    text = "".join(tn.blocks)
+    assert any("XQX1" in t for t in engine.sent)  # the hint was asked for
+    assert "XMO" not in text
+    assert text.endswith("\nSMART STUDENTS BEAT [[s_topic | SANÇÕES]] WITH EASE.\n")
+    assert stats.modes["placed"] == 1
