@@ -91,7 +91,9 @@ def test_forced_when_nothing_matches() -> None:
 
 def test_score() -> None:
     assert score(["oferta", "de", "paz"], ["oferta", "de", "paz"], "pt") == 1.0
-    assert score(["de"], ["de"], "pt") == 0.0  # short words alone never place a label
+    assert score(["oferta", "de"], ["de"], "pt") == 0.0  # a short word alone places nothing
+    assert score(["dx"], ["dx"], "pt") == 1.0  # unless the label has nothing else
+    assert score(["x"], ["y"], "pt") == 0.0
     recall = 0.65 / (1 + 0.3 + 0.65)  # "paz" of "oferta de paz", "de" weighing 0.3
     assert score(["oferta", "de", "paz"], ["paz"], "pt") == \
         pytest.approx(2 * recall / (1 + recall))

@@ -221,11 +221,11 @@ def _forced(words: list[tuple[int, int, str]], used: set[int], where: float,
 def score(cand: Sequence[str], window: Sequence[str], lang: str) -> float:
     """How well `window` renders `cand` (folded words): the F-measure of the matched weight
     against each one's weight, a short word ("de", "o") weighing `SHORT` (a word of three
-letters, "uma" or "paz", halfway between `SHORT` and 1); 0
-    unless a word of 3 letters or more matched."""
+    letters, "uma" or "paz", halfway between `SHORT` and 1); 0 unless a word of 3 letters
+    or more matched, or the candidate has none ("x", "dx")."""
     left = list(window)
     got = 0.0
-    content = False
+    content = all(len(c) < 3 for c in cand)  # "x", "dx", "pi": matched as written
     for c in cand:
         best, at = 0.0, -1
         for k, w in enumerate(left):
