@@ -15,8 +15,9 @@ from pipeline.glossary import Glossary
 from pipeline.glossary.check import check_translated
 from pipeline.model import Block
 from pipeline.notes import parse_note
-from pipeline.translate.markup.fallback import flat, labels, wrap
+from pipeline.translate.markup.fallback import flat, labels
 from pipeline.translate.markup.inline import tokenize
+from pipeline.translate.markup.place import atomized, place
 from pipeline.translate.markup.segment import segment_block, segment_text, yaml_scalar
 
 from .conftest import examples
@@ -32,10 +33,12 @@ def units_of(text: str, kind: str = "paragraph") -> list[str]:
 
 def through(text: str, fn, kind: str = "paragraph") -> str:  # type: ignore[no-untyped-def]
     """Render `text` with each unit's engine text mapped by `fn`, using the same fallback
-    as the pipeline when placeholders are lost (piece by piece)."""
+    as the pipeline when placeholders are lost (piece by piece); label-less links travel
+    as atoms on these paths."""
     t = segment_text(text, kind)
     out = []
-    for u in t.units:
+    for unit in t.units:
+        u = atomized(unit)
         restored = u.restore(fn(u.text))
         out.append(restored if restored is not None else u.assemble([fn(p) for p in u.pieces()]))
     return t.render(out)
@@ -128,19 +131,18 @@ def test_restore_refuses_damaged_placeholders(bad: str) -> None:
     assert u.restore(bad) is None
 
 
-def test_lost_pair_is_found_again_by_its_label() -> None:
+def test_flat_unit_and_its_labels() -> None:
     (u,) = segment_text("Russia is overcoming [[sanctions_topic | sanctions]] now.").units
     f = flat(u)
     assert f is not None and f.text == "Russia is overcoming sanctions now."
     assert labels(u) == {0: "sanctions"}
     restored = f.restore("A Rússia está superando as sanções agora.")
     assert restored is not None
-    assert wrap(u, restored, {0: "sanções"}, "pt") == \
+    assert place(u, restored, {0: ["sanções"]}, "pt").text == \
         "A Rússia está superando as [[sanctions_topic | sanções]] agora."
     # found by lemma when the sentence inflects the label
-    assert wrap(u, "A Rússia supera a sanção agora.", {0: "sanções"}, "pt") == \
+    assert place(u, "A Rússia supera a sanção agora.", {0: ["sanções"]}, "pt").text == \
         "A Rússia supera a [[sanctions_topic | sanção]] agora."
-    assert wrap(u, "Nada aqui.", {0: "sanções"}, "pt") is None
 
 
 def test_pieces_fallback_keeps_every_marker() -> None:

@@ -89,7 +89,7 @@ def test_one_batch_for_all_notes_and_failures_isolated(glossary: Glossary) -> No
     assert f"*   Putin stays BOOM here {B}." in text  # kept in English, markup intact
     assert f"THE TROOPS LEFT KHERSON {A}. THE KREMLIN WAS SILENT {B}." in text
     # the glossary's rendering (the engine kept the English words: repaired by masking)
-    assert "## BLAME AND [[turbo_patriots | THE turbopatriotas]]" in text
+    assert "## BLAME AND THE [[turbo_patriots | turbopatriotas]]" in text
     assert f"*   **REPRESSION:** THE turbopatriotas WILL BE TARGETED {A}." in text
     status = {t.term: (t.status, t.occurrences) for t in one.terms}
     assert status == {"Kherson": ("found", 2), "Kremlin": ("found", 1),
@@ -134,7 +134,7 @@ def test_term_checks_found_repaired_missing(glossary: Glossary) -> None:
     assert "Kremlin" in tn.blocks[1] and "turbopatriotas" in tn.blocks[1]
 
 
-def test_lost_pair_placeholders_are_realigned_by_label(glossary: Glossary) -> None:
+def test_pair_placeholders_never_reach_the_engine(glossary: Glossary) -> None:
     def moves_pairs(s: str) -> str:  # like Bergamot: "XQX1 sanctions XQX2" -> "SANCTIONS XQX1 XQX2"
         return re.sub(r"XQX(\d+) (.*?) XQX(\d+)", r"\2 XQX\1 XQX\3", s).upper()
 
@@ -142,7 +142,7 @@ def test_lost_pair_placeholders_are_realigned_by_label(glossary: Glossary) -> No
     note = parse_note("---\ntitle: t\n---\n" + text, Path("c/n.md"))
     (tn,), stats = translate_notes_with_stats([note], "pt", FnEngine(moves_pairs), glossary)
     assert tn.blocks[1] == "RUSSIA IS OVERCOMING [[sanctions_topic | SANCTIONS]] WITH EASE.\n"
-    assert stats.modes["aligned"] == 1
+    assert stats.modes["placed"] == 1
 
 
 def test_in_language() -> None:

@@ -2,13 +2,21 @@
 
 `translate_notes` cuts every block of every note into units (`markup`) and sends all
 unit texts of all notes to the engine in ONE call (sorting by length is the engine's job;
-a `CachedEngine` answers what it has seen). Each unit then ends in one mode:
+a `CachedEngine` answers what it has seen). A unit with bold or links is sent flat: its
+text without the pair markers, exactly what the same sentence without markup sends (atoms,
+such as anchors, keep their placeholders). Each unit then ends in one mode:
 
-- `masked`: its placeholders came back exactly once and in order: markup restored;
-- `aligned`: pair placeholders were lost, so the unit is translated again without pair
-  markers and each label on its own, and the markers are put around the label's
-  translation found in the sentence (`markup_fallback`);
-- `pieces`: otherwise the text between markers is translated piece by piece;
+- `placed`: flat, and each pair's markers put on the words of the translation that render
+  its label (`markup.place`: the glossary's renderings, the label as written, the labels
+  the flat translation does not hold translated on their own, in lists, one engine text per
+  `PACK_LABELS`); `loose` when a label was found by one word of several; `forced` when
+  a label could not be found even with the sentence's placeholder translation as a hint
+  (the markers then go around the words at the label's place). The words are the flat
+  translation's in all three;
+- `masked`: no pairs (or pairs that nest or hold atoms): placeholders came back exactly
+  once and in order: markup restored;
+- `pieces`: otherwise (placeholders lost; fewer words than pairs) the text between
+  markers is translated piece by piece;
 - `kept`: not in the source language (a Russian title in an English note): as written;
   a line the vault uses as metadata (`glossary.lines`: `From: [[channel]]`) is not even
   a unit (`plan_block`);
@@ -16,6 +24,10 @@ a `CachedEngine` answers what it has seen). Each unit then ends in one mode:
   `translate_safely`, even in smaller pieces): kept in the source language and listed in
   `TranslatedNote.failures`. A block over `Bounds.max_chars` characters is not sent at
   all: kept as written, listed once (its opening words and its length).
+
+A label-less wiki-link whose target reads as words (`[[United States]]`) is a pair too:
+its target stays and its label is the translation's words, `[[United States|Estados
+Unidos]]`; on the masked and piece paths it is an atom, kept as written.
 
 Every text reaches the engine through `translate_safely` / `BoundedEngine` (glossary
 repair included): cut into sentences and clauses, symbols kept, every output checked.
@@ -26,6 +38,7 @@ any repair that would break the unit's markup, and each note's blocks are assemb
 
 from __future__ import annotations
 
+import re
 import time
 import unicodedata
 from collections import Counter
@@ -39,8 +52,9 @@ from ..glossary.morph import count
 from ..model import Block, Note, TermCheck, TranslatedNote
 from .batch import BoundedEngine, translate_safely
 from .engines.base import TranslationEngine
-from .markup.fallback import flat, labels, wrap
+from .markup.fallback import flat, labels
 from .markup.inline import choose_prefix
+from .markup.place import atomized, hints, place, room
 from .markup.segment import Template, Unit, segment_block, segment_text
 
 
@@ -52,6 +66,7 @@ class TranslationStats:
     units: int = 0
     engine_texts: int = 0  # distinct unit texts sent in the main batch
     modes: Counter[str] = field(default_factory=Counter)  # masked/aligned/pieces/failed
+    unit_modes: list[tuple[str, str]] = field(default_factory=list)  # (unit source, mode)
     term_occurrences: int = 0
     compliant_before: int = 0
     compliant_after: int = 0
@@ -62,6 +77,7 @@ class TranslationStats:
     def as_dict(self) -> dict[str, object]:
         d = dict(self.__dict__)
         d["modes"] = dict(self.modes)
+        d.pop("unit_modes")
         d["repaired_by"] = dict(self.repaired_by)
         return d
 
@@ -131,50 +147,71 @@ def translate_notes_with_stats(
     stats.units = sum(len(t.units) for plan in plans for t in plan)
     t0 = time.perf_counter()
 
-    # 1. one batch: every distinct unit text of every note
+    # 1. one batch: every distinct unit text of every note; a unit with bold or links is
+    # sent flat (without its pair markers), the others with placeholders
+    gl = glossary.for_lang(target)
     main = _Batch()
     mode: dict[Unit, str] = {u: "kept" for u in units if not in_language(u.plain, source)}
+    flats: dict[Unit, Unit] = {}
+    work: dict[Unit, Unit] = {}  # what the placeholder and piece paths see
     for u in units:
-        if u not in mode:
-            main.add(u.text, u.prefix, _restores(u))
+        if u in mode:
+            continue
+        f = flat(u)
+        if f is not None:
+            flats[u] = f
+            main.add(f.text, f.prefix, _restores(f))
+        work[u] = atomized(u)
+        if f is None:
+            main.add(work[u].text, work[u].prefix, _restores(work[u]))
     stats.engine_texts = len(main.segs)
     main.run(engine, source, target)
     for u in units:
         if u in mode:
             continue
-        out = main.segs[u.text].output
-        mode[u] = ("failed" if out is None else "masked" if u.restore(out) is not None
-                   else "aligned" if flat(u) is not None else "pieces")
+        f = flats.get(u)
+        w = f or work[u]
+        out = main.segs[w.text].output
+        said = f.restore(out) if f is not None and out is not None else None
+        mode[u] = ("failed" if out is None
+                   else "placed" if said is not None and room(u, said)
+                   else "masked" if f is None and w.restore(out) is not None
+                   else "pieces")
 
-    # 2. lost pair placeholders: the sentence without pair markers, and each label alone
-    second = _Batch()
-    flats: dict[Unit, Unit] = {}
-    for u in units:
-        f = flat(u) if mode[u] == "aligned" else None
-        if f is not None:
-            flats[u] = f
-            for label in labels(u).values():
-                second.add(label, choose_prefix(label))
-            second.add(f.text, f.prefix, _aligns(u, f, second, target))
-    second.run(engine, source, target)
+    # 2. labels the flat translation does not hold as written, and not glossary terms:
+    # translated on their own, to be found in the sentence (`markup.place`)
+    wanted: dict[str, None] = {}
     for u, f in flats.items():
-        out = second.segs[f.text].output
-        if out is None or _aligned_text(u, f, out, second, target) is None:
-            mode[u] = "pieces"
+        if mode[u] == "placed":
+            said = f.restore(main.segs[f.text].output or "") or ""
+            for label in labels(u).values():
+                if not _as_written(label, said) and not _term_renderings(label, gl, target):
+                    wanted[label] = None
+    second = _translate_labels(list(wanted), engine, source, target)
+
+    # 2b. labels still not found: the sentence with placeholders around them, once, for
+    # the words the engine puts between them (in context); its text is never used
+    hinted = _Batch()
+    for u, f in flats.items():
+        if mode[u] == "placed":
+            said = f.restore(main.segs[f.text].output or "") or ""
+            if "forced" in place(u, said, _candidates(u, second, {}, gl, target), target).how:
+                hinted.add(u.text, u.prefix)
+    hinted.run(engine, source, target)
+    hint = {u: hints(u, hinted.segs[u.text].output or "") for u in flats if u.text in hinted.segs}
 
     # 3. the rest piece by piece
     pieces = _Batch()
     for u in units:
         if mode[u] == "pieces":
-            for piece in u.pieces():
+            for piece in work[u].pieces():
                 pieces.add(piece, choose_prefix(piece))
     pieces.run(engine, source, target)
     stats.seconds_translate = time.perf_counter() - t0
 
     # 4. the glossary, on every segment whose translation is used
     t1 = time.perf_counter()
-    used = _used_segments(units, mode, main, second, flats, pieces)
-    gl = glossary.for_lang(target)
+    used = _used_segments(units, mode, main, second, flats, work, pieces)
     if len(gl) and used:
         outs, results = enforce(
             [s.source for s in used], [s.output or "" for s in used], engine, gl,
@@ -198,9 +235,10 @@ def translate_notes_with_stats(
                                 f"characters: too long to translate, the limit is {limit:,})")
             rendered = []
             for unit in template.units:
-                text, failed, segs = _render(unit, mode[unit], main, second, flats, pieces,
-                                             target)
-                stats.modes[mode[unit]] += 1
+                how, text, failed, segs = _render(unit, mode[unit], main, second, hint, flats,
+                                                  work, pieces, gl, target)
+                stats.modes[how] += 1
+                stats.unit_modes.append((unit.original, how))
                 rendered.append(text)
                 failures.extend(failed)
                 for seg in segs:
@@ -272,54 +310,116 @@ def _restores(unit: Unit) -> Callable[[str], bool]:
     return lambda text: unit.restore(text) is not None
 
 
-def _aligns(unit: Unit, flat_unit: Unit, batch: _Batch, lang: str) -> Callable[[str], bool]:
-    def check(text: str) -> bool:
-        return _aligned_text(unit, flat_unit, text, batch, lang) is not None
-    return check
+PACK_LABELS, PACK_WORDS = 16, 48
 
 
-def _aligned_text(unit: Unit, flat_unit: Unit, text: str, batch: _Batch,
-                  lang: str) -> str | None:
-    restored = flat_unit.restore(text)
-    if restored is None:
-        return None
-    translated = {p: batch.segs[label].output or "" for p, label in labels(unit).items()}
-    return wrap(unit, restored, translated, lang)
+def _translate_labels(labels: list[str], engine: TranslationEngine, source: str,
+                      target: str) -> _Batch:
+    """Each label's own translation. Labels travel in lists ("peace offer; derivative;
+    ledger": one engine text for up to `PACK_LABELS` labels, which Bergamot translates
+    item by item); a list that does not come back with as many items is cut in two and
+    sent again, down to single labels."""
+    batch = _Batch()
+    packs: list[list[str]] = [[]]
+    for label in labels:
+        batch.add(label, choose_prefix(label))
+        if ";" in label:
+            continue
+        words = sum(len(x.split()) for x in packs[-1]) + len(label.split())
+        if len(packs[-1]) >= PACK_LABELS or words > PACK_WORDS:
+            packs.append([])
+        packs[-1].append(label)
+    packs = [p for p in packs if len(p) > 1]
+    while packs:
+        packed = _Batch()
+        for pack in packs:
+            packed.add("; ".join(pack), "")
+        packed.run(engine, source, target)
+        again: list[list[str]] = []
+        for pack in packs:
+            items = [x.strip() for x in (packed.segs["; ".join(pack)].output or "").split(";")]
+            if len(items) == len(pack) and all(items):
+                for label, item in zip(pack, items, strict=True):
+                    batch.segs[label].output = item
+            else:
+                again.extend(p for p in (pack[:len(pack) // 2], pack[len(pack) // 2:])
+                             if len(p) > 1)
+        packs = again
+    batch.run(engine, source, target)  # the labels still without a translation, alone
+    return batch
+
+
+def _as_written(label: str, text: str) -> bool:
+    return re.search(r"(?<!\w)" + re.escape(label) + r"(?!\w)", text, re.I) is not None
+
+
+def _term_renderings(label: str, gl: Glossary, lang: str) -> tuple[str, ...]:
+    """The glossary's renderings when `label` is a glossary term (articles and other
+    short words around it aside), else ()."""
+    needs = needs_of(label, gl, lang)
+    if len(needs) != 1:
+        return ()
+    rest = label
+    for a, b in sorted(needs[0].spans, reverse=True):
+        rest = rest[:a] + " " + rest[b:]
+    if any(len(w) > 3 for w in re.findall(r"[^\W_]+", rest)):
+        return ()
+    return needs[0].expected
+
+
+def _candidates(unit: Unit, second: _Batch, hint: dict[int, str], gl: Glossary,
+                lang: str) -> dict[int, list[str]]:
+    """Per pair: the glossary's renderings, the label as written, its own translation,
+    its rendering in context (`hints`)."""
+    out = {}
+    for pair, label in labels(unit).items():
+        seg = second.segs.get(label)
+        own = [seg.output] if seg is not None and seg.output else []
+        out[pair] = [*_term_renderings(label, gl, lang), label, *own,
+                     *([hint[pair]] if pair in hint else [])]
+    return out
 
 
 def _used_segments(units: list[Unit], mode: dict[Unit, str], main: _Batch, second: _Batch,
-                   flats: dict[Unit, Unit], pieces: _Batch) -> list[_Seg]:
-    used: dict[int, _Seg] = {}
+                   flats: dict[Unit, Unit], work: dict[Unit, Unit],
+                   pieces: _Batch) -> list[_Seg]:
+    used: dict[int, _Seg] = {id(s): s for s in second.segs.values() if s.output is not None}
     for u in units:
         segs: list[_Seg] = []
         if mode[u] == "masked":
-            segs = [main.segs[u.text]]
-        elif mode[u] == "aligned":
-            segs = [second.segs[flats[u].text]]
+            segs = [main.segs[work[u].text]]
+        elif mode[u] == "placed":
+            segs = [main.segs[flats[u].text]]
         elif mode[u] == "pieces":
-            segs = [pieces.segs[p] for p in u.pieces()]
+            segs = [pieces.segs[p] for p in work[u].pieces()]
         for s in segs:
             if s.output is not None:
                 used[id(s)] = s
     return list(used.values())
 
 
-def _render(unit: Unit, how: str, main: _Batch, second: _Batch, flats: dict[Unit, Unit],
-            pieces: _Batch, lang: str) -> tuple[str, list[str], list[_Seg]]:
-    """The unit's translated text, the source texts kept untranslated, segments used."""
+def _render(unit: Unit, how: str, main: _Batch, second: _Batch,
+            hint: dict[Unit, dict[int, str]], flats: dict[Unit, Unit],
+            work: dict[Unit, Unit], pieces: _Batch, gl: Glossary,
+            lang: str) -> tuple[str, str, list[str], list[_Seg]]:
+    """How the unit ended, its translated text, the source texts kept untranslated, and
+    the segments used."""
     if how == "kept":
-        return unit.original, [], []
+        return how, unit.original, [], []
     if how == "failed":
-        return unit.original, [unit.original], []
+        return how, unit.original, [unit.original], []
     if how == "masked":
-        seg = main.segs[unit.text]
-        return unit.restore(seg.output or "") or unit.original, [], [seg]
-    if how == "aligned":
-        seg = second.segs[flats[unit].text]
-        text = _aligned_text(unit, flats[unit], seg.output or "", second, lang)
-        return text or unit.original, [], [seg]
+        seg = main.segs[work[unit].text]
+        return how, work[unit].restore(seg.output or "") or unit.original, [], [seg]
+    if how == "placed":
+        seg = main.segs[flats[unit].text]
+        said = flats[unit].restore(seg.output or "") or ""
+        placed = place(unit, said, _candidates(unit, second, hint.get(unit, {}), gl, lang),
+                       lang)
+        return ("forced" if "forced" in placed.how else "loose" if "loose" in placed.how
+                else how), placed.text, [], [seg]
     outs, failures, used = [], [], []
-    for piece in unit.pieces():
+    for piece in work[unit].pieces():
         p = pieces.segs[piece]
         if p.output is None:
             outs.append(piece)
@@ -327,7 +427,7 @@ def _render(unit: Unit, how: str, main: _Batch, second: _Batch, flats: dict[Unit
         else:
             outs.append(p.output)
             used.append(p)
-    return unit.assemble(outs), failures, used
+    return how, work[unit].assemble(outs), failures, used
 
 
 class _Terms:

@@ -44,6 +44,9 @@ _ATOMS = re.compile(
     re.X,
 )
 _WIKI_LABEL = re.compile(r"(\[\[[^\[\]|\n]*\|\s*)([^\[\]\n]*?\S)(\s*\]\])")
+# a label-less wiki-link whose target reads as words (not `[[bonus_professor]]`, a path,
+# a heading or block reference, an embed): shown as its target, translated as a label
+_ALIAS = re.compile(r"\[\[[^\W\d_][^\[\]|#^_/\\\n]*(?<=[^\W_])\]\]")
 _MD_LINK = re.compile(r"(?<![!\[])(\[)([^\[\]\n]*[^\s\[\]])(\]\([^()\s]+(?:\s+\"[^\"\n]*\")?\))")
 _EMPHASIS = (
     re.compile(r"(\*\*|__)(?=[^\s*_])(.+?)(?<=[^\s*_])\1"),
@@ -75,6 +78,10 @@ def tokenize(line: str) -> list[Tok]:
         if w:
             marks.append((m.start(), w.end(1), "open", pair_no))
             marks.append((w.start(3), m.end(), "close", pair_no))
+            pair_no += 1
+        elif _ALIAS.fullmatch(m.group()):  # [[United States]]: its words are a label too
+            marks.append((m.start(), m.start() + 2, "open", pair_no))
+            marks.append((m.end() - 2, m.end(), "close", pair_no))
             pair_no += 1
         else:
             marks.append((m.start(), m.end(), "atom", -1))
@@ -208,6 +215,11 @@ def _peel(toks: list[Tok], content: str) -> list[str | Unit]:
             tail.insert(0, toks.pop().raw)
             changed = True
         if len(toks) >= 2 and toks[0].kind == "open" and toks[-1].kind == "close" \
+                and toks[0].pair == toks[-1].pair and toks[0].raw == "[[":
+            head.append("".join(t.raw for t in toks))  # a label-less link alone: as written
+            toks = []
+            changed = True
+        elif len(toks) >= 2 and toks[0].kind == "open" and toks[-1].kind == "close" \
                 and toks[0].pair == toks[-1].pair:
             head.append(toks.pop(0).raw)
             tail.insert(0, toks.pop().raw)

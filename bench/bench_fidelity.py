@@ -1,0 +1,319 @@
+"""Do links and bold cost translation quality? Plain notes against the same notes with
+wiki-links and bold, translated en->pt by Bergamot through `translate_notes`.
+
+usage: nice .venv/bin/python bench/bench_fidelity.py [--sentences N] [--seed S] [--tag T]
+
+1. Sentences of the 3blue1brown transcripts with Portuguese references
+   (`SHARED/corpus/transcripts/*/pt/sentence_translations.json`): every reviewed one
+   (n_reviews > 0) first, then others, seeded, N in all (default 200).
+2. Notes of 10 sentences, each sentence a paragraph or a list item, built twice: plain,
+   and with markup injected around 1-3 word spans (never the first word; this bench's own
+   seeded picker): `[[slug | span]]` links, label-less `[[Span]]` links and `**bold**`.
+3. Both note sets translated by `translate_notes_with_stats` with the real Bergamot en->pt
+   engine and the repository's glossary; the raw engine's calls are counted.
+4. Scores, after stripping the markup: chrF (sacrebleu) of plain and markup against the
+   references (all, reviewed, the sentences carrying markup), chrF of markup against plain;
+   the per-path table (unit modes); labels: the share that shares no word with the span's
+   own translation (the span translated alone), English left inside links, tokens the
+   engine invented (in the markup output, absent from the plain output and the source);
+   engine texts and seconds per sentence.
+Results: bench/results/fidelity[-TAG].json and .md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import sys
+import time
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import sacrebleu  # noqa: E402
+
+from pipeline.glossary import Glossary  # noqa: E402
+from pipeline.glossary.morph import lemmas  # noqa: E402
+from pipeline.notes import parse_note  # noqa: E402
+from pipeline.translate import BergamotEngine  # noqa: E402
+from pipeline.translate.batch import translate_safely  # noqa: E402
+from pipeline.translate.note import translate_notes_with_stats  # noqa: E402
+
+SHARED = Path(os.environ.get("INTERLINEAR_SHARED", REPO.parent / "shared"))
+CORPUS = SHARED / "corpus" / "transcripts"
+RESULTS = REPO / "bench" / "results"
+PER_NOTE = 10
+_WORD = re.compile(r"^[A-Za-z][A-Za-z'-]*$")
+# words a link or bold label does not start or end with (a label is a name or a phrase)
+_STOP = set(re.findall(r"\S+", """a an the of to in on at by for from with as and or
+but if so than then that this these those there here it its it's is are was were be
+been being am do does did
+have has had will would could should can may might must shall not no i you he she we they
+me him her us them my your his our their what which who whom whose when where why how
+all any some each just like about into over out up down very really also too only even
+let let's i'm you're that's what's don't doesn't isn't"""))
+_PLACEHOLDER = re.compile(r"(?:XQX|ZQZ|QXQ|XZX|QZQX)\s?\d*", re.I)
+
+
+class Counting:
+    """The raw engine, its texts and seconds counted."""
+
+    def __init__(self, engine: BergamotEngine) -> None:
+        self.engine, self.texts, self.seconds = engine, 0, 0.0
+        self.name = engine.name
+        self.capabilities = engine.capabilities
+
+    def supports(self, source: str, target: str) -> bool:
+        return self.engine.supports(source, target)
+
+    def model_id(self, source: str, target: str) -> str:
+        return self.engine.model_id(source, target)
+
+    def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
+        t0 = time.perf_counter()
+        out = self.engine.translate(texts, source, target)
+        self.seconds += time.perf_counter() - t0
+        self.texts += len(texts)
+        return out
+
+
+def load_sentences(n: int, seed: int) -> list[dict[str, object]]:
+    reviewed, others = [], []
+    for path in sorted(CORPUS.glob("*/pt/sentence_translations.json")):
+        for s in json.loads(path.read_text(encoding="utf-8")):
+            src, ref = " ".join(s["input"].split()), " ".join(s["translatedText"].split())
+            if len(src.split()) < 6 or len(src.split()) > 45 or not ref:
+                continue
+            if re.search(r"[\[\]*_`$<>|#]", src):
+                continue
+            row = {"src": src, "ref": ref, "reviewed": s.get("n_reviews", 0) > 0}
+            (reviewed if row["reviewed"] else others).append(row)
+    rng = random.Random(seed)
+    rng.shuffle(reviewed)
+    rng.shuffle(others)
+    return (reviewed[: n // 2] + others)[:n] if len(reviewed) >= n // 2 else \
+        (reviewed + others)[:n]
+
+
+def inject(src: str, rng: random.Random, k: int) -> tuple[str, list[dict[str, str]]]:
+    """`src` with markup around 1-2 spans of 1-3 words (never the first word)."""
+    words = src.split(" ")
+    spans: list[dict[str, str]] = []
+    if rng.random() > 0.65:
+        return src, spans
+    taken: set[int] = set()
+    for _ in range(2 if rng.random() < 0.3 else 1):
+        length = rng.choice((1, 1, 2, 2, 3))
+        starts = [i for i in range(1, len(words) - length + 1)
+                  if all(_WORD.match(w) and j not in taken and j - 1 not in taken
+                         and j + 1 not in taken for j, w in
+                         zip(range(i, i + length), words[i:i + length], strict=True))
+                  and words[i].lower() not in _STOP
+                  and words[i + length - 1].lower() not in _STOP]
+        if not starts:
+            continue
+        i = rng.choice(starts)
+        span = " ".join(words[i:i + length])
+        r = rng.random()
+        if r < 0.3:
+            kind, marked = "bold", f"**{span}**"
+        elif r < 0.45 and all(w.lower() not in _STOP for w in span.split()):
+            kind, marked = "alias", f"[[{span}]]"
+        else:
+            slug = f"{re.sub(r'[^a-z]+', '_', span.lower())}_{k}_{len(spans)}"
+            kind, marked = "link", f"[[{slug} | {span}]]"
+        spans.append({"kind": kind, "span": span, "key": slug if kind == "link" else span,
+                      "at": str(i)})
+        words[i:i + length] = [marked] + [""] * (length - 1)
+        taken.update(range(i, i + length))
+    spans.sort(key=lambda s: int(s["at"]))  # bold labels are matched in source order
+    return " ".join(w for w in words if w != ""), spans
+
+
+def note_text(lines: list[str], k: int) -> str:
+    body = []
+    for i, line in enumerate(lines):
+        body.append(f"*   {line}\n" if i % 3 == 2 else f"{line}\n\n")
+        if i % 3 == 2:
+            body.append("\n")
+    return f"---\ntitle: Bench note {k}\nvideoId: 3d6DsjIBzJ4\n---\n\n" + "".join(body)
+
+
+def out_lines(text: str) -> list[str]:
+    body = text.split("\n---\n", 1)[1]
+    return [re.sub(r"^\*   ", "", ln) for ln in body.split("\n") if ln.strip()]
+
+
+_LINK = re.compile(r"\[\[([^\[\]|]+?)(?:\s*\|\s*([^\[\]]+?))?\s*\]\]")
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+def strip(text: str) -> str:
+    text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
+    return " ".join(_BOLD.sub(r"\1", text).split())
+
+
+def fold(text: str) -> list[str]:
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return re.findall(r"[^\W_]+", text)
+
+
+def shares_a_word(a: str, b: str) -> bool:
+    """Whether `a` and `b` share a word (accents and case aside), a lemma, or a stem of 5
+    letters or more ("aplicam" and "aplicação")."""
+    wa, wb = set(fold(a)), set(fold(b))
+    if wa & wb:
+        return True
+    if {w[:5] for w in wa if len(w) >= 5} & {w[:5] for w in wb if len(w) >= 5}:
+        return True
+    la = {x for w in re.findall(r"[^\W_]+", a) for x in lemmas(w, "pt")}
+    lb = {x for w in re.findall(r"[^\W_]+", b) for x in lemmas(w, "pt")}
+    return bool(la & lb)
+
+
+def translate(sources: list[str], glossary: Glossary, engine: BergamotEngine) \
+        -> tuple[list[str], Counting, object, float]:
+    counting = Counting(engine)
+    notes = [parse_note(note_text(sources[i:i + PER_NOTE], i // PER_NOTE),
+                        Path(f"bench/n{i // PER_NOTE}.md"))
+             for i in range(0, len(sources), PER_NOTE)]
+    t0 = time.perf_counter()
+    out, stats = translate_notes_with_stats(notes, "pt", counting, glossary)
+    seconds = time.perf_counter() - t0
+    lines = [ln for tn in out for ln in out_lines("".join(tn.blocks))]
+    if len(lines) != len(sources):
+        raise SystemExit(f"{len(lines)} output lines for {len(sources)} sentences")
+    return lines, counting, stats, seconds
+
+
+def chrf(hyps: list[str], refs: list[str]) -> float:
+    return round(sacrebleu.corpus_chrf(hyps, [refs]).score, 2) if hyps else float("nan")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sentences", type=int, default=200)
+    ap.add_argument("--seed", type=int, default=18)
+    ap.add_argument("--tag", default="")
+    args = ap.parse_args()
+    rows = load_sentences(args.sentences, args.seed)
+    rng = random.Random(args.seed)
+    marked, spans = [], []
+    for k, row in enumerate(rows):
+        m, s = inject(str(row["src"]), rng, k)
+        marked.append(m)
+        spans.append(s)
+    glossary = Glossary.load(REPO / "glossary")
+    engine = BergamotEngine()
+    plain, pc, _, pt = translate([str(r["src"]) for r in rows], glossary, engine)
+    markup, mc, mstats, mt = translate(marked, glossary, engine)
+    stripped = [strip(x) for x in markup]
+    plain_s = [strip(x) for x in plain]
+    refs = [str(r["ref"]) for r in rows]
+    has = [i for i, s in enumerate(spans) if s]
+    rev = [i for i, r in enumerate(rows) if r["reviewed"]]
+
+    def pick(xs: list[str], ix: list[int]) -> list[str]:
+        return [xs[i] for i in ix]
+
+    # labels against each span translated alone (bench-only calls, not counted)
+    alone_src = sorted({s["span"] for ss in spans for s in ss})
+    alone = dict(zip(alone_src, (o or "" for o in translate_safely(
+        engine, alone_src, "en", "pt").outputs), strict=True))
+    labels = mislabelled = english = 0
+    examples: list[str] = []
+    for i, ss in enumerate(spans):
+        out = markup[i]
+        links = {m.group(1).strip(): (m.group(2) or m.group(1)) for m in _LINK.finditer(out)}
+        bolds = [m.group(1) for m in _BOLD.finditer(out)]
+        for s in ss:
+            label = bolds.pop(0) if s["kind"] == "bold" and bolds else \
+                links.get(s["key"]) if s["kind"] != "bold" else None
+            if label is None:
+                continue
+            labels += 1
+            own = alone[s["span"]]
+            if fold(own) == fold(s["span"]):
+                continue  # kept as written by the engine: nothing to measure
+            if fold(label) == fold(s["span"]):
+                english += 1
+            if not shares_a_word(label, own):
+                mislabelled += 1
+                if len(examples) < 40:
+                    examples.append(f"{s['span']!r} -> {label!r} (alone: {own!r}) in: {out}")
+    invented = []
+    for i in has:
+        extra = set(stripped[i].split()) - set(plain_s[i].split())
+        bad = [w for w in extra if _PLACEHOLDER.search(w) or (
+            re.fullmatch(r"[A-Z]{2,}\d*\W*", w) and w.strip(".,;:!?") not in rows[i]["src"])]
+        invented.extend(bad)
+    # per path: the mode of each sentence's unit(s) with markup
+    by_unit: dict[str, str] = dict(getattr(mstats, "unit_modes", []))
+    paths: dict[str, list[int]] = {}
+    for i in has:
+        modes = {mode for orig, mode in by_unit.items() if orig and orig in marked[i]
+                 and ("[[" in orig or "**" in orig)}
+        paths.setdefault("+".join(sorted(modes)) or "?", []).append(i)
+    table = {p: {"sentences": len(ix), "plain": chrf(pick(plain_s, ix), pick(refs, ix)),
+                 "markup": chrf(pick(stripped, ix), pick(refs, ix)),
+                 "same_as_plain": sum(stripped[i] == plain_s[i] for i in ix)}
+             for p, ix in sorted(paths.items())}
+    n = len(rows)
+    report = {
+        "sentences": n, "reviewed": len(rev), "with_markup": len(has),
+        "links": sum(s["kind"] != "bold" for ss in spans for s in ss),
+        "bold": sum(s["kind"] == "bold" for ss in spans for s in ss),
+        "chrf_plain": chrf(plain_s, refs), "chrf_markup": chrf(stripped, refs),
+        "chrf_plain_reviewed": chrf(pick(plain_s, rev), pick(refs, rev)),
+        "chrf_markup_reviewed": chrf(pick(stripped, rev), pick(refs, rev)),
+        "chrf_plain_with_markup": chrf(pick(plain_s, has), pick(refs, has)),
+        "chrf_markup_with_markup": chrf(pick(stripped, has), pick(refs, has)),
+        "chrf_markup_vs_plain": chrf(stripped, plain_s),
+        "same_as_plain": sum(a == b for a, b in zip(stripped, plain_s, strict=True)),
+        "labels": labels, "mislabelled": mislabelled,
+        "mislabelled_share": round(mislabelled / max(1, labels), 4),
+        "english_left_in_labels": english, "invented_tokens_kept": invented,
+        "engine_texts_plain": pc.texts, "engine_texts_markup": mc.texts,
+        "engine_texts_per_sentence": [round(pc.texts / n, 3), round(mc.texts / n, 3)],
+        "engine_texts_ratio": round(mc.texts / max(1, pc.texts), 3),
+        "seconds_plain": round(pt, 1), "seconds_markup": round(mt, 1),
+        "modes_markup": dict(getattr(mstats, "modes", {})),
+        "placements": dict(getattr(mstats, "placements", {})),
+        "paths": table, "mislabel_examples": examples,
+    }
+    RESULTS.mkdir(exist_ok=True)
+    name = "fidelity" + (f"-{args.tag}" if args.tag else "")
+    (RESULTS / f"{name}.json").write_text(json.dumps(report, ensure_ascii=False, indent=1)
+                                          + "\n", encoding="utf-8")
+    md = [f"# {name}: {n} sentences ({len(rev)} reviewed), {len(has)} with markup "
+          f"({report['links']} links, {report['bold']} bold)", "",
+          "| measure | plain | markup |", "|---|---|---|",
+          f"| chrF, all | {report['chrf_plain']} | {report['chrf_markup']} |",
+          f"| chrF, reviewed | {report['chrf_plain_reviewed']} | "
+          f"{report['chrf_markup_reviewed']} |",
+          f"| chrF, sentences with markup | {report['chrf_plain_with_markup']} | "
+          f"{report['chrf_markup_with_markup']} |",
+          f"| engine texts per sentence | {report['engine_texts_per_sentence'][0]} | "
+          f"{report['engine_texts_per_sentence'][1]} |",
+          f"| seconds | {report['seconds_plain']} | {report['seconds_markup']} |", "",
+          f"markup vs plain chrF {report['chrf_markup_vs_plain']}; identical "
+          f"{report['same_as_plain']}/{n}; labels {labels}, mislabelled {mislabelled} "
+          f"({report['mislabelled_share']:.1%}), English left in labels {english}; "
+          f"invented tokens kept: {invented}", "",
+          "| path | sentences | plain chrF | markup chrF | identical |", "|---|---|---|---|---|"]
+    md += [f"| {p} | {r['sentences']} | {r['plain']} | {r['markup']} | {r['same_as_plain']} |"
+           for p, r in table.items()]
+    md += ["", "mislabel examples:", *[f"- {e}" for e in examples[:12]]]
+    (RESULTS / f"{name}.md").write_text("\n".join(md) + "\n", encoding="utf-8")
+    print("\n".join(md))
+
+
+if __name__ == "__main__":
+    main()

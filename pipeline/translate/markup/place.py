@@ -1,0 +1,273 @@
+"""Markup placed on the flat translation: each pair's markers around the words that
+translate its label.
+
+A unit with bold or links is translated whole without its pair markers (`fallback.flat`),
+so every word of the translation is the engine's own, in context, exactly as for the same
+sentence without markup. Then each pair's markers go around the words of that translation
+that translate its label. The label's candidate renderings (in order: the glossary's
+renderings when the label is a glossary term, the label as written, the label translated
+on its own and repaired by the glossary, and when none is found, the words an engine put
+between placeholders around the label: `hints`) are looked up in the translation over
+windows of up to one word more than theirs, word by word: the same word (case and accents
+aside) or the same lemma scores 1, a long shared stem 0.8, a near spelling its
+similarity; extra or missing words lower the score, short words ("de", "the") count less.
+The best window above `THRESHOLD` wins (ties: the candidate first in order, then the
+window nearest the label's place in the source); failing that, the best above `LOOSE`
+("loose": one word of a longer label). When none is good enough the markers go around the
+words (of four letters or more) at the label's relative place in the sentence ("forced").
+Either way the text outside the markers is the flat translation, unchanged.
+
+A label-less wiki-link `[[United States]]` is a pair whose open marker is `[[`: its target
+stays, and the words found become its label, `[[United States|Estados Unidos]]`
+(Obsidian's own alias syntax), or `[[Kremlin]]` again when they are the target.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import lru_cache
+
+from ...glossary.morph import lemmas
+from .unit import Tok, Unit
+
+__all__ = ["LOOSE", "THRESHOLD", "Placement", "alias_open", "atomized", "hints", "place",
+           "render_pair", "room", "score"]
+
+THRESHOLD, LOOSE, SHORT = 0.5, 0.3, 0.3
+_QUOTES = "\"'“”«»‘’"
+_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
+
+
+def alias_open(tok: Tok) -> bool:
+    """Whether `tok` opens a label-less wiki-link (`[[` before its target)."""
+    return tok.kind == "open" and tok.raw == "[["
+
+
+def atomized(unit: Unit) -> Unit:
+    """The unit with each label-less wiki-link as one atom again (for the paths that
+    translate placeholders or pieces: they would translate the target itself)."""
+    toks: list[Tok] = []
+    it = iter(range(len(unit.toks)))
+    for i in it:
+        tok = unit.toks[i]
+        if alias_open(tok) and i + 2 < len(unit.toks):
+            toks.append(Tok("atom", tok.raw + unit.toks[i + 1].raw + unit.toks[i + 2].raw))
+            next(it)
+            next(it)
+        elif tok.kind == "text" and toks and toks[-1].kind == "text":
+            toks[-1] = Tok("text", toks[-1].raw + tok.raw)
+        else:
+            toks.append(tok)
+    if len(toks) == len(unit.toks):
+        return unit
+    return Unit(tuple(toks), unit.prefix, unit.added, unit.yaml)
+
+
+def render_pair(open_tok: Tok, close_tok: Tok, target: str, label: str) -> str:
+    """The pair's markers around `label` (a label-less link keeps its target)."""
+    if alias_open(open_tok):
+        return f"[[{target}]]" if label == target else f"[[{target}|{label}]]"
+    return open_tok.raw + label + close_tok.raw
+
+
+@dataclass(frozen=True)
+class Placement:
+    text: str
+    how: tuple[str, ...]  # per pair, in source order: "found", "loose" or "forced"
+
+
+def place(unit: Unit, text: str, candidates: Mapping[int, Sequence[str]], lang: str) -> Placement:
+    """`text` (the flat unit's restored translation) with each pair's markers put back."""
+    pairs: dict[int, list[int]] = {}
+    for i, tok in enumerate(unit.toks):
+        if tok.kind in ("open", "close"):
+            pairs.setdefault(tok.pair, []).append(i)
+    words = _words(unit, text)
+    if len(words) < len(pairs):
+        raise ValueError(f"{len(pairs)} pairs to place on {len(words)} words (see `room`)")
+    total = max(1, len(unit.original))
+    used: set[int] = set()
+    spans: list[tuple[int, int, int]] = []  # word index from, to (exclusive), pair
+    how = []
+    for left, (pair, (o, c)) in enumerate(sorted(pairs.items(), key=lambda kv: kv[1][0])):
+        spare = len(words) - len(used) - (len(pairs) - left - 1)  # words this pair may take
+        where = len("".join(t.raw for t in unit.toks[:o])) / total
+        label = "".join(t.raw for t in unit.toks[o + 1:c]).strip()
+        cands = candidates.get(pair, ())
+        best = _best(words, used, cands, where, lang, THRESHOLD, spare)
+        how.append("found")
+        if best is None:
+            best = _best(words, used, cands, where, lang, LOOSE, spare)
+            how[-1] = "loose"
+        if best is None:
+            best = _forced(words, used, where, min(spare, len(_WORD.findall(label))))
+            how[-1] = "forced"
+        assert best is not None  # `spare` >= 1 leaves a word for every pair
+        if how[-1] != "forced":
+            best = _trimmed(best, words, label, cands, lang)
+        used.update(range(*best))
+        spans.append((*best, pair))
+    out = text
+    for a, b, pair in sorted(spans, reverse=True):
+        o, c = pairs[pair]
+        start, end = words[a][0], words[b - 1][1]
+        target = unit.toks[o + 1].raw
+        if target[:1] in _QUOTES and out[start - 1:start] in _QUOTES:  # **"Turbo Patriots"**
+            start -= 1
+        if target[-1:] in _QUOTES and out[end:end + 1] in _QUOTES:
+            end += 1
+        out = out[:start] + render_pair(unit.toks[o], unit.toks[c], target, out[start:end]) \
+            + out[end:]
+    return Placement(out, tuple(how))
+
+
+def hints(unit: Unit, output: str) -> dict[int, str]:
+    """Per pair: the words an engine put between its two placeholders when translating
+    `unit.text` (the label's rendering in context), where both came back once, in order."""
+    if not unit.prefix:
+        return {}
+    found: dict[int, list[tuple[int, int]]] = {}
+    for m in re.finditer(re.escape(unit.prefix) + r"\s?(\d+)(?!\d)", output, re.I):
+        found.setdefault(int(m.group(1)), []).append(m.span())
+    out = {}
+    for n, i in enumerate(unit.slots, 1):
+        tok = unit.toks[i]
+        if tok.kind != "open":
+            continue
+        close = next(k for k, j in enumerate(unit.slots, 1)
+                     if unit.toks[j].kind == "close" and unit.toks[j].pair == tok.pair)
+        a, b = found.get(n, []), found.get(close, [])
+        if len(a) == 1 == len(b) and a[0][1] <= b[0][0]:
+            inside = re.sub(re.escape(unit.prefix) + r"\s?\d+", " ", output[a[0][1]:b[0][0]],
+                            flags=re.I)
+            if _WORD.search(inside):
+                out[tok.pair] = " ".join(inside.split())
+    return out
+
+
+def room(unit: Unit, text: str) -> bool:
+    """Whether `text` has a word for each of the unit's pairs (else it cannot be placed)."""
+    pairs = {t.pair for t in unit.toks if t.kind == "open"}
+    return len(_words(unit, text)) >= len(pairs)
+
+
+def _words(unit: Unit, text: str) -> list[tuple[int, int, str]]:
+    """The words of `text` outside the unit's atoms."""
+    atoms = [m.span() for tok in unit.toks if tok.kind == "atom"
+             for m in re.finditer(re.escape(tok.raw), text)]
+    return [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)
+            if not any(a < m.end() and m.start() < b for a, b in atoms)]
+
+
+def _best(words: list[tuple[int, int, str]], used: set[int], candidates: Sequence[str],
+          where: float, lang: str, threshold: float, spare: int) -> tuple[int, int] | None:
+    n = len(words)
+    found: tuple[float, int, float, tuple[int, int]] | None = None
+    for rank, cand in enumerate(candidates):
+        cw = [_fold(w) for w in _WORD.findall(cand)]
+        if not cw:
+            continue
+        for length in range(1, min(len(cw) + 1, spare) + 1):
+            for i in range(0, n - length + 1):
+                if any(j in used for j in range(i, i + length)):
+                    continue
+                s = score(cw, [_fold(w[2]) for w in words[i:i + length]], lang)
+                if s < threshold:
+                    continue
+                key = (s, -rank, -abs((i + length / 2) / max(1, n) - where), (i, i + length))
+                if found is None or key[:3] > found[:3]:
+                    found = key
+    return found[3] if found else None
+
+
+def _trimmed(span: tuple[int, int], words: list[tuple[int, int, str]], label: str,
+             candidates: Sequence[str], lang: str) -> tuple[int, int]:
+    """The span without short words no candidate has ("por") at an edge where the label
+    has no short word."""
+    a, b = span
+    ends = _WORD.findall(label)
+    known = [_fold(w) for c in candidates for w in _WORD.findall(c)]
+
+    def stray(i: int) -> bool:
+        w = _fold(words[i][2])
+        return len(w) <= 3 and not any(_sim(w, k, lang) for k in known)
+
+    if ends and len(ends[0]) > 3:
+        while b - a > 1 and stray(a):
+            a += 1
+    if ends and len(ends[-1]) > 3:
+        while b - a > 1 and stray(b - 1):
+            b -= 1
+    return a, b
+
+
+def _forced(words: list[tuple[int, int, str]], used: set[int], where: float,
+            length: int) -> tuple[int, int] | None:
+    free = [i for i in range(len(words)) if i not in used]
+    if not free:
+        return None
+    wordy = [i for i in free if len(words[i][2]) >= 4] or free  # not "o", "que", "de"
+    at = min(wordy, key=lambda i: abs((i + 0.5) / len(words) - where))
+    end = at + 1
+    while end - at < max(1, min(length, 3)) and end < len(words) and end not in used:
+        end += 1
+    return at, end
+
+
+def score(cand: Sequence[str], window: Sequence[str], lang: str) -> float:
+    """How well `window` renders `cand` (folded words): the F-measure of the matched weight
+    against each one's weight, a short word ("de", "o") weighing `SHORT` (a word of three
+    letters, "uma" or "paz", halfway between `SHORT` and 1); 0 unless a word of 3 letters
+    or more matched, or the candidate has none ("x", "dx")."""
+    left = list(window)
+    got = 0.0
+    content = all(len(c) < 3 for c in cand)  # "x", "dx", "pi": matched as written
+    for c in cand:
+        best, at = 0.0, -1
+        for k, w in enumerate(left):
+            s = _sim(c, w, lang)
+            if s > best:
+                best, at = s, k
+        if at >= 0:
+            got += best * min(_weight(c), _weight(left.pop(at)))
+            content = content or len(c) >= 3
+    if not content or not got:
+        return 0.0
+    precision, recall = got / sum(map(_weight, window)), got / sum(map(_weight, cand))
+    return 2 * precision * recall / (precision + recall)
+
+
+def _weight(word: str) -> float:
+    return 1.0 if len(word) > 3 else SHORT if len(word) < 3 else (1 + SHORT) / 2
+
+
+@lru_cache(maxsize=100_000)
+def _sim(a: str, b: str, lang: str) -> float:
+    if a == b or _bare(a) == _bare(b):
+        return 1.0
+    if len(a) < 3 or len(b) < 3:
+        return 0.0
+    if lemmas(a, lang) & lemmas(b, lang):
+        return 1.0
+    p = 0
+    a, b = _bare(a), _bare(b)
+    while p < min(len(a), len(b)) and a[p] == b[p]:
+        p += 1
+    if p >= 4 and p >= 0.6 * min(len(a), len(b)):
+        return 0.8
+    r = SequenceMatcher(None, a, b).ratio()
+    return r if r >= 0.8 else 0.0
+
+
+def _fold(word: str) -> str:
+    return word.casefold()
+
+
+def _bare(word: str) -> str:
+    """Without accents: "esta" and "está" are one word here."""
+    word = unicodedata.normalize("NFKD", word)
+    return "".join(ch for ch in word if not unicodedata.combining(ch))
