@@ -51,10 +51,11 @@ from pipeline.align import (  # noqa: E402
     evidence,
 )
 from pipeline.errors import TranscriptError  # noqa: E402
-from pipeline.model import Segment  # noqa: E402
+from pipeline.model import Segment, Transcript  # noqa: E402
 from pipeline.notes import load_note  # noqa: E402
 from pipeline.timecode import parse_timestamp  # noqa: E402
 from pipeline.transcripts import LocalSource  # noqa: E402
+from pipeline.transcripts.formats import parse_srt  # noqa: E402
 
 WELL = re.compile(r"(\d\d):(\d\d):(\d\d)")
 
@@ -75,6 +76,22 @@ class Item:
     best_en: list[int]  # per claim: index of the best English sentence
 
 
+def lang_of(kind: str) -> str:
+    """`en`, `ru` (the timed sentences) or `LANG/FILE` (a caption file): its language."""
+    return kind.split("/")[0]
+
+
+def caption_file(corpus: Path, video: str, kind: str, aligner: Aligner) -> Transcript | None:
+    """`transcripts/VIDEO/LANG/FILE.srt` of the corpus, as the aligner checks against it."""
+    path = corpus / "transcripts" / video / f"{kind}.srt"
+    if not path.is_file():
+        return None
+    lang = lang_of(kind)
+    parsed = parse_srt(path.read_text(encoding="utf-8-sig"), video_id=video, where=str(path),
+                       language=lang)
+    return aligner.prepared(Transcript(video, lang, parsed.segments))
+
+
 def load(corpus: Path, cache: Path, langs: tuple[str, ...], cached_only: bool) -> list[Item]:
     durations = {ln.split("\t")[0]: int(float(ln.split("\t")[2]) * 1000)
                  for ln in (corpus / "videos.tsv").read_text().splitlines()[1:]}
@@ -92,10 +109,15 @@ def load(corpus: Path, cache: Path, langs: tuple[str, ...], cached_only: bool) -
         texts = [c.text for c in claims]
         if cached_only and not _cached(aligner, texts, "query"):
             continue
-        trs = {}
+        trs: dict[str, Transcript] = {}
         for lang in ("en", *langs):
+            if "/" in lang:
+                cap = caption_file(corpus, note.video_id, lang, aligner)
+                if cap is not None and cap.segments:
+                    trs[lang] = cap
+                continue
             try:
-                trs[lang] = src.fetch(note.video_id, original=lang)
+                trs[lang] = aligner.prepared(src.fetch(note.video_id, original=lang))
             except TranscriptError:
                 continue  # some videos have no Russian translation
         if "en" not in trs:
@@ -181,7 +203,7 @@ def score(items: list[Item], settings: AlignSettings, seeds: list[int],
         st, en = en_times[item.video]
         for seed in seeds:
             claims, cases = perturb(item, st, en, seed)
-            resolved = settings.for_transcript(item.lang, item.segments)
+            resolved = settings.for_transcript(lang_of(item.lang), item.segments)
             ev = item.ev_centred if resolved.centre_transcript else item.ev
             checks = {c.citation.index: c for c in
                       decide(claims, ev, item.segments, item.limit_ms, resolved)}
@@ -266,8 +288,8 @@ def main() -> int:
     parts = {p: [it for it in items if split(it.video) == p] for p in ("calibration", "heldout")}
     # calibrating other languages only: start from (and vary) their resolved settings
     base = AlignSettings()
-    if base.claims_language not in langs:
-        base = base.for_transcript(langs[0])
+    if base.claims_language not in {lang_of(k) for k in langs}:
+        base = base.for_transcript(lang_of(langs[0]))
     chosen_change: dict[str, Any] = {}
     best = score(parts["calibration"], base, seeds, en_times)
     print(_row("cal defaults", {}, best))

