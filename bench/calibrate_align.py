@@ -105,7 +105,7 @@ def load(corpus: Path, cache: Path, langs: tuple[str, ...], cached_only: bool,
                  for ln in (corpus / "videos.tsv").read_text().splitlines()[1:]}
     src = LocalSource(corpus / "transcripts")
     aligner = Aligner(AlignSettings(), cache_dir=cache)
-    second = UseEmbedder()
+    second = UseEmbedder() if blend > 0 else None
     use = Aligner(AlignSettings(), second, cache_dir=cache)
     settings = aligner.settings
     items: list[Item] = []
@@ -145,7 +145,7 @@ def load(corpus: Path, cache: Path, langs: tuple[str, ...], cached_only: bool,
             tv = aligner.vectors(tr)
             ev = en_ev if lang == "en" else evidence(qv, tv)
             ev_c = evidence(qv, tv, centre=True)
-            if blend > 0 and second.covers(lang_of(lang)):
+            if second is not None and second.covers(lang_of(lang)):
                 qv2, tv2 = use.claim_vectors(texts), use.vectors(tr)
                 ev = blended(ev, evidence(qv2, tv2), blend)
                 ev_c = blended(ev_c, evidence(qv2, tv2, centre=True), blend)
