@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -14,6 +17,7 @@ from pipeline.align import Aligner, AlignSettings
 from pipeline.align.sentences import ends_sentence, is_fragmented, join_fragments
 from pipeline.errors import ConfigError
 from pipeline.model import Segment, Transcript
+from pipeline.notes import parse_note
 from pipeline.transcripts import LocalSource
 from pipeline.transcripts.formats import parse_srt
 
@@ -121,3 +125,50 @@ def test_caption_values_replace_the_others_only_on_joined_captions() -> None:
     assert st.for_transcript("ru", CAPTIONS).suspect_margin == 0.07
     with pytest.raises(ConfigError):
         AlignSettings(captions=(("no_such_setting", 1),))
+
+
+class Words:
+    """Hashed bag of words (deterministic, instant): texts sharing words are similar."""
+
+    model_id = "test-words-sentences"
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), 128), dtype=np.float32)
+        for i, t in enumerate(texts):
+            for w in re.findall(r"\w{3,}", t.lower()):
+                out[i, int(hashlib.md5(w.encode()).hexdigest(), 16) % 127] += 1.0
+            out[i, 127] = 0.5
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._embed(list(texts))
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._embed(list(texts))
+
+
+TOPICS = ["cats sleep sixteen hours | each day in warm sunny windows",
+          "the volcano erupted sending lava | down the mountain slopes",
+          "bitcoin mining consumes enormous | amounts of electricity",
+          "octopus arms contain | most of their neurons",
+          "violin strings vibrate | producing harmonic overtones",
+          "glaciers carve valleys | slowly over thousands of years"]
+
+
+def test_a_suspect_citation_on_captions_points_at_the_start_of_its_sentence() -> None:
+    """Each sentence said in two 5 s fragments; the claim's words are in the second one.
+    Cited a minute away: suspect, suggested at the sentence's first fragment."""
+    frags = [Segment(k * 5000, k * 5000 + 5000, part.strip() + ("." if j else ""), "en")
+             for k, (j, part) in enumerate((j, p) for t in TOPICS
+                                           for j, p in enumerate(t.split("|")))]
+    tr = Transcript("vid00000001", "en", tuple(frags))
+    text = ("---\ntitle: T\nvideoId: vid00000001\n---\n\n"
+            "- Octopus neurons mostly sit in their arms "
+            '<a class="yt-timestamp" data-t="00:00:50">[00:00:50]</a>\n'
+            "- Glaciers carve valleys over thousands of years "
+            '<a class="yt-timestamp" data-t="00:00:50">[00:00:50]</a>\n')
+    checks = Aligner(AlignSettings(), Words()).align(
+        parse_note(text, Path("vault/chan/slug.md")), tr).checks
+    assert [c.status for c in checks] == ["suspect", "ok"]
+    assert checks[0].suggested_ms == 30_000  # "octopus arms contain", not "most of their"
+    assert checks[0].suggestion[0].text == "octopus arms contain most of their neurons."
