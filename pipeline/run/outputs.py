@@ -292,7 +292,7 @@ def render_note(
                       glossary_terms=glossary_terms_key(ctx.glossary, note.render(),
                                                         model_language(lang))[:16],
                       alignment=signature, note=note_key(note, ctx).removesuffix(".md"),
-                      lang=lang,
+                      lang=lang, **_note_lang(tr),
                       **_quotes_by(quote_engine, transcript_lang, lang),
                       **untranslated(quotes, track_missing))
     record = (TaskRecord("render", item, "ran"),)
@@ -307,6 +307,15 @@ def render_note(
     made = Outcome.join(None, [quotes, written, Outcome(None, warnings=review_warnings)]).but(
         records=record)
     return _keep(ctx, "render", key, made, began)
+
+
+def _note_lang(tr: TranslatedNote) -> dict[str, object]:
+    """The language the note was translated from, and the detection's confidence when it
+    was detected from its prose (`interlinear_note_lang`, `interlinear_note_lang_confidence`)."""
+    found: dict[str, object] = {"note_lang": tr.source}
+    if tr.detected is not None:
+        found["note_lang_confidence"] = tr.detected
+    return found
 
 
 def _quotes_by(ident: Signature | None, transcript_lang: str | None, lang: str
