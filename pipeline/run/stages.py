@@ -6,7 +6,7 @@ Keys (see `store.content_key`, all include the package version):
 - align: note text, transcript content, aligner signature;
 - translate: note text, languages (the note's own: `langid.note_language`), engine,
   model, engine options, and the renderings of only the glossary terms the note contains
-  (`glossary_terms_key`).
+  (`glossary_terms_key`; for a note not in English, also in English: a pivot's first leg).
 Results with failures are not stored, so the next run tries again.
 """
 
@@ -25,7 +25,7 @@ from ..model import Note, NoteAlignment, Transcript, TranslatedNote
 from ..review import decisions as review
 from ..review.store import default_reviewer
 from ..transcripts import FetchRequest, FetchResult, fetch_many
-from ..translate import translate_safely
+from ..translate import PIVOT, translate_safely
 from ..translate.note import translate_notes
 from .context import RunContext
 from .outcome import Failure, Outcome, TaskRecord
@@ -152,7 +152,9 @@ def translation_key(note: Note, lang: str, ctx: RunContext, source: str | None =
     text = note.render()
     return content_key("translate", text, source, lang, ctx.engines.ident(source, lang),
                        glossary_terms_key(ctx.glossary, text, model_language(lang)),
-                       ctx.glossary.lines.kept_in([text]))
+                       ctx.glossary.lines.kept_in([text]),
+                       *([glossary_terms_key(ctx.glossary.from_lang(source), text, PIVOT)]
+                         if source != PIVOT else []))  # a pivot's first leg's terms
 
 
 def missing_model(ctx: RunContext, item: str, exc: ModelMissingError, value: T) -> Outcome[T]:
