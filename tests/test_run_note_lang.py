@@ -13,9 +13,16 @@ import yaml
 
 from pipeline.glossary import Glossary
 from pipeline.langid import detect_language, note_language
-from pipeline.model import NoteAlignment
+from pipeline.model import CitationCheck, NoteAlignment, Segment
 from pipeline.notes import parse_note, problems
-from pipeline.run import Keyed, RunContext, compose, render_note, translate_language
+from pipeline.run import (
+    Keyed,
+    RunContext,
+    claims_tracks,
+    compose,
+    render_note,
+    translate_language,
+)
 from pipeline.settings import RunSettings
 from pipeline.translate import TranslationMemory
 
@@ -120,3 +127,34 @@ def test_a_mixed_vault_into_portuguese_translates_only_the_english_note(
     assert list(translate_language([en, pt], "pt-BR", ctx).value) == [str(en.path)]
     nothing = translate_language([en], "en", ctx)
     assert not nothing.value and not nothing.warnings and not nothing.records
+
+
+def aligned(n) -> Keyed[NoteAlignment]:  # type: ignore[no-untyped-def]
+    """Each anchor of the note found where it says."""
+    checks = tuple(CitationCheck(citation=c, claim_index=i, status="ok", resolved_ms=c.ms,
+                                 suggested_ms=None, score=0.9,
+                                 segment=Segment(c.ms, c.ms + 3000, "x", "ru"))
+                   for i, c in enumerate(n.citations))
+    return Keyed(NoteAlignment(n.path, VID, None, "ru", checks), "a" * 64)
+
+
+def test_claims_tracks_of_a_mixed_vault(tmp_path: Path, memory: TranslationMemory) -> None:
+    """The Portuguese note's claims as written are in the pt track, beside the English
+    note's claims translated; the en track holds the English note's claims only."""
+    ctx = context(tmp_path, memory, "pt")
+    en, pt = note(tmp_path, EN, "peace"), note(tmp_path, PT, "termos")
+    done = translate_language([en, pt], "pt", ctx)
+    made = claims_tracks(VID, {str(n.path): aligned(n) for n in (en, pt)}, [en, pt],
+                         {"pt": done.value}, ctx)
+    assert not made.failures and sorted(o.lang or "" for o in made.outputs) == ["en", "pt"]
+
+    def said(lang: str) -> str:
+        vtt = ctx.layout.claims_track(VID, lang).read_text(encoding="utf-8")
+        return " ".join(" ".join(line for line in vtt.splitlines()
+                                 if line and "-->" not in line).split())
+
+    pt_track, en_track = said("pt"), said("en")
+    assert "intermediário muito sério" in pt_track  # the pt note's claim, as written
+    translated = " ".join(t for _, t in done.value[str(en.path)].value.claims)
+    assert translated.split()[0] in pt_track and "intermediary" not in pt_track
+    assert "intermediary" in en_track and "intermediário" not in en_track
