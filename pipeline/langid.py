@@ -15,9 +15,13 @@ import threading
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .model import Transcript
+from .languages import model_language
+from .model import Note, Transcript
+from .notes import language_code, plain_text
 
 MIN_CONFIDENCE = 0.5  # below it a transcript keeps "und" (not recognised)
+NOTE_CONFIDENCE = 0.9  # below it a note is taken to be in the run's source language
+NOTE_LANG_KEY = "note_lang"  # the front matter's word for the note's own language
 SAMPLE_CHARS = 20_000  # a transcript is judged on this much of its text, spread over it
 UNDETERMINED = "und"
 
@@ -67,3 +71,29 @@ def label_transcript(transcript: Transcript) -> tuple[Transcript, Detected | Non
         return transcript, found
     segments = tuple(replace(s, language=found.lang) for s in transcript.segments)
     return replace(transcript, language=found.lang, segments=segments), found
+
+
+@dataclass(frozen=True)
+class NoteLanguage:
+    """The language a note is written in, and how it is known: `said` (its front
+    matter's `note_lang`), `detected` (from its prose; `confidence` is the model's) or
+    `default` (the run's source language: nothing said, detection not sure)."""
+
+    lang: str
+    how: str
+    confidence: float | None = None
+
+
+def note_language(note: Note, default: str) -> NoteLanguage:
+    """The note's own language: front matter `note_lang` (`lang` is its VIDEO's), else
+    detected from its prose when the model is at least `NOTE_CONFIDENCE` sure, else
+    `default`. A model language (`pt-BR` -> `pt`)."""
+    said = language_code(note.meta.get(NOTE_LANG_KEY))
+    if said is not None:
+        return NoteLanguage(model_language(said), "said")
+    prose = " ".join(plain_text(b.text) for b in note.blocks
+                     if b.kind not in ("front_matter", "code"))
+    found = detect_language(f"{note.title} {prose}"[:SAMPLE_CHARS])
+    if found is None or found.confidence < NOTE_CONFIDENCE:
+        return NoteLanguage(default, "default")
+    return NoteLanguage(found.lang, "detected", found.confidence)

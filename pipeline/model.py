@@ -171,3 +171,5 @@ class TranslatedNote:
     terms: tuple[TermCheck, ...] = ()
     failures: tuple[str, ...] = ()  # segments the engine could not translate (kept in source)
     claims: tuple[tuple[int, str], ...] = ()  # claim index -> the claim's text in `lang`
+    source: str = "en"  # the note's own language (front matter `note_lang`, or detected)
+    detected: float | None = None  # the detection's confidence, when it was detected

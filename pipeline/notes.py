@@ -253,12 +253,13 @@ def parse_note(text: str, path: Path, channel: str | None = None) -> Note:
         meta=meta,
         blocks=tuple(blocks),
         claims=claims,
-        lang=_language(lang),
+        lang=language_code(lang),
     )
 
 
-def _language(value: object) -> str | None:
-    """The front matter's `lang` when it is a language code (`ru`, `pt-BR`), else None."""
+def language_code(value: object) -> str | None:
+    """A front matter value when it is a language code (`ru`, `pt-BR`), else None (the
+    video's `lang`, the note's own `note_lang`)."""
     if not isinstance(value, str):
         return None
     code = value.strip().lower().replace("_", "-")
@@ -304,6 +305,10 @@ def problems(note: Note) -> list[NoteProblem]:
     if written is not None and note.lang is None:
         found.append(NoteProblem(note.path, 1, f"lang {str(written)[:40]!r} is not a language "
                                                "code (like ru or pt-BR); ignored"))
+    own = note.meta.get("note_lang")
+    if own is not None and language_code(own) is None:
+        found.append(NoteProblem(note.path, 1, f"note_lang {str(own)[:40]!r} is not a "
+                                               "language code (like pt or en); ignored"))
     for block in note.blocks:
         if block.kind in ("front_matter", "code"):
             continue

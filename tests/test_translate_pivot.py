@@ -232,3 +232,60 @@ def test_a_russian_note_through_english_and_reused_from_the_memory(
     assert redone.value[str(note.path)].value.blocks == tr.blocks
     engine = fresh.engines.get("ru", "pt")
     assert engine.stats().sent == 0 and engine.engine.first.stats().sent == 0
+
+
+# --------------------------------------------------------------------------- glossary
+
+
+PT_TERMS = ("en,pt\nFortress Town,Quérson|Querson\nZelensky,Zelensky\n"
+            "Zelenskyy,Zelensky\n")
+PT = ("As tropas russas deixaram Quérson em novembro.",
+      "A XQX0 ocupou Quérson e XQX1 em 2022.",  # a caller's placeholders: kept
+      "O inverno foi longo.")
+
+
+def test_the_glossary_read_from_another_language() -> None:
+    glossary = Glossary.from_csv(PT_TERMS)
+    pt = glossary.from_lang("pt")
+    assert [(h.text, h.term.expected("en")) for h in pt.find("Zelensky em Querson")] == [
+        ("Zelensky", ("Zelensky", "Zelenskyy")), ("Querson", ("Fortress Town",))]
+    assert pt.hash == glossary.hash and glossary.from_lang("pt") is pt
+    assert not glossary.from_lang("ru").terms
+
+
+def test_the_first_leg_holds_the_source_language_column(packages: Path) -> None:
+    """Real Bergamot pt->en, then the tiny argos en->de: the English in the middle says
+    the glossary's English term for the Portuguese one (Bergamot alone keeps "Quérson")."""
+    glossary = Glossary.from_csv(PT_TERMS)
+    plain = PivotEngine(BergamotEngine(), ArgosEngine(packages_dir=packages))
+    held = PivotEngine(plain.first, plain.second, glossary=glossary)
+    free = plain._middle(list(PT), "pt")
+    assert "Quérson" in free[0] and "Fortress Town" not in " ".join(free)
+    middle = held._middle(list(PT), "pt")
+    assert "Fortress Town" in middle[0] and "Quérson" not in middle[0]
+    assert "Fortress Town" in middle[1] and "XQX0" in middle[1] and "XQX1" in middle[1]
+    assert middle[2] == free[2]  # no term: as the engine said it
+    assert held.translate(list(PT), "pt", "de") == plain.second.translate(middle, "en", "de")
+    assert held.without_glossary()._middle(list(PT), "pt") == free
+
+
+def test_the_run_holds_the_first_leg_for_notes_not_quotes(
+        argos_home: Path, tmp_path: Path, memory: TranslationMemory) -> None:
+    settings = RunSettings(vault=tmp_path / "vault", out=tmp_path / "out", languages=("de",),
+                           cache_dir=tmp_path / "cache")
+    glossary = Glossary.from_csv(PT_TERMS)
+    ctx = compose(settings, glossary=glossary, memory=memory)
+    assert ctx.engines.get("pt", "de").engine.glossary is glossary
+    assert ctx.engines.plain("pt", "de").engine.glossary is None
+    text = (f"---\ntitle: O inverno\nvideoId: {VID}\n---\n\n{PT[0]} {A.format('00:00:01')}\n\n"
+            "As tropas ucranianas entraram na cidade e foram recebidas com flores pelos "
+            f"moradores {A.format('00:00:09')}.\n")
+    note = parse_note(text, tmp_path / "vault" / "ch" / "pt.md", "ch")
+    done = translate_language([note], "de", ctx)
+    assert done.value[str(note.path)].value.source == "pt"
+    first = ctx.engines.get("pt", "de").engine.first
+    assert first.stats().sent > 0
+    other = Glossary.from_csv(PT_TERMS.replace("Fortress Town", "Castle Town"))
+    again = compose(settings, glossary=other, memory=memory)
+    assert translate_language([note], "de", again).value[str(note.path)].key != (
+        done.value[str(note.path)].key)  # the pt column is in the key

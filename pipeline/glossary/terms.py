@@ -19,7 +19,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -140,6 +140,27 @@ class Glossary:
                            self.lines)
             sub.hash = self.hash
             self._by_lang[lang] = sub
+        return sub
+
+    def from_lang(self, lang: str) -> Glossary:
+        """The glossary read the other way, for a leg into English (`lang`->en): each of
+        a term's renderings in `lang` (its listed forms: `Россия|России|...`) is a
+        source term whose rule is its English term (same hash); a form that several
+        English terms share accepts any of them (`Zelensky|Zelenskyy`)."""
+        sub = self._by_lang.get(f"from:{lang}")
+        if sub is None:
+            found: dict[tuple[str, bool], Term] = {}
+            english: dict[tuple[str, bool], list[str]] = {}
+            for t in self.terms:
+                for form in t.expected(lang):
+                    term = found.setdefault(
+                        Term(form, {}, t.case_sensitive).key,
+                        Term(form, {}, t.case_sensitive, t.note, t.origin))
+                    english.setdefault(term.key, []).append(t.source)
+            sub = Glossary([replace(t, targets={"en": tuple(dict.fromkeys(english[k]))})
+                            for k, t in found.items()], self.issues, self.lines)
+            sub.hash = self.hash
+            self._by_lang[f"from:{lang}"] = sub
         return sub
 
     # -- matching

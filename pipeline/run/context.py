@@ -92,7 +92,7 @@ class Engines:
                     for s, t in route.legs or (key,)]
                 inner = legs[0] if len(legs) == 1 else PivotEngine(
                     CachedEngine(legs[0], self.memory, ""),
-                    CachedEngine(legs[1], self.memory, ""), PIVOT)
+                    CachedEngine(legs[1], self.memory, ""), PIVOT, self.glossary)
                 self._engines[key] = CachedEngine(inner, self.memory, self.glossary.hash)
             except ModelMissingError as exc:
                 self._engines[key] = exc
@@ -107,7 +107,10 @@ class Engines:
         change does not send them to the engine again. ModelMissingError as `get`."""
         key = (model_language(source), model_language(target))
         if key not in self._plain:
-            self._plain[key] = CachedEngine(self.get(*key).engine, self.memory, "")
+            inner = self.get(*key).engine
+            if isinstance(inner, PivotEngine):  # without the glossary on its first leg
+                inner = inner.without_glossary()
+            self._plain[key] = CachedEngine(inner, self.memory, "")
         return self._plain[key]
 
     def ident(self, source: str, target: str) -> Signature:

@@ -22,6 +22,7 @@ from pathlib import Path
 from ..errors import InterlinearError, ModelMissingError, WriteError
 from ..fileio import atomic_write_text
 from ..glossary import Glossary
+from ..langid import note_language
 from ..languages import model_language
 from ..model import Cue, Note, NoteAlignment, TermCheck, Transcript, TranslatedNote
 from ..render import (
@@ -214,15 +215,23 @@ def claims_tracks(
     video_id: str, aligned: Mapping[str, Keyed[NoteAlignment]], notes: Sequence[Note],
     translations: Mapping[str, Mapping[str, Keyed[TranslatedNote]]], ctx: RunContext,
 ) -> Outcome[None]:
-    """The video's claims tracks, one per language (the notes' claims at their times)."""
+    """The video's claims tracks, one per language (the notes' claims at their times): a
+    note's claims as written go in its own language's track, and in a target's when it is
+    in that language (not translated into it)."""
     began = time.perf_counter()
     paths = [str(n.path) for n in notes]
-    texts: dict[str, dict[tuple[str, int], str]] = {
-        ctx.settings.source_lang: {(str(n.path), c.index): c.text for n in notes
-                                   for c in n.claims}}
+    own = {str(n.path): _own_language(n, translations, ctx) for n in notes}
+    texts: dict[str, dict[tuple[str, int], str]] = {}
+    for note in notes:
+        written = own[str(note.path)]
+        as_written = {(str(note.path), c.index): c.text for c in note.claims}
+        texts.setdefault(written, {}).update(as_written)
+        for lang in translations:
+            if model_language(lang) == written != lang:
+                texts.setdefault(lang, {}).update(as_written)
     for lang, by_path in translations.items():
-        texts[lang] = {(p, i): t for p, tr in by_path.items() if p in paths
-                       for i, t in tr.value.claims}
+        texts.setdefault(lang, {}).update({(p, i): t for p, tr in by_path.items()
+                                           if p in paths for i, t in tr.value.claims})
     key = content_key(
         "claims_tracks", video_id, [[p, aligned[p].key if p in aligned else None]
                                     for p in paths],
@@ -292,7 +301,7 @@ def render_note(
                       glossary_terms=glossary_terms_key(ctx.glossary, note.render(),
                                                         model_language(lang))[:16],
                       alignment=signature, note=note_key(note, ctx).removesuffix(".md"),
-                      lang=lang,
+                      lang=lang, **_note_lang(tr),
                       **_quotes_by(quote_engine, transcript_lang, lang),
                       **untranslated(quotes, track_missing))
     record = (TaskRecord("render", item, "ran"),)
@@ -307,6 +316,24 @@ def render_note(
     made = Outcome.join(None, [quotes, written, Outcome(None, warnings=review_warnings)]).but(
         records=record)
     return _keep(ctx, "render", key, made, began)
+
+
+def _own_language(note: Note, translations: Mapping[str, Mapping[str, Keyed[TranslatedNote]]],
+                  ctx: RunContext) -> str:
+    """The language a note is written in: as its translations say, else found again."""
+    for by_path in translations.values():
+        if str(note.path) in by_path:
+            return by_path[str(note.path)].value.source
+    return note_language(note, ctx.settings.source_lang).lang
+
+
+def _note_lang(tr: TranslatedNote) -> dict[str, object]:
+    """The language the note was translated from, and the detection's confidence when it
+    was detected from its prose (`interlinear_note_lang`, `interlinear_note_lang_confidence`)."""
+    found: dict[str, object] = {"note_lang": tr.source}
+    if tr.detected is not None:
+        found["note_lang_confidence"] = tr.detected
+    return found
 
 
 def _quotes_by(ident: Signature | None, transcript_lang: str | None, lang: str

@@ -4,8 +4,9 @@ one language, in one batch).
 
 Keys (see `store.content_key`, all include the package version):
 - align: note text, transcript content, aligner signature;
-- translate: note text, languages, engine, model, engine options, and the renderings of
-  only the glossary terms the note contains (`glossary_terms_key`).
+- translate: note text, languages (the note's own: `langid.note_language`), engine,
+  model, engine options, and the renderings of only the glossary terms the note contains
+  (`glossary_terms_key`; for a note not in English, also in English: a pivot's first leg).
 Results with failures are not stored, so the next run tries again.
 """
 
@@ -18,12 +19,13 @@ from dataclasses import dataclass, replace
 from typing import Generic, Literal, TypeVar
 
 from ..errors import InterlinearError, ModelMissingError, WriteError
+from ..langid import NOTE_LANG_KEY, NoteLanguage, note_language
 from ..languages import model_language
 from ..model import Note, NoteAlignment, Transcript, TranslatedNote
 from ..review import decisions as review
 from ..review.store import default_reviewer
 from ..transcripts import FetchRequest, FetchResult, fetch_many
-from ..translate import translate_safely
+from ..translate import PIVOT, translate_safely
 from ..translate.note import translate_notes
 from .context import RunContext
 from .outcome import Failure, Outcome, TaskRecord
@@ -145,13 +147,14 @@ def decide_citations(note: Note, alignment: NoteAlignment, transcript: Transcrip
 # --------------------------------------------------------------------------- translate
 
 
-def translation_key(note: Note, lang: str, ctx: RunContext) -> str:
-    s = ctx.settings
+def translation_key(note: Note, lang: str, ctx: RunContext, source: str | None = None) -> str:
+    source = source or ctx.settings.source_lang
     text = note.render()
-    return content_key("translate", text, s.source_lang, lang,
-                       ctx.engines.ident(s.source_lang, lang),
+    return content_key("translate", text, source, lang, ctx.engines.ident(source, lang),
                        glossary_terms_key(ctx.glossary, text, model_language(lang)),
-                       ctx.glossary.lines.kept_in([text]))
+                       ctx.glossary.lines.kept_in([text]),
+                       *([glossary_terms_key(ctx.glossary.from_lang(source), text, PIVOT)]
+                         if source != PIVOT else []))  # a pivot's first leg's terms
 
 
 def missing_model(ctx: RunContext, item: str, exc: ModelMissingError, value: T) -> Outcome[T]:
@@ -164,18 +167,45 @@ def missing_model(ctx: RunContext, item: str, exc: ModelMissingError, value: T) 
 
 def translate_language(notes: Sequence[Note], lang: str, ctx: RunContext
                        ) -> Outcome[dict[str, Keyed[TranslatedNote]]]:
-    """Every note and its claims into `lang`: stored translations reused, the others in
-    one batch. A note any part of which failed is reported and not stored. `lang` may
-    be a variant (`pt-BR`): translated into its language, named by the variant."""
+    """Every note and its claims into `lang`, from the note's own language (front matter
+    `note_lang`, else detected, else the run's source language): one batch per source
+    language. A note already in `lang` is not translated (a warning says so, unless it is
+    in the run's source language, which is never translated). `lang` may be a variant
+    (`pt-BR`): translated into its language, named by the variant."""
     s = ctx.settings
-    if model_language(lang) == s.source_lang or not notes:
-        return Outcome({})
+    groups: dict[str, list[Note]] = {}
+    said: dict[str, NoteLanguage] = {}
+    skipped = []
+    for note in notes:
+        known = said[str(note.path)] = note_language(note, s.source_lang)
+        if known.lang != model_language(lang):
+            groups.setdefault(known.lang, []).append(note)
+        elif known.lang != s.source_lang:
+            skipped.append(Failure("translate", note_item(note, lang), (
+                f"already in {known.lang} ({_how(known)}): not translated")))
+    parts = [_translate_from(group, source, lang, said, ctx)
+             for source, group in groups.items()]
+    done = {p: k for part in parts for p, k in part.value.items()}
+    return Outcome.join(done, [Outcome(None, warnings=tuple(skipped)), *parts])
+
+
+def _how(known: NoteLanguage) -> str:
+    return (f"detected, {known.confidence:.2f}" if known.how == "detected"
+            else f"front matter {NOTE_LANG_KEY}")
+
+
+def _translate_from(notes: Sequence[Note], source: str, lang: str,
+                    said: Mapping[str, NoteLanguage], ctx: RunContext
+                    ) -> Outcome[dict[str, Keyed[TranslatedNote]]]:
+    """The notes written in `source` into `lang`: stored translations reused, the others
+    in one batch. A note any part of which failed is reported and not stored."""
     try:
-        ctx.engines.get(s.source_lang, lang)
+        ctx.engines.get(source, lang)
     except ModelMissingError as exc:
-        return missing_model(ctx, lang, exc, {})
+        item = lang if source == ctx.settings.source_lang else f"{lang} (from {source})"
+        return missing_model(ctx, item, exc, {})
     began = time.perf_counter()
-    keys = {str(n.path): translation_key(n, lang, ctx) for n in notes}
+    keys = {str(n.path): translation_key(n, lang, ctx, source) for n in notes}
     stored: dict[str, TranslatedNote] = {}
     for note in notes:
         hit = ctx.store.get("translate", keys[str(note.path)])
@@ -183,7 +213,7 @@ def translate_language(notes: Sequence[Note], lang: str, ctx: RunContext
             stored[str(note.path)] = replace(hit, note=note)
     todo = [n for n in notes if str(n.path) not in stored]
     looked_up = time.perf_counter()
-    fresh, failures = _translate_fresh(todo, lang, keys, ctx)
+    fresh, failures = _translate_fresh(todo, source, lang, keys, said, ctx)
     made = time.perf_counter()
     per_hit = (looked_up - began) / len(notes)  # the batch's time, shared by its notes
     per_fresh = per_hit + (made - looked_up) / max(1, len(fresh))
@@ -202,19 +232,19 @@ def translate_language(notes: Sequence[Note], lang: str, ctx: RunContext
                    records=tuple(records))
 
 
-def _translate_fresh(notes: Sequence[Note], lang: str, keys: Mapping[str, str],
+def _translate_fresh(notes: Sequence[Note], source: str, lang: str,
+                     keys: Mapping[str, str], said: Mapping[str, NoteLanguage],
                      ctx: RunContext) -> tuple[dict[str, TranslatedNote], list[Failure]]:
     """Notes (blocks, title) and their claims translated; each whole one stored."""
-    s = ctx.settings
     if not notes:
         return {}, []
     model = model_language(lang)
-    made = [replace(tr, lang=lang) for tr in translate_notes(
-        notes, model, ctx.engines.get(s.source_lang, model), ctx.glossary,
-        source=s.source_lang)]
+    made = [replace(tr, lang=lang, source=source, detected=said[str(tr.note.path)].confidence)
+            for tr in translate_notes(notes, model, ctx.engines.get(source, model),
+                                      ctx.glossary, source=source)]
     claims = [(str(n.path), c.index, c.text) for n in notes for c in n.claims if c.text]
-    batch = translate_safely(ctx.engines.plain(s.source_lang, model), [c[2] for c in claims],
-                             s.source_lang, model)
+    batch = translate_safely(ctx.engines.plain(source, model), [c[2] for c in claims],
+                             source, model)
     by_note: dict[str, list[tuple[int, str]]] = {}
     lost: dict[str, list[str]] = {}
     for (path, index, _), out in zip(claims, batch.outputs, strict=True):
