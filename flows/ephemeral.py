@@ -8,12 +8,15 @@ A flow run without PREFECT_API_URL makes Prefect start a temporary server
 free port of 127.0.0.1, about 225 MB), a child process in the run's process group, and stop
 it at interpreter exit (atexit), which a process ended by a signal or SIGKILL never
 reaches: the server was left running with PPID 1. Here the run starts it itself (`start`,
-from the main thread, the same singleton Prefect would start lazily), watched from the moment
-its process exists (not once it answers, which leaves a window), stops it on the
-signal path (`stop`), and gives it a watchdog: a small `sh` process that reads a pipe only
-this process holds and, at end of file without a `done` line (the run died, however),
-stops the server (SIGTERM, SIGKILL after 3 s). The watchdog ignores SIGINT, SIGTERM and
-SIGHUP, which a terminal or `timeout` send to the whole process group.
+from the main thread, the same singleton Prefect would start lazily) in a session of its
+own (a group signal stops the run, and the run stops the server, never the server in the
+middle of a request), writing to PREFECT_HOME/interlinear-temporary-server.log rather than
+the terminal, and watched from the moment its process exists (not once it answers, which
+leaves a window). The run stops it on the signal path (`stop`), and a watchdog covers the
+rest: a small `sh` process that reads a pipe only this process holds and, at end of file
+without a `done` line (the run died, however), stops the server (SIGTERM, SIGKILL after
+3 s). The watchdog ignores SIGINT, SIGTERM and SIGHUP, which a terminal or `timeout` send
+to the whole process group.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import os
 import subprocess
 import sys
 import threading
+from pathlib import Path
 from typing import IO, Any
 
 # $1: the server's pid. Stops the server unless told `done` (the run stopped it itself).
@@ -71,9 +75,15 @@ def start() -> int | None:
 
     server = SubprocessASGIServer()
     launch = server._run_uvicorn_command
+    module = sys.modules[SubprocessASGIServer.__module__]
 
     def launch_watched() -> subprocess.Popen[Any]:
-        proc = launch()
+        with open(log_path(), "ab") as log:  # the child holds its own copy
+            module.subprocess = _OwnSession(log)  # type: ignore[attr-defined]
+            try:
+                proc = launch()
+            finally:
+                module.subprocess = subprocess  # type: ignore[attr-defined]
         watch(proc.pid)  # at once: the server answers only seconds later
         return proc
 
@@ -87,6 +97,33 @@ def start() -> int | None:
     assert proc is not None
     watch(proc.pid)  # a no-op when launched here; the pid of a server already running
     return int(proc.pid)
+
+
+def log_path() -> Path:
+    """Where the temporary server writes (PREFECT_HOME/interlinear-temporary-server.log)."""
+    from prefect.settings import PREFECT_HOME
+
+    home = Path(PREFECT_HOME.value())
+    home.mkdir(parents=True, exist_ok=True)
+    return home / "interlinear-temporary-server.log"
+
+
+class _OwnSession:
+    """`subprocess` for Prefect's launch of the server: its own session (a terminal's
+    Ctrl-C or `kill -INT -PGID` reaches the run, which stops the server itself, not the
+    server in the middle of a request), and its output in a log file, not the terminal
+    (a server stopped mid-request logs the cancelled database call as a traceback)."""
+
+    def __init__(self, log: IO[bytes]) -> None:
+        self._log = log
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(subprocess, name)
+
+    def Popen(self, *args: Any, **kwargs: Any) -> subprocess.Popen[Any]:  # noqa: N802
+        kwargs.update(start_new_session=True, stdin=subprocess.DEVNULL, stdout=self._log,
+                      stderr=self._log)
+        return subprocess.Popen(*args, **kwargs)
 
 
 def watch(pid: int) -> None:

@@ -324,7 +324,7 @@ def test_interlinear_run_to_the_pair_uses_the_user_model(
     assert len(notes) == 3
     for path in notes:
         text = path.read_text(encoding="utf-8")
-        assert f"  model: {model}\n" in text
+        assert f"\ninterlinear_model: {model}\n" in text
         assert "> Transcript quotes (RU) not in DE: quotes not translated: no translation " \
                "model for ru-&gt;de" in text
         assert "> No DE transcript track (subtitles): no translation model for ru-&gt;de" in text
