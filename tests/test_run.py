@@ -208,3 +208,19 @@ def test_translation_key_follows_the_notes_kept_lines(ctx: RunContext) -> None:
             for name, g in (("default", ctx.glossary), ("tags", tagged), ("none", none))}
     assert keys["default"] == keys["tags"]  # the same lines kept: nothing redone
     assert keys["none"][0] != keys["default"][0] and keys["none"][1] == keys["default"][1]
+
+
+def test_stage_keys_follow_the_code_and_a_persons_keys_do_not(
+        ctx: RunContext, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A result made by other code (before an upgrade) is made again; what ties a
+    reviewer's decisions to a transcript stays the same."""
+    from pipeline.run import store
+    from pipeline.run.stages import translation_key
+
+    note = parse_note(f"---\ntitle: t\nvideoId: {VID}\n---\n\nText.\n", Path("v/ch/a.md"))
+    transcript = Transcript(VID, "en", (Segment(0, 1000, "Text.", "en"),))
+    before = (translation_key(note, "pt", ctx), store.transcript_hash(transcript))
+    assert len(store.code_fingerprint()) == 16
+    monkeypatch.setattr(store, "code_fingerprint", lambda: "another-version")
+    after = (translation_key(note, "pt", ctx), store.transcript_hash(transcript))
+    assert after[0] != before[0] and after[1] == before[1]

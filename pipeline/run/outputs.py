@@ -62,7 +62,13 @@ from .reviewing import (
     record_written,
 )
 from .stages import Keyed, cache_warnings, missing_model, note_item
-from .store import content_key, digests, glossary_names_key, glossary_terms_key, transcript_hash
+from .store import (
+    digests,
+    glossary_names_key,
+    glossary_terms_key,
+    stage_key,
+    transcript_hash,
+)
 
 Flags = Mapping[str, Sequence[CueFlag]]  # language -> the cues of its track too fast to read
 
@@ -106,7 +112,7 @@ def transcript_tracks(video_id: str, transcript: Transcript | None, ctx: RunCont
     began = time.perf_counter()
     s = ctx.settings
     tlang = transcript.language
-    key = content_key(
+    key = stage_key(
         "tracks", video_id, transcript_hash(transcript), list(s.languages),
         {lang: ctx.engines.ident(tlang, lang) for lang in s.languages if lang != tlang},
         glossary_names_key(ctx.glossary, [model_language(x) for x in (tlang, *s.languages)]),
@@ -232,7 +238,7 @@ def claims_tracks(
     for lang, by_path in translations.items():
         texts.setdefault(lang, {}).update({(p, i): t for p, tr in by_path.items()
                                            if p in paths for i, t in tr.value.claims})
-    key = content_key(
+    key = stage_key(
         "claims_tracks", video_id, [[p, aligned[p].key if p in aligned else None]
                                     for p in paths],
         {lang: sorted([list(k), v] for k, v in by_claim.items())
@@ -288,7 +294,7 @@ def render_note(
     signature = ctx.aligner.identity()
     quote_engine = (ctx.engines.ident(transcript_lang, model_language(lang))
                     if transcript_lang and transcript_lang != model_language(lang) else None)
-    key = content_key("render", translated.key, aligned.key, str(note.path), note.channel,
+    key = stage_key("render", translated.key, aligned.key, str(note.path), note.channel,
                       lang, transcript_lang, quote_engine, signature,
                       [[f.start_ms, f.end_ms, f.text] for f in flags], ctx.out_key,
                       [[i, r.status, r.text, r.reviewer, r.at] for i, r in sorted(reviews.items())],

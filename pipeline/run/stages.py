@@ -2,7 +2,7 @@
 store. Fetch (a video's transcript), align (a video's notes), translate (every note into
 one language, in one batch).
 
-Keys (see `store.content_key`, all include the package version):
+Keys (see `store.stage_key`: each also holds the package version and the code's fingerprint):
 - align: note text, transcript content, aligner signature;
 - translate: note text, languages (the note's own: `langid.note_language`), engine,
   model, engine options, and the renderings of only the glossary terms the note contains
@@ -29,7 +29,7 @@ from ..translate import PIVOT, translate_safely
 from ..translate.note import translate_notes
 from .context import RunContext
 from .outcome import Failure, Outcome, TaskRecord
-from .store import content_key, glossary_terms_key, transcript_hash
+from .store import content_key, glossary_terms_key, stage_key, transcript_hash
 
 T = TypeVar("T")
 
@@ -94,7 +94,7 @@ def align_video(notes: Sequence[Note], transcript: Transcript | None, ctx: RunCo
     failures: list[Failure] = []
     for note in notes:
         began = time.perf_counter()
-        key = content_key("align", note.render(), thash, signature)
+        key = stage_key("align", note.render(), thash, signature)
         hit = ctx.store.get("align", key)
         status: Literal["ran", "cached"] = "cached"
         if isinstance(hit, NoteAlignment):
@@ -150,7 +150,7 @@ def decide_citations(note: Note, alignment: NoteAlignment, transcript: Transcrip
 def translation_key(note: Note, lang: str, ctx: RunContext, source: str | None = None) -> str:
     source = source or ctx.settings.source_lang
     text = note.render()
-    return content_key("translate", text, source, lang, ctx.engines.ident(source, lang),
+    return stage_key("translate", text, source, lang, ctx.engines.ident(source, lang),
                        glossary_terms_key(ctx.glossary, text, model_language(lang)),
                        ctx.glossary.lines.kept_in([text]),
                        *([glossary_terms_key(ctx.glossary.from_lang(source), text, PIVOT)]

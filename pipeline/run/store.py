@@ -10,6 +10,13 @@ each entry whole or absent; an unreadable entry is moved aside and counts as abs
 Outputs written to disk are recorded with their SHA-256; a stored result whose files
 are gone or changed is not reused (`outputs_intact`).
 
+The keys of stage results (`stage_key`) also hold a fingerprint of the pipeline's own
+code (`code_fingerprint`: its Python files and templates): a result made by other code,
+before an upgrade or a fix, is made again rather than served. Recomputing is cheap where
+it matters: translations come back from the translation memory (keyed by engine text)
+and transcript vectors from the embedding cache. Keys that tie a person's work to its
+inputs (`transcript_hash` for citation decisions, what a run wrote) leave the code out.
+
 Translation keys hold only the glossary terms a note contains (`glossary_terms_key`),
 so a glossary change re-translates exactly the notes that contain the changed terms.
 """
@@ -17,6 +24,7 @@ so a glossary change re-translates exactly the notes that contain the changed te
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import os
@@ -44,6 +52,25 @@ def content_key(stage: str, *parts: object) -> str:
     """The key of a stage's result: a hash of the version, the stage and its inputs
     (values a `Signature` holds: text, numbers, None, paths, signatures, lists, dicts)."""
     return Signature(stage, {"scheme": SCHEME, "parts": list(parts)}).key
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """The first 16 hex digits of the SHA-256 of the `pipeline` package's own files (Python
+    sources and templates, by path and content)."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if (path.suffix in {".py", ".css", ".js", ".html", ".txt"} and path.is_file()
+                and "__pycache__" not in path.parts):
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def stage_key(stage: str, *parts: object) -> str:
+    """The key of a stage's result: `content_key` of its inputs and the code that makes it."""
+    return content_key(stage, {"code": code_fingerprint()}, *parts)
 
 
 def transcript_hash(transcript: Transcript | None) -> str:
