@@ -44,21 +44,11 @@ WORK = RESULTS / "work"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-
-def corpus_sentences(limit: int) -> list[str]:
-    seen: dict[str, None] = {}
-    for f in sorted((CORPUS / "transcripts").glob("*/en/sentence_timings.json")):
-        for sentence, _start, _end in json.loads(f.read_text()):
-            s = " ".join(str(sentence).split())
-            if s:
-                seen.setdefault(s)
-            if len(seen) >= limit:
-                return list(seen)
-    return list(seen)
+from bench.corpus_text import english_sentences  # noqa: E402 - json and paths only
 
 
 def training_text(max_lines: int = 80000) -> list[str]:
-    lines = corpus_sentences(10**6)
+    lines = english_sentences(CORPUS, 10**6)
     for f in sorted((CORPUS / "transcripts").glob("*/*/sentence_translations.json")):
         for item in json.loads(f.read_text()):
             if isinstance(item, dict) and item.get("translatedText"):
@@ -310,7 +300,7 @@ def main() -> int:
     if not CORPUS.is_dir():
         print(f"no corpus at {CORPUS}", file=sys.stderr)
         return 2
-    sentences = corpus_sentences(args.sentences)
+    sentences = english_sentences(CORPUS, args.sentences)
     results: dict[str, object] = {"sentences": len(sentences), "cpu_count": os.cpu_count()}
     previous = RESULTS / "bench_translate.json"
     if args.only and previous.is_file():  # keep the other part's last results

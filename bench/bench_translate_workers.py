@@ -30,24 +30,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.corpus_text import english_sentences  # noqa: E402
 from pipeline.fileio import atomic_write_text  # noqa: E402
 from pipeline.translate import BergamotEngine, translate_safely  # noqa: E402
 from pipeline.translate.engines import bergamot  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
 SHARED = Path(os.environ.get("INTERLINEAR_SHARED") or REPO.parent / "shared")
-
-
-def corpus_sentences(corpus: Path, limit: int) -> list[str]:
-    seen: dict[str, None] = {}
-    for f in sorted((corpus / "transcripts").glob("*/en/sentence_timings.json")):
-        for sentence, _start, _end in json.loads(f.read_text(encoding="utf-8")):
-            s = " ".join(str(sentence).split())
-            if s:
-                seen.setdefault(s)
-            if len(seen) >= limit:
-                return list(seen)
-    return list(seen)
 
 
 def cpu_s() -> float:
@@ -80,7 +69,7 @@ def main() -> int:
     if not args.corpus.is_dir():
         print(f"no corpus at {args.corpus}", file=sys.stderr)
         return 2
-    sentences = corpus_sentences(args.corpus, args.sentences)
+    sentences = english_sentences(args.corpus, args.sentences)
     engines = {1: BergamotEngine(workers=1), args.workers: BergamotEngine(workers=args.workers)}
     loads = {"before": load()}
     warm = sentences[:32]

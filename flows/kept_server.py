@@ -33,6 +33,7 @@ import urllib.request
 from pathlib import Path
 
 from pipeline.errors import ConfigError
+from pipeline.fileio import atomic_write_text
 
 IDLE_ENV = "INTERLINEAR_SERVER_IDLE_S"
 DEFAULT_IDLE_S = 300.0
@@ -160,8 +161,8 @@ def _start(f: dict[str, Path], idle: float) -> str:
         deadline = time.monotonic() + wait_s
         while keeper.poll() is None and time.monotonic() < deadline:
             if _healthy(url):
-                f["json"].write_text(json.dumps({"keeper": keeper.pid, "url": url}),
-                                     encoding="utf-8")
+                # whole or absent for a run reading it at the same time
+                atomic_write_text(f["json"], json.dumps({"keeper": keeper.pid, "url": url}))
                 return url
             time.sleep(0.1)
         if keeper.poll() is None:  # it did not answer in time

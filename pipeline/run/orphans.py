@@ -26,7 +26,7 @@ from ..notes import discover_notes
 from ..vault import VaultScan, run_folders
 from .context import RunContext
 from .outcome import Failure
-from .reviewing import Written, _file_sha, _manifest_hashes, written_key
+from .reviewing import file_sha, manifest_hashes, recorded_sha
 
 NOTE_TREES = ("notes", "bilingual", "review")
 
@@ -79,10 +79,8 @@ def candidates(out: Path) -> list[Path]:
 
 def _as_written(ctx: RunContext, rel: str, path: Path, hashes: dict[str, str]) -> bool:
     """Whether the file is as the run last wrote it (by the store's record or the manifest)."""
-    digest = _file_sha(path)
-    rec = ctx.store.get("written", written_key(ctx, rel))
-    recorded = rec.sha256 if isinstance(rec, Written) else rec if isinstance(rec, str) else None
-    return digest is not None and digest in (recorded, hashes.get(rel))
+    digest = file_sha(path)
+    return digest is not None and digest in (recorded_sha(ctx, rel), hashes.get(rel))
 
 
 def sweep(scan: VaultScan, ctx: RunContext, produced: Iterable[str]) -> Swept:
@@ -94,7 +92,7 @@ def sweep(scan: VaultScan, ctx: RunContext, produced: Iterable[str]) -> Swept:
     made = set(produced)
     notes = present_notes(ctx.settings.vault, (out,))
     videos = {layout.transcript_track(v, "x").parent.name for v in scan.by_video}
-    hashes = _manifest_hashes(ctx)
+    hashes = manifest_hashes(ctx)
     removed, kept = [], []
     for path in candidates(out):
         rel = layout.relative(path)

@@ -295,10 +295,10 @@ def render_note(
     quote_engine = (ctx.engines.ident(transcript_lang, model_language(lang))
                     if transcript_lang and transcript_lang != model_language(lang) else None)
     key = stage_key("render", translated.key, aligned.key, str(note.path), note.channel,
-                      lang, transcript_lang, quote_engine, signature,
-                      [[f.start_ms, f.end_ms, f.text] for f in flags], ctx.out_key,
-                      [[i, r.status, r.text, r.reviewer, r.at] for i, r in sorted(reviews.items())],
-                      sorted(conflicts.items()), len(approvals), track_missing)
+                    lang, transcript_lang, quote_engine, signature,
+                    [[f.start_ms, f.end_ms, f.text] for f in flags], ctx.out_key,
+                    [[i, r.status, r.text, r.reviewer, r.at] for i, r in sorted(reviews.items())],
+                    sorted(conflicts.items()), len(approvals), track_missing)
     hit = _reuse(ctx, "render", key) if not approvals else None
     if hit is not None:
         return hit

@@ -83,7 +83,8 @@ def beside(path: Path) -> Path:
     return path.with_name(path.stem + ".new" + path.suffix)
 
 
-def _manifest_hashes(ctx: RunContext) -> dict[str, str]:
+def manifest_hashes(ctx: RunContext) -> dict[str, str]:
+    """The SHA-256 of each output the last `manifest.json` lists, by OUT-relative path."""
     with contextlib.suppress(OSError, ValueError, TypeError, AttributeError):
         found = json.loads(ctx.layout.manifest.read_text(encoding="utf-8"))
         return {o["path"]: o["sha256"] for o in found["outputs"] if o.get("sha256")}
@@ -138,7 +139,7 @@ def read_edits(note: Note, lang: str, ctx: RunContext
         if isinstance(rec, Written) and rec.sha256 == digest:
             continue
         if not isinstance(rec, Written):
-            hashes = _manifest_hashes(ctx) if hashes is None else hashes
+            hashes = manifest_hashes(ctx) if hashes is None else hashes
             if hashes.get(rel) != digest:
                 conflicts[kind] = "not as the run wrote it, and no record of what it wrote"
             continue
@@ -180,7 +181,8 @@ def record_written(ctx: RunContext, kind: str, path: Path, text: str, note: Note
                   Written(sha256(text), kind, note, tr, alignment, dict(quotes), dict(prov)))
 
 
-def _file_sha(path: Path) -> str | None:
+def file_sha(path: Path) -> str | None:
+    """The SHA-256 of a file's bytes; None when it cannot be read."""
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
@@ -189,18 +191,25 @@ def _file_sha(path: Path) -> str | None:
 
 def changed_by_hand(ctx: RunContext, path: Path) -> bool:
     """Whether a file the run writes (a track) is on disk but not as the run last wrote it."""
-    digest = _file_sha(path)
+    digest = file_sha(path)
     if digest is None:
         return False
     rel = ctx.layout.relative(path)
-    rec = ctx.store.get("written", written_key(ctx, rel))
-    if isinstance(rec, str):
+    rec = recorded_sha(ctx, rel)
+    if rec is not None:
         return rec != digest
-    hashes = _manifest_hashes(ctx)  # no record (a run killed before it stored one, a new
+    hashes = manifest_hashes(ctx)  # no record (a run killed before it stored one, a new
     return rel in hashes and hashes[rel] != digest  # cache): only the manifest can tell
 
 
+def recorded_sha(ctx: RunContext, rel: str) -> str | None:
+    """The SHA-256 the result store recorded for the file the run last wrote at `rel`
+    (a note output's `Written`, a track's digest); None without a record."""
+    rec = ctx.store.get("written", written_key(ctx, rel))
+    return rec.sha256 if isinstance(rec, Written) else rec if isinstance(rec, str) else None
+
+
 def record_file(ctx: RunContext, path: Path) -> None:
-    digest = _file_sha(path)
+    digest = file_sha(path)
     if digest is not None:
         ctx.store.put("written", written_key(ctx, ctx.layout.relative(path)), digest)

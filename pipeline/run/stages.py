@@ -151,10 +151,10 @@ def translation_key(note: Note, lang: str, ctx: RunContext, source: str | None =
     source = source or ctx.settings.source_lang
     text = note.render()
     return stage_key("translate", text, source, lang, ctx.engines.ident(source, lang),
-                       glossary_terms_key(ctx.glossary, text, model_language(lang)),
-                       ctx.glossary.lines.kept_in([text]),
-                       *([glossary_terms_key(ctx.glossary.from_lang(source), text, PIVOT)]
-                         if source != PIVOT else []))  # a pivot's first leg's terms
+                     glossary_terms_key(ctx.glossary, text, model_language(lang)),
+                     ctx.glossary.lines.kept_in([text]),
+                     *([glossary_terms_key(ctx.glossary.from_lang(source), text, PIVOT)]
+                       if source != PIVOT else []))  # a pivot's first leg's terms
 
 
 def missing_model(ctx: RunContext, item: str, exc: ModelMissingError, value: T) -> Outcome[T]:

@@ -329,17 +329,12 @@ def _sources(paths: Sequence[Path], work: Path) -> list[Path]:
 
 def _unpack(archive: Path, into: Path) -> list[Path]:
     """The files of a model archive (a folder, or its files at the top)."""
-    try:
+    try:  # members outside `into` are skipped (zip) or refused (tar: the "data" filter)
         if zipfile.is_zipfile(archive):
-            with zipfile.ZipFile(archive) as zf:
-                for info in zf.infolist():
-                    if not info.is_dir():
-                        _safe(into, info.filename).parent.mkdir(parents=True, exist_ok=True)
-                        _safe(into, info.filename).write_bytes(zf.read(info))
+            shutil.unpack_archive(archive, into, "zip")
         else:
-            with tarfile.open(archive) as tf:
-                tf.extractall(into, filter="data")
-    except (OSError, tarfile.TarError, zipfile.BadZipFile) as exc:
+            shutil.unpack_archive(archive, into, "tar", filter="data")
+    except (OSError, shutil.ReadError, tarfile.TarError, zipfile.BadZipFile) as exc:
         raise TranslationError(f"{archive}: cannot unpack: {exc}") from exc
     files = [p for p in sorted(into.rglob("*")) if p.is_file()]
     folders = {p.parent for p in files if _MODEL.search(p.name.removesuffix(".gz"))}
@@ -348,13 +343,6 @@ def _unpack(archive: Path, into: Path) -> list[Path]:
                                f"found {len(folders)}")
     (folder,) = folders
     return [p for p in files if p.parent == folder]
-
-
-def _safe(root: Path, name: str) -> Path:
-    path = (root / name).resolve()
-    if not path.is_relative_to(root.resolve()):
-        raise TranslationError(f"an archive member outside its folder: {name}")
-    return path
 
 
 def probe(folder: Path, timeout_s: float = 300.0) -> str:
