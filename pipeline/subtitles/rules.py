@@ -26,11 +26,16 @@ class SubtitleRules:
     max_duration_ms: int = 7000
     min_gap_ms: int = 83  # two frames at 24 fps
     close_gap_ms: int = 500  # a shorter gap to the next cue is closed (down to min_gap_ms)
+    # a too-fast cue may borrow reading time from its neighbours: no cue starts more than
+    # this before or after where the speech puts it
+    max_shift_ms: int = 300
 
     def __post_init__(self) -> None:
         if self.max_chars_per_line < 8 or self.max_lines not in (1, 2):
             raise ValueError(f"unusable layout rules: {self}")
         if not 0 < self.min_duration_ms <= self.max_duration_ms or self.min_gap_ms < 0:
+            raise ValueError(f"unusable timing rules: {self}")
+        if self.max_shift_ms < 0:
             raise ValueError(f"unusable timing rules: {self}")
         if not 0 < self.target_cps <= self.hard_cps:
             raise ValueError(f"unusable reading speed rules: {self}")
@@ -49,7 +54,8 @@ class SubtitleRules:
         return (
             f"lang={self.lang} cpl={self.max_chars_per_line} lines={self.max_lines} "
             f"cps={self.target_cps:g}/{self.hard_cps:g} "
-            f"dur={self.min_duration_ms}-{self.max_duration_ms}ms gap={self.min_gap_ms}ms"
+            f"dur={self.min_duration_ms}-{self.max_duration_ms}ms gap={self.min_gap_ms}ms "
+            f"shift<={self.max_shift_ms}ms"
         )
 
 

@@ -6,7 +6,8 @@ out) is cut into cues inside that span only, at times proportional to their leng
 translated track never drifts from the speech. One pass over all cues then makes the
 timings legal: starts as close to the speech as the minimum duration and gap allow
 (isotonic regression), ends at the end of the speech or later when the text needs more
-reading time, up to the next cue.
+reading time, up to the next cue; a cue still too fast to read then borrows a little time
+from its neighbours (its start, or the next cue's, moves at most `max_shift_ms`).
 """
 
 from __future__ import annotations
@@ -159,7 +160,7 @@ def time_plans(plans: Sequence[Plan], rules: SubtitleRules) -> list[Cue]:
         if starts:
             a = max(a, starts[-1] + step)
         starts.append(a)
-    cues: list[Cue] = []
+    spans: list[tuple[int, int]] = []
     for k, (plan, a) in enumerate(zip(plans, starts, strict=True)):
         hi = a + rules.max_duration_ms
         if k + 1 < len(plans):
@@ -170,10 +171,56 @@ def time_plans(plans: Sequence[Plan], rules: SubtitleRules) -> list[Cue]:
         b = min(max(math.ceil(want), a + rules.min_duration_ms), hi)
         if k + 1 < len(plans) and starts[k + 1] - rules.min_gap_ms - b < rules.close_gap_ms:
             b = hi  # close a short gap: the cue stays until the next one
+        spans.append((a, b))
+    spans = borrow_time(spans, [p.text for p in plans], rules)
+    cues: list[Cue] = []
+    for plan, (a, b) in zip(plans, spans, strict=True):
         fast = _reading_ms(plan.text, rules.hard_cps) > b - a
         classes = plan.classes + (("fast",) if fast else ())
         cues.append(Cue(a, b, plan.text, classes, plan.identifier))
     return cues
+
+
+def borrow_time(spans: Sequence[tuple[int, int]], texts: Sequence[str],
+                rules: SubtitleRules) -> list[tuple[int, int]]:
+    """Reading time for cues too fast to read, taken from their neighbours.
+
+    A cue that reads faster than the hard limit starts earlier into a silence before it,
+    then takes time from the cue right after it and the cue right before it (when they
+    touch: only the minimum gap between them), as far as those stay readable at the hard
+    limit and no start moves more than `rules.max_shift_ms` from where `spans` put it. The
+    minimum and maximum durations and the gaps hold as before."""
+    out = [list(s) for s in spans]
+    if rules.max_shift_ms <= 0:
+        return [(a, b) for a, b in out]
+    anchor = [a for a, _ in spans]
+    gap, shift = rules.min_gap_ms, rules.max_shift_ms
+
+    def need(k: int) -> int:
+        return max(rules.min_duration_ms, math.ceil(_reading_ms(texts[k], rules.hard_cps)))
+
+    def spare(k: int) -> int:
+        return out[k][1] - out[k][0] - need(k)
+
+    for k in range(len(out)):
+        short = need(k) - (out[k][1] - out[k][0])
+        if short <= 0:
+            continue
+        room = rules.max_duration_ms - (out[k][1] - out[k][0])
+        earliest = anchor[k] - shift if k == 0 else max(anchor[k] - shift, out[k - 1][1] + gap)
+        take = max(0, min(short, room, out[k][0] - max(earliest, 0)))
+        out[k][0] -= take
+        short, room = short - take, room - take
+        if short > 0 and k + 1 < len(out) and out[k + 1][0] - out[k][1] <= gap:
+            take = max(0, min(short, room, spare(k + 1), anchor[k + 1] + shift - out[k + 1][0]))
+            out[k + 1][0] += take
+            out[k][1] += take
+            short, room = short - take, room - take
+        if short > 0 and k > 0 and out[k][0] - out[k - 1][1] <= gap:
+            take = max(0, min(short, room, spare(k - 1), out[k][0] - (anchor[k] - shift)))
+            out[k][0] -= take
+            out[k - 1][1] -= take
+    return [(a, b) for a, b in out]
 
 
 def cues_from_segments(segments: Sequence[Segment], rules: SubtitleRules,
