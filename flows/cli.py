@@ -122,6 +122,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--name", help="the deployment's name (default interlinear-scheduled)")
     _run_options(serve)
     _common_fetch(serve)
+    _reviewer(serve)
     return ap
 
 

@@ -19,7 +19,7 @@ from pipeline.settings import parse_languages
 DEPLOYMENT = "interlinear-scheduled"
 HOME_ENV = "INTERLINEAR_HOME"
 CHECKOUT = Path(__file__).resolve().parents[1]
-OPTIONAL = ("offline", "refresh", "engine", "allow_missing_models")
+OPTIONAL = ("offline", "refresh", "engine", "allow_missing_models", "reviewer")
 
 
 def check_cron(expr: str) -> str:

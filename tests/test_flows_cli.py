@@ -22,7 +22,8 @@ def test_serve_takes_the_run_options(tmp_path: Path, monkeypatch: pytest.MonkeyP
         "serve", str(REPO / "examples" / "vault"), "--cron", "0 3 * * *", "--to", "pt",
         "--out", "o", "--name", "mine", "--engine", "bergamot", "--allow-missing-models",
         "--offline", "--cache-dir", "c", "--glossary", "g", "--transcripts", "t",
-        "--transcript-lang", "ru,en", "--original-lang", "ru", "--review-store", "r.jsonl"])
+        "--transcript-lang", "ru,en", "--original-lang", "ru", "--review-store", "r.jsonl",
+        "--reviewer", "ana"])
     assert args.name == "mine"
     params = deployment_parameters(args)
     assert params == {
@@ -31,7 +32,7 @@ def test_serve_takes_the_run_options(tmp_path: Path, monkeypatch: pytest.MonkeyP
         "cache_dir": str(tmp_path / "c"), "glossary": str(tmp_path / "g"),
         "transcript_langs": "ru,en", "original_lang": "ru", "offline": True,
         "engine": "bergamot", "allow_missing_models": True,
-        "review_store": str(tmp_path / "r.jsonl")}
+        "review_store": str(tmp_path / "r.jsonl"), "reviewer": "ana"}
     assert set(params) <= set(vault_flow.parameters.model_dump()["properties"])
 
 
