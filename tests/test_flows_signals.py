@@ -30,6 +30,7 @@ from tests.flows_support import EXAMPLES, PY, ROOT, assert_outputs_whole, prefec
 
 PARAGRAPHS = 300  # about 0.13 s each on one free core: the native call lasts 40 s or more
 NATIVE_CPU_S = 2.0  # a thread other than the main one that used this much CPU: translating
+WORKER_CPU_S = 15.0  # a Dask worker that used this much CPU: translating (it starts in ~5 s)
 
 
 def long_vault(folder: Path) -> Path:
@@ -261,11 +262,27 @@ def test_dask_run_is_quiet_and_stops_cleanly(tmp_path: Path, runs: list[Run]) ->
     """`--task-runner dask`: no INFO lines from `distributed` (without -v); SIGTERM to the
     group ends the run, its local cluster's workers and the server within 10 s."""
     run = start(runs, tmp_path, "--task-runner", "dask", env={"INTERLINEAR_DASK_WORKERS": "1"})
-    wait_for(run, workers_up)
-    time.sleep(3)  # the workers register (and would log it)
+    wait_for(run, worker_translating)
     sent = send(run, signal.SIGTERM, "group")
     assert_stopped_cleanly(run, signal.SIGTERM, sent)
     assert " INFO " not in run.text() and "distributed." not in run.text(), run.text()
+    # the worker ran its tasks against the run's server, not a temporary server of its own
+    servers = [cmd for cmd in run.seen.values() if "prefect.server.api.server" in cmd]
+    assert len(servers) == 1, servers
+
+
+def worker_translating(run: Run) -> bool:
+    """A Dask worker has used WORKER_CPU_S of CPU: more than starting it costs, so it has
+    run the fetch and align tasks and is inside the note's translation."""
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid, cmd in run.seen.items():
+        if "spawn_main" in cmd:
+            with contextlib.suppress(OSError):
+                stat = Path(f"/proc/{pid}/stat").read_text()
+                fields = stat[stat.rindex(")") + 2:].split()
+                if (int(fields[11]) + int(fields[12])) / tick >= WORKER_CPU_S:
+                    return True
+    return False
 
 
 WATCHED = """
