@@ -132,29 +132,36 @@ def translating(run: Run) -> bool:
     """A thread other than the main one, or a Bergamot worker process, has used
     NATIVE_CPU_S of CPU: with no citation to align, that is the native thread inside the
     one long Bergamot call, or a worker translating the note's paragraphs."""
-    tick = os.sysconf("SC_CLK_TCK")
     stats = [Path(f"/proc/{run.proc.pid}/task/{tid.name}/stat")
              for tid in _listing(Path(f"/proc/{run.proc.pid}/task"))
              if int(tid.name) != run.proc.pid]
-    stats += [Path(f"/proc/{pid}/stat") for pid, cmd in run.seen.items()
-              if "spawn_main" in cmd]
-    for path in stats:
-        with contextlib.suppress(OSError):
-            stat = path.read_text()
-            fields = stat[stat.rindex(")") + 2:].split()
-            if (int(fields[11]) + int(fields[12])) / tick >= NATIVE_CPU_S:
-                return True
-    return False
+    stats += _workers(run)
+    return any(_cpu_s(path) >= NATIVE_CPU_S for path in stats)
+
+
+def worker_translating(run: Run) -> bool:
+    """A Dask worker has used WORKER_CPU_S of CPU: more than starting it costs, so it has
+    run the fetch and align tasks and is inside the note's translation."""
+    return any(_cpu_s(path) >= WORKER_CPU_S for path in _workers(run))
+
+
+def _workers(run: Run) -> list[Path]:
+    return [Path(f"/proc/{pid}/stat") for pid, cmd in run.seen.items() if "spawn_main" in cmd]
+
+
+def _cpu_s(stat_path: Path) -> float:
+    """User + system CPU seconds in a /proc stat file (0 when it is gone)."""
+    with contextlib.suppress(OSError):
+        stat = stat_path.read_text()
+        fields = stat[stat.rindex(")") + 2:].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return 0.0
 
 
 def _listing(folder: Path) -> list[Path]:
     with contextlib.suppress(OSError):
         return list(folder.iterdir())
     return []
-
-
-def workers_up(run: Run) -> bool:
-    return any("spawn_main" in cmd for cmd in run.seen.values())
 
 
 def send(run: Run, sig: signal.Signals, to: str) -> float:
@@ -270,19 +277,6 @@ def test_dask_run_is_quiet_and_stops_cleanly(tmp_path: Path, runs: list[Run]) ->
     servers = [cmd for cmd in run.seen.values() if "prefect.server.api.server" in cmd]
     assert len(servers) == 1, servers
 
-
-def worker_translating(run: Run) -> bool:
-    """A Dask worker has used WORKER_CPU_S of CPU: more than starting it costs, so it has
-    run the fetch and align tasks and is inside the note's translation."""
-    tick = os.sysconf("SC_CLK_TCK")
-    for pid, cmd in run.seen.items():
-        if "spawn_main" in cmd:
-            with contextlib.suppress(OSError):
-                stat = Path(f"/proc/{pid}/stat").read_text()
-                fields = stat[stat.rindex(")") + 2:].split()
-                if (int(fields[11]) + int(fields[12])) / tick >= WORKER_CPU_S:
-                    return True
-    return False
 
 
 WATCHED = """
