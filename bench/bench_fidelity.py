@@ -246,8 +246,7 @@ def main() -> None:
                 english += 1
             if not shares_a_word(label, own):
                 mislabelled += 1
-                if len(examples) < 40:
-                    examples.append(f"{s['span']!r} -> {label!r} (alone: {own!r}) in: {out}")
+                examples.append(f"{s['span']!r} -> {label!r} (alone: {own!r}) in: {out}")
     invented = []
     for i in has:
         extra = set(stripped[i].split()) - set(plain_s[i].split())
@@ -287,6 +286,8 @@ def main() -> None:
         "modes_markup": dict(getattr(mstats, "modes", {})),
         "placements": dict(getattr(mstats, "placements", {})),
         "paths": table, "mislabel_examples": examples,
+        "path_examples": {p: [markup[i] for i in ix] for p, ix in sorted(paths.items())
+                          if p not in ("placed", "masked")},
     }
     RESULTS.mkdir(exist_ok=True)
     name = "fidelity" + (f"-{args.tag}" if args.tag else "")
