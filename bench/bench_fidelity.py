@@ -15,7 +15,8 @@ usage: nice .venv/bin/python bench/bench_fidelity.py [--sentences N] [--seed S] 
    references (all, reviewed, the sentences carrying markup), chrF of markup against plain;
    the per-path table (unit modes); labels: the share that shares no word with the span's
    own translation (the span translated alone), English left inside links, tokens the
-   engine invented (in the markup output, absent from the plain output and the source);
+   engine invented (in the markup output, absent from the plain output and the source),
+   labels appended to a sentence (none of its words render them);
    engine texts and seconds per sentence.
 Results: bench/results/fidelity[-TAG].json and .md.
 """
@@ -228,6 +229,8 @@ def main() -> None:
     alone = dict(zip(alone_src, (o or "" for o in translate_safely(
         engine, alone_src, "en", "pt").outputs), strict=True))
     labels = mislabelled = english = 0
+    gloss = re.compile(r" \((?:\[\[[^\[\]]*\]\]|\*\*[^*]+\*\*)\)")  # an appended label
+    appended = sum(len(gloss.findall(out)) for out in markup)
     examples: list[str] = []
     for i, ss in enumerate(spans):
         out = markup[i]
@@ -246,8 +249,7 @@ def main() -> None:
                 english += 1
             if not shares_a_word(label, own):
                 mislabelled += 1
-                if len(examples) < 40:
-                    examples.append(f"{s['span']!r} -> {label!r} (alone: {own!r}) in: {out}")
+                examples.append(f"{s['span']!r} -> {label!r} (alone: {own!r}) in: {out}")
     invented = []
     for i in has:
         extra = set(stripped[i].split()) - set(plain_s[i].split())
@@ -280,6 +282,7 @@ def main() -> None:
         "labels": labels, "mislabelled": mislabelled,
         "mislabelled_share": round(mislabelled / max(1, labels), 4),
         "english_left_in_labels": english, "invented_tokens_kept": invented,
+        "appended_labels": appended,
         "engine_texts_plain": pc.texts, "engine_texts_markup": mc.texts,
         "engine_texts_per_sentence": [round(pc.texts / n, 3), round(mc.texts / n, 3)],
         "engine_texts_ratio": round(mc.texts / max(1, pc.texts), 3),
@@ -287,6 +290,8 @@ def main() -> None:
         "modes_markup": dict(getattr(mstats, "modes", {})),
         "placements": dict(getattr(mstats, "placements", {})),
         "paths": table, "mislabel_examples": examples,
+        "path_examples": {p: [markup[i] for i in ix] for p, ix in sorted(paths.items())
+                          if p not in ("placed", "masked")},
     }
     RESULTS.mkdir(exist_ok=True)
     name = "fidelity" + (f"-{args.tag}" if args.tag else "")
@@ -305,7 +310,8 @@ def main() -> None:
           f"| seconds | {report['seconds_plain']} | {report['seconds_markup']} |", "",
           f"markup vs plain chrF {report['chrf_markup_vs_plain']}; identical "
           f"{report['same_as_plain']}/{n}; labels {labels}, mislabelled {mislabelled} "
-          f"({report['mislabelled_share']:.1%}), English left in labels {english}; "
+          f"({report['mislabelled_share']:.1%}), English left in labels {english}, "
+          f"appended (in parentheses at the sentence's end) {appended}; "
           f"invented tokens kept: {invented}", "",
           "| path | sentences | plain chrF | markup chrF | identical |", "|---|---|---|---|---|"]
     md += [f"| {p} | {r['sentences']} | {r['plain']} | {r['markup']} | {r['same_as_plain']} |"

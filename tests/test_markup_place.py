@@ -89,11 +89,44 @@ def test_forced_when_nothing_matches() -> None:
     assert strip(got.text) == "Ele disse que algo estranho aconteceu ontem."
 
 
+def test_forced_label_aligned_by_translating_back() -> None:
+    """A label none of whose renderings is in the sentence: the windows near its place
+    are asked back, and the one whose back-translation renders it wins."""
+    u = unit_of("Honestly it's subtle and three [[g | gold]] stars for anyone who finds it.")
+    said = "Honestamente é sutil e três estrelas douradas para quem o encontrar."
+    first = place(u, said, {0: ["gold", "ouro"]}, "pt")
+    assert first.how == ("forced",)
+    assert "douradas" in first.ask and "três" in first.ask  # words near the label's place
+    assert "Honestamente" not in first.ask  # not near it
+    assert not any(w in ("e", "o") for w in first.ask)  # no window of a function word
+    back = {"três": "three", "estrelas": "stars", "douradas": "golden", "sutil": "subtle"}
+    got = place(u, said, {0: ["gold", "ouro"]}, "pt", back=back, alone={0: "ouro"})
+    assert got.how == ("aligned",) and got.ask == ()
+    assert got.text == ("Honestamente é sutil e três estrelas [[g | douradas]] para quem o "
+                        "encontrar.")
+
+
+def test_forced_label_appended_when_nothing_renders_it() -> None:
+    """No window renders the label back: the label's own translation, marked, in
+    parentheses at the sentence's end; the sentence's words stay the flat translation's."""
+    u = unit_of("He said that [[x | something odd]] happened **yesterday** at home.")
+    said = "Ele disse que algo estranho aconteceu ontem em casa."
+    cands = {0: ["zzz"], 1: ["ontem"]}
+    got = place(u, said, cands, "pt", back={"algo": "qqq"}, alone={0: "algo esquisito"})
+    assert got.how == ("appended", "found")
+    assert got.text == ("Ele disse que algo estranho aconteceu **ontem** em casa "
+                        "([[x | algo esquisito]]).")
+    # without a translation of its own, the label stays forced (the old way)
+    assert place(u, said, cands, "pt", back={}, alone={}).how == ("forced", "found")
+
+
 def test_score() -> None:
     assert score(["oferta", "de", "paz"], ["oferta", "de", "paz"], "pt") == 1.0
     assert score(["oferta", "de"], ["de"], "pt") == 0.0  # a short word alone places nothing
     assert score(["dx"], ["dx"], "pt") == 1.0  # unless the label has nothing else
     assert score(["x"], ["y"], "pt") == 0.0
+    assert score(["come"], ["com"], "pt") == 0.0  # near spelling: words of 4 letters or more
+    assert score(["gold"], ["golden"], "en") == pytest.approx(0.8)  # a long shared stem
     recall = 0.65 / (1 + 0.3 + 0.65)  # "paz" of "oferta de paz", "de" weighing 0.3
     assert score(["oferta", "de", "paz"], ["paz"], "pt") == \
         pytest.approx(2 * recall / (1 + recall))
@@ -152,6 +185,14 @@ def test_placed_text_is_the_flat_translation(case: tuple[str, str, dict[int, lis
             continue
         got = place(u, restored, cands, "pt").text
         assert strip(got) == restored  # the words are the flat translation's
+        # aligned or appended: the words are the flat translation's and the glosses
+        back = {w: w.upper() for w in place(u, restored, cands, "pt").ask}
+        alone = {p: "gloss" for p in labels(u)}
+        full = place(u, restored, cands, "pt", back=back, alone=alone)
+        ends = len(restored.rstrip(" .!?…:;,"))
+        glosses = " (gloss)" * full.how.count("appended")
+        assert strip(full.text) == restored[:ends] + glosses + restored[ends:], full
+        assert targets(full.text) == targets(u.original)
         assert targets(got) == targets(u.original)  # every target kept
         assert got.count("**") == u.original.count("**")
         assert got.count("[[") == got.count("]]") == u.original.count("[[")
@@ -219,6 +260,23 @@ def test_bergamot_demo_sentences(bergamot) -> None:  # type: ignore[no-untyped-d
     assert "[[NATO|OTAN]]" in text, text
     # outside the markup, the translation of the same note without markup
     assert strip(text) == "".join(tp.blocks), (text, "".join(tp.blocks))
+
+
+def test_bergamot_aligns_labels_by_translating_back(bergamot) -> None:  # type: ignore[no-untyped-def]
+    """Labels none of whose renderings the sentence holds ("fan" alone is "ventilador",
+    the sentence says "fã"), placed on the words whose translation back renders them."""
+    body = ("But by now you know I'm not really a [[f | fan]] of either of those views.\n\n"
+            "The point is being able to recognize when you need to [[u | use]] it.\n\n"
+            "One situation where these **assumptions** are [[d | decidedly not true]] would "
+            "be the Galton board.\n")
+    note = parse_note("---\ntitle: t\n---\n\n" + body, Path("v/n.md"))
+    plain = parse_note("---\ntitle: t\n---\n\n" + strip(body), Path("v/p.md"))
+    (tn, tp), stats = translate_notes_with_stats([note, plain], "pt", bergamot, Glossary([]))
+    text = "".join(tn.blocks)
+    assert "[[f | fã]]" in text and "[[u | usá-lo]]" in text, text
+    assert "**pressupostos**" in text, text
+    assert stats.modes["aligned"] >= 2, stats.modes
+    assert strip(text) == "".join(tp.blocks)  # the words of the sentence without markup
 
 
 class Inventor(Upper):

@@ -9,10 +9,13 @@ such as anchors, keep their placeholders). Each unit then ends in one mode:
 - `placed`: flat, and each pair's markers put on the words of the translation that render
   its label (`markup.place`: the glossary's renderings, the label as written, the labels
   the flat translation does not hold translated on their own, in lists, one engine text per
-  `PACK_LABELS`); `loose` when a label was found by one word of several; `forced` when
-  a label could not be found even with the sentence's placeholder translation as a hint
-  (the markers then go around the words at the label's place). The words are the flat
-  translation's in all three;
+  `PACK_LABELS`); `loose` when a label was found by one word of several. A label not
+  found even with the sentence's placeholder translation as a hint is aligned with the
+  words near its place translated back (target -> source, in lists too): `aligned`; when
+  none renders it, `appended` (its own translation, marked, in parentheses at the
+  sentence's end: the only words added), and `forced` (the markers around the words at
+  the label's place) only when the engine has no way back or the label no translation of
+  its own. The words are otherwise the flat translation's;
 - `masked`: no pairs (or pairs that nest or hold atoms): placeholders came back exactly
   once and in order: markup restored;
 - `pieces`: otherwise (placeholders lost; fewer words than pairs) the text between
@@ -195,10 +198,20 @@ def translate_notes_with_stats(
     for u, f in flats.items():
         if mode[u] == "placed":
             said = f.restore(main.segs[f.text].output or "") or ""
-            if "forced" in place(u, said, _candidates(u, second, {}, gl, target), target).how:
+            if "forced" in place(u, said, _candidates(u, second, gl, target), target).how:
                 hinted.add(u.text, u.prefix)
     hinted.run(engine, source, target)
     hint = {u: hints(u, hinted.segs[u.text].output or "") for u in flats if u.text in hinted.segs}
+
+    # 2c. labels not found even so: the words near their place translated back (in
+    # lists, like the labels) to align them with what the engine says; never used as text
+    asked: dict[str, None] = {}
+    for u, f in flats.items():
+        if mode[u] == "placed" and engine.supports(target, source):
+            said = f.restore(main.segs[f.text].output or "") or ""
+            asked.update(dict.fromkeys(place(u, said, _candidates(u, second, gl, target),
+                                             target, hint.get(u)).ask))
+    back = _translate_back(list(asked), engine, target, source)
 
     # 3. the rest piece by piece
     pieces = _Batch()
@@ -235,8 +248,8 @@ def translate_notes_with_stats(
                                 f"characters: too long to translate, the limit is {limit:,})")
             rendered = []
             for unit in template.units:
-                how, text, failed, segs = _render(unit, mode[unit], main, second, hint, flats,
-                                                  work, pieces, gl, target)
+                how, text, failed, segs = _render(unit, mode[unit], main, second, hint, back,
+                                                  flats, work, pieces, gl, target, source)
                 stats.modes[how] += 1
                 stats.unit_modes.append((unit.original, how))
                 rendered.append(text)
@@ -349,6 +362,30 @@ def _translate_labels(labels: list[str], engine: TranslationEngine, source: str,
     return batch
 
 
+def _translate_back(windows: list[str], engine: TranslationEngine, source: str,
+                    target: str) -> dict[str, str]:
+    """Windows of translations back into the language of their source, in lists of up to
+    `PACK_LABELS` (a lone word comes back worse than in a list: "onda" as "Wave Wave"); a
+    list that does not come back with as many items is cut in two once, then left out
+    (its windows are not aligned: the cost stays one engine text per list or two)."""
+    out: dict[str, str] = {}
+    packs = [windows[i:i + PACK_LABELS] for i in range(0, len(windows), PACK_LABELS)]
+    for _ in range(2):
+        packed = _Batch()
+        for pack in packs:
+            packed.add("; ".join(pack), "")
+        packed.run(engine, source, target)
+        again: list[list[str]] = []
+        for pack in packs:
+            items = [x.strip() for x in (packed.segs["; ".join(pack)].output or "").split(";")]
+            if len(items) == len(pack):
+                out.update((w, x) for w, x in zip(pack, items, strict=True) if x)
+            elif len(pack) > 1:
+                again.extend((pack[:len(pack) // 2], pack[len(pack) // 2:]))
+        packs = again
+    return out
+
+
 def _as_written(label: str, text: str) -> bool:
     return re.search(r"(?<!\w)" + re.escape(label) + r"(?!\w)", text, re.I) is not None
 
@@ -367,16 +404,26 @@ def _term_renderings(label: str, gl: Glossary, lang: str) -> tuple[str, ...]:
     return needs[0].expected
 
 
-def _candidates(unit: Unit, second: _Batch, hint: dict[int, str], gl: Glossary,
-                lang: str) -> dict[int, list[str]]:
-    """Per pair: the glossary's renderings, the label as written, its own translation,
-    its rendering in context (`hints`)."""
+def _candidates(unit: Unit, second: _Batch, gl: Glossary, lang: str) -> dict[int, list[str]]:
+    """Per pair: the glossary's renderings, the label as written, its own translation."""
     out = {}
     for pair, label in labels(unit).items():
         seg = second.segs.get(label)
         own = [seg.output] if seg is not None and seg.output else []
-        out[pair] = [*_term_renderings(label, gl, lang), label, *own,
-                     *([hint[pair]] if pair in hint else [])]
+        out[pair] = [*_term_renderings(label, gl, lang), label, *own]
+    return out
+
+
+def _alone(unit: Unit, second: _Batch, gl: Glossary, lang: str) -> dict[int, str]:
+    """Per pair: the label's rendering on its own (the glossary's, else its translation),
+    for a label that cannot be placed on the sentence's words."""
+    out = {}
+    for pair, label in labels(unit).items():
+        seg = second.segs.get(label)
+        terms = _term_renderings(label, gl, lang)
+        said = terms[0] if terms else seg.output if seg is not None else None
+        if said and said.strip():
+            out[pair] = said.strip()
     return out
 
 
@@ -399,9 +446,9 @@ def _used_segments(units: list[Unit], mode: dict[Unit, str], main: _Batch, secon
 
 
 def _render(unit: Unit, how: str, main: _Batch, second: _Batch,
-            hint: dict[Unit, dict[int, str]], flats: dict[Unit, Unit],
-            work: dict[Unit, Unit], pieces: _Batch, gl: Glossary,
-            lang: str) -> tuple[str, str, list[str], list[_Seg]]:
+            hint: dict[Unit, dict[int, str]], back: dict[str, str], flats: dict[Unit, Unit],
+            work: dict[Unit, Unit], pieces: _Batch, gl: Glossary, lang: str,
+            source: str) -> tuple[str, str, list[str], list[_Seg]]:
     """How the unit ended, its translated text, the source texts kept untranslated, and
     the segments used."""
     if how == "kept":
@@ -414,10 +461,11 @@ def _render(unit: Unit, how: str, main: _Batch, second: _Batch,
     if how == "placed":
         seg = main.segs[flats[unit].text]
         said = flats[unit].restore(seg.output or "") or ""
-        placed = place(unit, said, _candidates(unit, second, hint.get(unit, {}), gl, lang),
-                       lang)
-        return ("forced" if "forced" in placed.how else "loose" if "loose" in placed.how
-                else how), placed.text, [], [seg]
+        placed = place(unit, said, _candidates(unit, second, gl, lang), lang, hint.get(unit),
+                       back, _alone(unit, second, gl, lang), source)
+        worst = next((h for h in ("forced", "appended", "loose", "aligned") if h in placed.how),
+                     how)
+        return worst, placed.text, [], [seg]
     outs, failures, used = [], [], []
     for piece in work[unit].pieces():
         p = pieces.segs[piece]

@@ -17,6 +17,16 @@ window nearest the label's place in the source); failing that, the best above `L
 words (of four letters or more) at the label's relative place in the sentence ("forced").
 Either way the text outside the markers is the flat translation, unchanged.
 
+A forced pair (none found, even with `hints`) is then aligned with what the engine
+itself says: the windows of the translation near the label's place (as many
+words as the label, or fewer) are translated back (`Placement.ask`, then `back`: window ->
+its back-translation) and scored against the label as written; the best one at
+`THRESHOLD` or above wins ("aligned": "douradas" comes back as "golden" for "gold",
+"aquém" as "it is short" for "short"). When none does, it is never put on words that
+do not translate it: its markers go around
+the label's own translation (`alone`), in parentheses at the end of the sentence
+("appended": "... para quem o identificar ([[gold | ouro]])."), the only words added.
+
 A label-less wiki-link `[[United States]]` is a pair whose open marker is `[[`: its target
 stays, and the words found become its label, `[[United States|Estados Unidos]]`
 (Obsidian's own alias syntax), or `[[Kremlin]]` again when they are the target.
@@ -38,6 +48,7 @@ __all__ = ["LOOSE", "THRESHOLD", "Placement", "alias_open", "atomized", "hints",
            "render_pair", "room", "score"]
 
 THRESHOLD, LOOSE, SHORT = 0.5, 0.3, 0.3
+NEAR = 0.25  # how far (share of the sentence) from the label's place a window is asked
 _QUOTES = "\"'“”«»‘’"
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 
@@ -77,11 +88,18 @@ def render_pair(open_tok: Tok, close_tok: Tok, target: str, label: str) -> str:
 @dataclass(frozen=True)
 class Placement:
     text: str
-    how: tuple[str, ...]  # per pair, in source order: "found", "loose" or "forced"
+    how: tuple[str, ...]  # per pair, in source order: found, loose, aligned, forced, appended
+    ask: tuple[str, ...] = ()  # windows to translate back (when `place` had no `back`)
 
 
-def place(unit: Unit, text: str, candidates: Mapping[int, Sequence[str]], lang: str) -> Placement:
-    """`text` (the flat unit's restored translation) with each pair's markers put back."""
+def place(unit: Unit, text: str, candidates: Mapping[int, Sequence[str]], lang: str,
+          hint: Mapping[int, str] | None = None, back: Mapping[str, str] | None = None,
+          alone: Mapping[int, str] | None = None, source: str = "en") -> Placement:
+    """`text` (the flat unit's restored translation) with each pair's markers put back;
+    `hint`: per pair, the label's words in a placeholder translation (a candidate after
+    `candidates`, and not a sure one). Without `back`, pairs forced or found only by
+    their hint are placed as they are and their windows listed in `ask`; with it, they
+    are aligned, or (forced ones) appended when `alone` has their label (see the module)."""
     pairs: dict[int, list[int]] = {}
     for i, tok in enumerate(unit.toks):
         if tok.kind in ("open", "close"):
@@ -92,25 +110,41 @@ def place(unit: Unit, text: str, candidates: Mapping[int, Sequence[str]], lang: 
     total = max(1, len(unit.original))
     used: set[int] = set()
     spans: list[tuple[int, int, int]] = []  # word index from, to (exclusive), pair
-    how = []
+    appended: list[int] = []
+    how: list[str] = []
+    ask: dict[str, None] = {}
     for left, (pair, (o, c)) in enumerate(sorted(pairs.items(), key=lambda kv: kv[1][0])):
         spare = len(words) - len(used) - (len(pairs) - left - 1)  # words this pair may take
         where = len("".join(t.raw for t in unit.toks[:o])) / total
         label = "".join(t.raw for t in unit.toks[o + 1:c]).strip()
-        cands = candidates.get(pair, ())
+        cands = [*candidates.get(pair, ()), *([hint[pair]] if hint and pair in hint else [])]
+        size = len(_WORD.findall(label))
         best = _best(words, used, cands, where, lang, THRESHOLD, spare)
         how.append("found")
         if best is None:
             best = _best(words, used, cands, where, lang, LOOSE, spare)
             how[-1] = "loose"
         if best is None:
-            best = _forced(words, used, where, min(spare, len(_WORD.findall(label))))
+            best = (len(cands), _forced(words, used, where, min(spare, size)))
             how[-1] = "forced"
-        assert best is not None  # `spare` >= 1 leaves a word for every pair
-        if how[-1] != "forced":
-            best = _trimmed(best, words, label, cands, lang)
-        used.update(range(*best))
-        spans.append((*best, pair))
+        span: tuple[int, int] | None = best[1]
+        if best[0] >= len(candidates.get(pair, ())):  # forced, or by the hint alone
+            near = _windows(words, used, where, min(spare, max(1, size)))
+            if back is None:
+                ask.update((_window(words, w), None) for w in near)
+            else:
+                aligned = _aligned(words, near, label, where, back, source, best[1])
+                if aligned is not None and (aligned != best[1] or how[-1] == "forced"):
+                    span, how[-1] = aligned, "aligned"
+                elif aligned is None and how[-1] == "forced" and alone and pair in alone:
+                    span, how[-1] = None, "appended"
+                    appended.append(pair)
+        if span is None:
+            continue
+        if how[-1] in ("found", "loose"):
+            span = _trimmed(span, words, label, cands, lang)
+        used.update(range(*span))
+        spans.append((*span, pair))
     out = text
     for a, b, pair in sorted(spans, reverse=True):
         o, c = pairs[pair]
@@ -122,7 +156,57 @@ def place(unit: Unit, text: str, candidates: Mapping[int, Sequence[str]], lang: 
             end += 1
         out = out[:start] + render_pair(unit.toks[o], unit.toks[c], target, out[start:end]) \
             + out[end:]
-    return Placement(out, tuple(how))
+    if appended:
+        cut = len(out.rstrip(" .!?…:;,"))
+        glosses = " ".join(
+            "(" + render_pair(unit.toks[pairs[p][0]], unit.toks[pairs[p][1]],
+                              unit.toks[pairs[p][0] + 1].raw, (alone or {})[p]) + ")"
+            for p in appended)
+        out = out[:cut] + " " + glosses + out[cut:]
+    return Placement(out, tuple(how), tuple(ask))
+
+
+def _window(words: list[tuple[int, int, str]], span: tuple[int, int]) -> str:
+    return " ".join(w[2] for w in words[span[0]:span[1]])
+
+
+def _windows(words: list[tuple[int, int, str]], used: set[int], where: float,
+             longest: int) -> list[tuple[int, int]]:
+    """The free windows of 1 to `longest` words whose middle is within `NEAR` of `where`,
+    with a content word at each edge."""
+    n = len(words)
+    return [(i, i + k) for k in range(1, longest + 1) for i in range(n - k + 1)
+            if not any(j in used for j in range(i, i + k))
+            and abs((i + k / 2) / n - where) <= NEAR
+            and _content(words[i][2]) and _content(words[i + k - 1][2])]
+
+
+def _content(word: str) -> bool:
+    """Not a short function word ("o", "de", "é"; "fã" is one of content)."""
+    return len(word) >= 3 or len(word) == 2 and not word.isascii()
+
+
+def _aligned(words: list[tuple[int, int, str]], near: list[tuple[int, int]], label: str,
+             where: float, back: Mapping[str, str], source: str,
+             current: tuple[int, int]) -> tuple[int, int] | None:
+    """The window whose back-translation renders `label` best, at `THRESHOLD` or above
+    (ties: the nearest to the label's place; `current`, the span placed so far, when it
+    renders it as well), or None. A back-translation with more long words than the window
+    has words took a neighbour's ("inteiro" back as "whole video"): it renders nothing."""
+    lw = [_fold(w) for w in _WORD.findall(label)]
+    n = max(1, len(words))
+
+    def fit(span: tuple[int, int]) -> float:
+        said = [_fold(w) for w in _WORD.findall(back.get(_window(words, span), ""))]
+        if sum(len(w) > 3 for w in said) > span[1] - span[0]:  # a neighbour's words too
+            return 0.0
+        return score(lw, said, source)
+
+    best = max(near, key=lambda w: (fit(w), -abs((w[0] + w[1]) / 2 / n - where)),
+               default=None)
+    if not lw or best is None or fit(best) < THRESHOLD:
+        return None
+    return current if fit(current) >= fit(best) else best
 
 
 def hints(unit: Unit, output: str) -> dict[int, str]:
@@ -164,7 +248,9 @@ def _words(unit: Unit, text: str) -> list[tuple[int, int, str]]:
 
 
 def _best(words: list[tuple[int, int, str]], used: set[int], candidates: Sequence[str],
-          where: float, lang: str, threshold: float, spare: int) -> tuple[int, int] | None:
+          where: float, lang: str, threshold: float,
+          spare: int) -> tuple[int, tuple[int, int]] | None:
+    """The best window at `threshold` or above: (the candidate's rank, the window)."""
     n = len(words)
     found: tuple[float, int, float, tuple[int, int]] | None = None
     for rank, cand in enumerate(candidates):
@@ -181,7 +267,7 @@ def _best(words: list[tuple[int, int, str]], used: set[int], candidates: Sequenc
                 key = (s, -rank, -abs((i + length / 2) / max(1, n) - where), (i, i + length))
                 if found is None or key[:3] > found[:3]:
                     found = key
-    return found[3] if found else None
+    return (-found[1], found[3]) if found else None
 
 
 def _trimmed(span: tuple[int, int], words: list[tuple[int, int, str]], label: str,
@@ -206,10 +292,9 @@ def _trimmed(span: tuple[int, int], words: list[tuple[int, int, str]], label: st
 
 
 def _forced(words: list[tuple[int, int, str]], used: set[int], where: float,
-            length: int) -> tuple[int, int] | None:
+            length: int) -> tuple[int, int]:
     free = [i for i in range(len(words)) if i not in used]
-    if not free:
-        return None
+    assert free  # `spare` >= 1 leaves a word for every pair
     wordy = [i for i in free if len(words[i][2]) >= 4] or free  # not "o", "que", "de"
     at = min(wordy, key=lambda i: abs((i + 0.5) / len(words) - where))
     end = at + 1
@@ -260,7 +345,7 @@ def _sim(a: str, b: str, lang: str) -> float:
     if p >= 4 and p >= 0.6 * min(len(a), len(b)):
         return 0.8
     r = SequenceMatcher(None, a, b).ratio()
-    return r if r >= 0.8 else 0.0
+    return r if r >= 0.8 and min(len(a), len(b)) >= 4 else 0.0
 
 
 def _fold(word: str) -> str:
