@@ -17,8 +17,10 @@ from typing import Any, TypeVar, cast
 
 from prefect import flow, task
 from prefect.cache_policies import NONE
+from prefect.context import FlowRunContext
 from prefect.futures import PrefectFuture, as_completed
 from prefect.states import Completed, Failed, State
+from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from pipeline.fileio import exclusive_lock
@@ -192,7 +194,11 @@ def _q(value: T) -> T:
     """`value` for a task, `quote`d: Prefect would otherwise walk every note, transcript
     and result (dataclasses of thousands of items) looking for futures, several times per
     task run. The flow passes values only (it waits for results itself); the task gets
-    `value` itself."""
+    `value` itself. Not on Dask: its client rebuilds the tuples in a task's arguments as
+    plain tuples (the task would get `(value,)`), and prefect-dask walks them anyway."""
+    ctx = FlowRunContext.get()
+    if ctx is not None and not isinstance(ctx.task_runner, ThreadPoolTaskRunner):
+        return value
     return cast(T, quote(value))
 
 
