@@ -13,12 +13,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from prefect import flow, task
 from prefect.cache_policies import NONE
+from prefect.context import FlowRunContext
 from prefect.futures import PrefectFuture, as_completed
 from prefect.states import Completed, Failed, State
+from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
 from pipeline.fileio import exclusive_lock
 from pipeline.model import Note, NoteAlignment, Transcript, TranslatedNote
@@ -149,10 +152,11 @@ def vault_flow(
         report("start", "notes", len(scan.notes), total=len(scan.by_video))
         crashed = manifest.failures
 
-        translating = {lang: translate_task.submit(list(scan.notes), lang, settings)
+        translating = {lang: translate_task.submit(_q(list(scan.notes)), lang,
+                                                   _q(settings))
                        for lang in settings.languages}
-        fetching = {vid: fetch_task.submit(FetchRequest(vid, _original(notes, settings)),
-                                           settings)
+        fetching = {vid: fetch_task.submit(_q(FetchRequest(vid, _original(notes, settings))),
+                                           _q(settings))
                     for vid, notes in scan.by_video.items()}
         fetched: dict[str, Outcome[FetchResult]] = {}
         aligning = {}
@@ -160,8 +164,9 @@ def vault_flow(
             fetched[vid] = _value(fut, lambda exc, v=vid: Outcome(  # type: ignore[misc]
                 FetchResult(v, None, "", "", 0, error=Failure.of("fetch", v, exc).reason)))
             report("fetch", vid)
-            aligning[vid] = align_task.submit(scan.by_video[vid], fetched[vid].value.transcript,
-                                              settings)
+            aligning[vid] = align_task.submit(_q(scan.by_video[vid]),
+                                              _q(fetched[vid].value.transcript),
+                                              _q(settings))
         translations: dict[str, Translated] = {}
         for lang, fut in translating.items():
             translations[lang] = _value(fut, _crash(crashed, "translate", lang, Outcome({})))
@@ -173,15 +178,28 @@ def vault_flow(
                 aligned[vid] = got
             report("align", vid, len(scan.by_video[vid]))
         writing = {
-            vid: video_task.submit(vid, scan.by_video[vid], fetched[vid].value.transcript,
-                                   aligned[vid], _for_notes(translations, scan.by_video[vid]),
-                                   settings)
+            vid: video_task.submit(vid, _q(scan.by_video[vid]),
+                                   _q(fetched[vid].value.transcript), _q(aligned[vid]),
+                                   _q(_for_notes(translations, scan.by_video[vid])),
+                                   _q(settings))
             for vid in scan.by_video if vid in aligned}
         written: dict[str, Outcome[None]] = {}
         for vid, fut in _completed(writing):
             written[vid] = _value(fut, _crash(crashed, "render", vid, Outcome(None)))
             report("render", vid, len(scan.by_video[vid]))
         return finish(manifest, scan, ctx, fetched, translations, aligned, written)
+
+
+def _q(value: T) -> T:
+    """`value` for a task, `quote`d: Prefect would otherwise walk every note, transcript
+    and result (dataclasses of thousands of items) looking for futures, several times per
+    task run. The flow passes values only (it waits for results itself); the task gets
+    `value` itself. Not on Dask: its client rebuilds the tuples in a task's arguments as
+    plain tuples (the task would get `(value,)`), and prefect-dask walks them anyway."""
+    ctx = FlowRunContext.get()
+    if ctx is not None and not isinstance(ctx.task_runner, ThreadPoolTaskRunner):
+        return value
+    return cast(T, quote(value))
 
 
 def _completed(futures: dict[str, PrefectFuture[Any]]

@@ -5,16 +5,24 @@ py3langid (BSD-3-Clause, a maintained fork of langid.py) with the model inside i
 lingua-language-detector, langdetect and pycld2 on the corpus's caption text (ru, uk, de,
 es, fr, pt, en): the best accuracy on single caption fragments (97.6% mean), every
 ten-cue run and every whole caption file right, a 2-second load (lingua's: 39 s).
-The model is loaded on first use, once per process.
+The model is loaded on first use, once per process. `Detector` keeps its answers on disk by
+the text's hash, so a run whose notes and transcripts did not change never loads it.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
+import logging
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
+from .fileio import atomic_write_text
 from .languages import model_language
 from .model import Note, Transcript
 from .notes import language_code, plain_text
@@ -27,6 +35,7 @@ UNDETERMINED = "und"
 
 _LOCK = threading.Lock()
 _MODEL: list[Any] = []
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,42 @@ def detect_language(text: str) -> Detected | None:
     return Detected(str(lang), round(float(confidence), 4))
 
 
+@functools.cache
+def model_id() -> str:
+    """The detector's model and settings (a new one: new answers in `Detector`)."""
+    from importlib.metadata import version
+
+    return f"py3langid-{version('py3langid')}/norm_probs"
+
+
+Detect = Callable[[str], "Detected | None"]
+
+
+class Detector:
+    """`detect_language` with its answers kept in `folder` (one small JSON file per text,
+    named by the SHA-256 of the model id and the text, written atomically): the same text
+    is answered from the file, without loading the model. An unreadable file is a miss."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+
+    def __call__(self, text: str) -> Detected | None:
+        key = hashlib.sha256(f"{model_id()}\0{text}".encode()).hexdigest()
+        path = self.folder / key[:2] / f"{key}.json"
+        try:
+            kept = json.loads(path.read_text(encoding="utf-8"))
+            return None if kept is None else Detected(str(kept[0]), float(kept[1]))
+        except (OSError, ValueError, TypeError, IndexError, KeyError):
+            pass
+        found = detect_language(text)
+        try:
+            atomic_write_text(path, json.dumps(
+                None if found is None else [found.lang, found.confidence]))
+        except OSError as exc:  # the answer stands; only the next run pays again
+            log.warning("language detection: cannot keep the answer in %s: %s", path, exc)
+        return found
+
+
 def sample_text(texts: list[str], limit: int = SAMPLE_CHARS) -> str:
     """About `limit` characters of `texts`: every k-th text, so that the beginning,
     middle and end count alike (an intro in another language does not decide alone)."""
@@ -61,12 +106,13 @@ def sample_text(texts: list[str], limit: int = SAMPLE_CHARS) -> str:
     return " ".join(texts[::step])[:limit]
 
 
-def label_transcript(transcript: Transcript) -> tuple[Transcript, Detected | None]:
+def label_transcript(transcript: Transcript, detect: Detect = detect_language
+                     ) -> tuple[Transcript, Detected | None]:
     """An unlabelled (`und`) transcript with the language detected from its text, and the
     detection; as it was when its language is known, or not recognised."""
     if transcript.language != UNDETERMINED or not transcript.segments:
         return transcript, None
-    found = detect_language(sample_text([s.text for s in transcript.segments]))
+    found = detect(sample_text([s.text for s in transcript.segments]))
     if found is None or found.confidence < MIN_CONFIDENCE:
         return transcript, found
     segments = tuple(replace(s, language=found.lang) for s in transcript.segments)
@@ -84,7 +130,8 @@ class NoteLanguage:
     confidence: float | None = None
 
 
-def note_language(note: Note, default: str) -> NoteLanguage:
+def note_language(note: Note, default: str, detect: Detect = detect_language
+                  ) -> NoteLanguage:
     """The note's own language: front matter `note_lang` (`lang` is its VIDEO's), else
     detected from its prose when the model is at least `NOTE_CONFIDENCE` sure, else
     `default`. A model language (`pt-BR` -> `pt`)."""
@@ -93,7 +140,7 @@ def note_language(note: Note, default: str) -> NoteLanguage:
         return NoteLanguage(model_language(said), "said")
     prose = " ".join(plain_text(b.text) for b in note.blocks
                      if b.kind not in ("front_matter", "code"))
-    found = detect_language(f"{note.title} {prose}"[:SAMPLE_CHARS])
+    found = detect(f"{note.title} {prose}"[:SAMPLE_CHARS])
     if found is None or found.confidence < NOTE_CONFIDENCE:
         return NoteLanguage(default, "default")
     return NoteLanguage(found.lang, "detected", found.confidence)

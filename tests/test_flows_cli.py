@@ -119,3 +119,24 @@ def test_a_refused_write_is_said_in_words_and_exit_2(
     assert cli.main(["glossary", "validate"]) == 2
     err = capsys.readouterr().err
     assert err == f"error: not a directory ({tmp_path / 'file' / 'x'})\n"
+
+
+def test_the_command_spares_its_exit_a_collection(monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """As the process's own command (no `argv`), what the run made is frozen out of the
+    collection the interpreter's exit would make; called with arguments (a test, a
+    library), the caller's objects are left alone."""
+    import gc
+
+    from flows.cli import main
+
+    gc.unfreeze()
+    try:
+        assert main(["glossary", "validate"]) == 0
+        assert gc.get_freeze_count() == 0
+        monkeypatch.setattr("sys.argv", ["interlinear", "glossary", "validate"])
+        assert main() == 0
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    assert capsys.readouterr().out.endswith(" terms; 0 errors, 0 warnings\n")

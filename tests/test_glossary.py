@@ -215,6 +215,25 @@ def test_find_longest_first_whole_words_case_rules(glossary: Glossary) -> None:
     assert (hit.start, hit.end) == (7, 14)
 
 
+_PIECES = ["Putin", "putin", "PUTIN", "Vladimir", "Kremlin", "NATO", "nato", "special",
+           "military", "operation", "Ministry", "of", "Defense", "Politburo", "2.0", "the",
+           "Putin's", "Putinism", "São", "Zelensky", "**", "[[", "]]", "_", "-", "é", "ß"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_PIECES),
+                          st.sampled_from(["", " ", "  ", "\n", ",", "'"])), max_size=40))
+def test_find_matches_the_plain_regex_everywhere(pieces: list[tuple[str, str]]) -> None:
+    """`find` looks only where the tree of terms says a term may start: the same hits as
+    the one regex run over the whole text (every term, each language's, read both ways)."""
+    text = "".join(word + sep for word, sep in pieces)
+    full = Glossary.load(FIXTURES)
+    for g in (full, full.for_lang("pt"), full.for_lang("ru"), full.from_lang("ru")):
+        assert g._regex is not None
+        plain = [(m.start(), m.end(), m.lastgroup) for m in g._regex.finditer(text)]
+        assert [(h.start, h.end, f"t{g._by_group.index(h.term)}") for h in g.find(text)] == plain
+
+
 def test_needs_count_occurrences_per_language(glossary: Glossary) -> None:
     needs = {n.term.source: n.count for n in needs_of(
         "Putin and Putin in Kherson; the Ministry of Defense", glossary, "de")}

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.glossary import Glossary
-from pipeline.langid import detect_language, label_transcript, sample_text
+from pipeline.langid import Detected, Detector, detect_language, label_transcript, sample_text
 from pipeline.model import Segment, Transcript
 from pipeline.run import RunContext, compose, fetch_video, transcript_tracks
 from pipeline.settings import RunSettings
@@ -50,6 +50,23 @@ def test_an_unlabelled_transcript_is_labelled_and_a_labelled_one_is_not() -> Non
     noise = Transcript(VID, "und", (Segment(0, 1000, "[музыка] ♪ 123", "und"),))
     kept, guess = label_transcript(noise)
     assert kept.language == "und" or (guess is not None and guess.confidence >= 0.5)
+
+
+def test_a_detector_keeps_its_answers_by_the_text(tmp_path: Path) -> None:
+    """The answer for a text is kept on disk and read back (no model), for any process;
+    an unreadable answer is found again and kept anew."""
+    detect = Detector(tmp_path / "langid")
+    text = " ".join(RU)
+    assert detect(text) == detect_language(text)
+    assert detect("12:30 -- 45 !!") is None
+    kept = sorted((tmp_path / "langid").rglob("*.json"))
+    assert len(kept) == 2
+    ru = next(p for p in kept if p.read_text() != "null")
+    ru.write_text('["xx", 0.5]')  # what a later run reads is what was kept, not the model's
+    assert Detector(tmp_path / "langid")(text) == Detected("xx", 0.5)
+    assert detect(" ".join(EN)).lang == "en"  # type: ignore[union-attr]  # another text
+    ru.write_text("[tor")
+    assert detect(text) == detect_language(text) and json.loads(ru.read_text())[0] == "ru"
 
 
 def test_sample_spreads_over_a_long_text() -> None:
@@ -94,6 +111,7 @@ def test_an_unnamed_english_transcript_gets_a_portuguese_track(ctx: RunContext) 
     assert not fetched.failures
     transcript = fetched.value.transcript
     assert transcript is not None and transcript.language == "en"
+    assert list((ctx.settings.cache_dir / "langid").rglob("*.json"))  # kept for the next run
     tracks = transcript_tracks(VID, transcript, ctx)
     assert not tracks.failures and not tracks.warnings
     assert [o.lang for o in tracks.outputs] == ["en", "pt"]

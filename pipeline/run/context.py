@@ -18,6 +18,7 @@ from ..align import Aligner, AlignSettings, E5Embedder
 from ..errors import ConfigError, ModelMissingError
 from ..glossary import Glossary
 from ..glossary.lines import FILE_NAME as VAULT_LINES
+from ..langid import Detect, Detector
 from ..languages import NOT_LANGUAGES, model_language
 from ..layout import Layout
 from ..settings import RunSettings
@@ -159,6 +160,7 @@ class RunContext:
     local_source: TranscriptSource  # local files and the transcript cache only
     aligner: Aligner
     store: ResultStore
+    detect: Detect  # a note's or transcript's language, answers kept in the cache
 
     @property
     def layout(self) -> Layout:
@@ -210,7 +212,8 @@ def compose(settings: RunSettings, *, glossary: Glossary | None = None,
                           context_after=settings.context_window)
     aligner = Aligner(align, E5Embedder(), settings.cache_dir / "embeddings")
     return RunContext(settings, glossary, memory, engines(settings, memory, glossary), source,
-                      local, aligner, ResultStore(settings.cache_dir / "results"))
+                      local, aligner, ResultStore(settings.cache_dir / "results"),
+                      Detector(settings.cache_dir / "langid"))
 
 
 _build_lock = threading.Lock()

@@ -330,7 +330,7 @@ def _own_language(note: Note, translations: Mapping[str, Mapping[str, Keyed[Tran
     for by_path in translations.values():
         if str(note.path) in by_path:
             return by_path[str(note.path)].value.source
-    return note_language(note, ctx.settings.source_lang).lang
+    return note_language(note, ctx.settings.source_lang, ctx.detect).lang
 
 
 def _note_lang(tr: TranslatedNote) -> dict[str, object]:

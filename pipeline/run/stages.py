@@ -66,11 +66,13 @@ def fetch_video(request: FetchRequest, ctx: RunContext,
     s = ctx.settings
     result = None
     if not s.refresh:
-        result = fetch_many([request], ctx.local_source, languages=s.transcript_langs)[0]
+        result = fetch_many([request], ctx.local_source, languages=s.transcript_langs,
+                            detect=ctx.detect)[0]
     if (result is None or result.error) and not s.offline:
         first = result
         with slot():
-            result = fetch_many([request], ctx.source, languages=s.transcript_langs)[0]
+            result = fetch_many([request], ctx.source, languages=s.transcript_langs,
+                                detect=ctx.detect)[0]
         if first is not None and first.warnings:  # e.g. a damaged cache entry set aside
             result = replace(result, warnings=(*first.warnings, *result.warnings))
     assert result is not None
@@ -177,7 +179,7 @@ def translate_language(notes: Sequence[Note], lang: str, ctx: RunContext
     said: dict[str, NoteLanguage] = {}
     skipped = []
     for note in notes:
-        known = said[str(note.path)] = note_language(note, s.source_lang)
+        known = said[str(note.path)] = note_language(note, s.source_lang, ctx.detect)
         if known.lang != model_language(lang):
             groups.setdefault(known.lang, []).append(note)
         elif known.lang != s.source_lang:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import InterlinearError, TranscriptError
-from ..langid import Detected, label_transcript
+from ..langid import Detect, Detected, detect_language, label_transcript
 from ..model import Note, Transcript
 from .base import ChainSource, TranscriptNotFound, TranscriptSource
 from .cache import CachedSource, default_transcript_cache_dir
@@ -87,7 +87,8 @@ def requests_for_notes(
     return [FetchRequest(vid, lang or original, tuple(languages)) for vid, lang in said.items()]
 
 
-def _one(req: FetchRequest, source: TranscriptSource) -> FetchResult:
+def _one(req: FetchRequest, source: TranscriptSource, detect: Detect = detect_language
+         ) -> FetchResult:
     began = time.monotonic()
     transcript: Transcript | None = None
     error: str | None = None
@@ -110,7 +111,7 @@ def _one(req: FetchRequest, source: TranscriptSource) -> FetchResult:
     seconds = time.monotonic() - began
     if transcript is None:
         return FetchResult(req.video_id, None, "", "", 0, error, transient, warnings, seconds)
-    transcript, detected = label_transcript(transcript)  # only an unlabelled one ("und")
+    transcript, detected = label_transcript(transcript, detect)  # only an unlabelled one ("und")
     track = track_description(transcript.language, transcript.generated)
     if detected is not None and transcript.language == detected.lang:
         track += f" detected {detected.confidence:.2f}"
@@ -131,11 +132,14 @@ def fetch_many(
     languages: Sequence[str] = (),
     concurrency: int = 2,
     progress: Callable[[FetchResult], None] | None = None,
+    detect: Detect = detect_language,
 ) -> list[FetchResult]:
     """Fetch every video (each once, in first-seen order); failures become results.
 
     `languages` is the default for plain video ids and for requests without languages of
     their own. `progress` is called with each result as it completes (from worker threads).
+    `detect` names the language of an unlabelled transcript (a `langid.Detector` keeps
+    its answers).
     """
     unique: dict[str, FetchRequest] = {}
     for req in requests:
@@ -145,7 +149,7 @@ def fetch_many(
         unique.setdefault(r.video_id, r)
 
     def run(r: FetchRequest) -> FetchResult:
-        result = _one(r, source)
+        result = _one(r, source, detect)
         if progress is not None:
             progress(result)
         return result
