@@ -19,6 +19,7 @@ from .embed import E5Embedder, Embedder, EmbeddingCache, cached_embeddings
 from .evidence import (
     Evidence,
     TranscriptVectors,
+    blended,
     centred,
     evidence,
     pooled_windows,
@@ -33,8 +34,8 @@ from .settings import AlignSettings
 __all__ = [
     "STATUSES", "AlignSettings", "Aligner", "ClaimInput", "E5Embedder", "Embedder",
     "EmbeddingCache", "Evidence", "OnnxE5Embedder", "Reading", "TranscriptVectors", "align_note",
-    "alignment_report", "as_written", "cached_embeddings", "centred", "check_json", "claim_inputs",
-    "context_window", "decide", "e5_embedder", "evidence", "is_mmss_form", "pooled_windows",
-    "readings", "segment_index_at", "segments_near", "summary_counts", "support_matrix",
-    "transcript_vectors",
+    "alignment_report", "as_written", "blended", "cached_embeddings", "centred", "check_json",
+    "claim_inputs", "context_window", "decide", "e5_embedder", "evidence", "is_mmss_form",
+    "pooled_windows", "readings", "segment_index_at", "segments_near", "summary_counts",
+    "support_matrix", "transcript_vectors",
 ]

