@@ -91,7 +91,7 @@ class AlignSettings:
     # 2.5x wider, hence the larger margins), calibrated apart on the Russian translations
     claims_language: str = "en"
     cross_lingual: tuple[tuple[str, object], ...] = (
-        ("centre_transcript", True), ("suspect_margin", 0.1), ("trust_margin", 0.03),
+        ("centre_transcript", True), ("suspect_margin", 0.11), ("trust_margin", 0.03),
         ("repair_margin", 1.0), ("reading_cost", 0.02), ("order_weight", 0.08),
         ("suggest_order_weight", 0.12), ("order_slack_ms", 0), ("windows", (1, 2)),
         ("suggest_windows", (1, 2)), ("hub_weight", 0.75), ("second_opinion", 0.3),
