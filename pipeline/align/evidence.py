@@ -16,7 +16,8 @@ from ..model import Transcript
 from .embed import Embedder, EmbeddingCache, cached_embeddings, normalise
 
 __all__ = [
-    "Evidence", "TranscriptVectors", "centred", "evidence", "pooled_windows", "transcript_vectors",
+    "Evidence", "TranscriptVectors", "blended", "centred", "evidence", "pooled_windows",
+    "transcript_vectors",
 ]
 
 
@@ -98,6 +99,15 @@ def evidence(claim_vectors: np.ndarray, tv: TranscriptVectors, centre: bool = Fa
         tv = centred(tv)
     sims = {k: (claim_vectors @ v.T).astype(np.float32) for k, v in tv.windows.items()}
     return Evidence(tv.starts, tv.ends, sims)
+
+
+def blended(a: Evidence, b: Evidence, weight: float) -> Evidence:
+    """Similarities (1 - weight) x a's + weight x b's: two embedders' evidence for the same
+    claims against the same transcript (same windows)."""
+    if weight <= 0:
+        return a
+    return Evidence(a.starts, a.ends, {k: ((1 - weight) * v + weight * b.sims[k]).astype(
+        np.float32) for k, v in a.sims.items()})
 
 
 def hub_adjusted(ev: Evidence, weight: float, k: int) -> Evidence:

