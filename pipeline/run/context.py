@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ..align import Aligner, AlignSettings, E5Embedder
+from ..align import Aligner, AlignSettings, chosen_embedder
 from ..errors import ConfigError, ModelMissingError
 from ..glossary import Glossary
 from ..glossary.lines import FILE_NAME as VAULT_LINES
@@ -210,7 +210,7 @@ def compose(settings: RunSettings, *, glossary: Glossary | None = None,
     local = build_source(settings.transcripts, cache_dir=transcripts, offline=True)
     align = AlignSettings(context_before=settings.context_window,
                           context_after=settings.context_window)
-    aligner = Aligner(align, E5Embedder(), settings.cache_dir / "embeddings")
+    aligner = Aligner(align, chosen_embedder(settings.cache_dir), settings.cache_dir / "embeddings")
     return RunContext(settings, glossary, memory, engines(settings, memory, glossary), source,
                       local, aligner, ResultStore(settings.cache_dir / "results"),
                       Detector(settings.cache_dir / "langid"))
