@@ -342,8 +342,24 @@ def _translate_labels(labels: list[str], engine: TranslationEngine, source: str,
         if len(packs[-1]) >= PACK_LABELS or words > PACK_WORDS:
             packs.append([])
         packs[-1].append(label)
-    packs = [p for p in packs if len(p) > 1]
-    while packs:
+    listed = _in_lists([p for p in packs if len(p) > 1], engine, source, target,
+                       rounds=len(labels), whole=True)
+    for label, item in listed.items():
+        batch.segs[label].output = item
+    batch.run(engine, source, target)  # the labels still without a translation, alone
+    return batch
+
+
+def _in_lists(packs: list[list[str]], engine: TranslationEngine, source: str, target: str,
+              *, rounds: int, whole: bool) -> dict[str, str]:
+    """Texts translated in `;`-lists, one engine text per list: a list that comes back
+    with as many items gives each text its item (`whole`: only when none is empty, and
+    lists of one are then never sent: the caller translates those alone); one that does
+    not is cut in two and sent again, for at most `rounds` rounds."""
+    out: dict[str, str] = {}
+    for _ in range(rounds):
+        if not packs:
+            break
         packed = _Batch()
         for pack in packs:
             packed.add("; ".join(pack), "")
@@ -351,15 +367,13 @@ def _translate_labels(labels: list[str], engine: TranslationEngine, source: str,
         again: list[list[str]] = []
         for pack in packs:
             items = [x.strip() for x in (packed.segs["; ".join(pack)].output or "").split(";")]
-            if len(items) == len(pack) and all(items):
-                for label, item in zip(pack, items, strict=True):
-                    batch.segs[label].output = item
-            else:
+            if len(items) == len(pack) and (all(items) or not whole):
+                out.update((w, x) for w, x in zip(pack, items, strict=True) if x)
+            elif len(pack) > 1:
                 again.extend(p for p in (pack[:len(pack) // 2], pack[len(pack) // 2:])
-                             if len(p) > 1)
+                             if len(p) > 1 or not whole)
         packs = again
-    batch.run(engine, source, target)  # the labels still without a translation, alone
-    return batch
+    return out
 
 
 def _translate_back(windows: list[str], engine: TranslationEngine, source: str,
@@ -368,22 +382,8 @@ def _translate_back(windows: list[str], engine: TranslationEngine, source: str,
     `PACK_LABELS` (a lone word comes back worse than in a list: "onda" as "Wave Wave"); a
     list that does not come back with as many items is cut in two once, then left out
     (its windows are not aligned: the cost stays one engine text per list or two)."""
-    out: dict[str, str] = {}
     packs = [windows[i:i + PACK_LABELS] for i in range(0, len(windows), PACK_LABELS)]
-    for _ in range(2):
-        packed = _Batch()
-        for pack in packs:
-            packed.add("; ".join(pack), "")
-        packed.run(engine, source, target)
-        again: list[list[str]] = []
-        for pack in packs:
-            items = [x.strip() for x in (packed.segs["; ".join(pack)].output or "").split(";")]
-            if len(items) == len(pack):
-                out.update((w, x) for w, x in zip(pack, items, strict=True) if x)
-            elif len(pack) > 1:
-                again.extend((pack[:len(pack) // 2], pack[len(pack) // 2:]))
-        packs = again
-    return out
+    return _in_lists(packs, engine, source, target, rounds=2, whole=False)
 
 
 def _as_written(label: str, text: str) -> bool:
