@@ -14,8 +14,10 @@ usage: nice .venv/bin/python bench/bench_fidelity.py [--sentences N] [--seed S] 
 4. Scores, after stripping the markup: chrF (sacrebleu) of plain and markup against the
    references (all, reviewed, the sentences carrying markup), chrF of markup against plain;
    the per-path table (unit modes); labels: the share that shares no word with the span's
-   own translation (the span translated alone), English left inside links, tokens the
-   engine invented (in the markup output, absent from the plain output and the source),
+   own translation (the span translated alone; also against the span's rendering in its
+   sentence, the words the translation of the sentence's prefix up to the span's end has
+   and that up to its start has not; and against neither), English left inside links,
+   tokens the engine invented (in the markup output, absent from the plain output and the source),
    labels appended to a sentence (none of its words render them);
    engine texts and seconds per sentence.
 Results: bench/results/fidelity[-TAG].json and .md.
@@ -31,6 +33,7 @@ import re
 import sys
 import time
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -228,7 +231,33 @@ def main() -> None:
     alone_src = sorted({s["span"] for ss in spans for s in ss})
     alone = dict(zip(alone_src, (o or "" for o in translate_safely(
         engine, alone_src, "en", "pt").outputs), strict=True))
+    # ... and against the span's rendering in its sentence, read off the engine by prefix:
+    # the words the translation of the sentence up to the span's end has and that of the
+    # sentence up to its start has not ("It is a fundamental distribution in probability"
+    # against "... distribution in": "probabilidade"); bench-only calls, not counted
+    prefixes: dict[tuple[int, str], tuple[str, str]] = {}
+    for i, ss in enumerate(spans):
+        words = str(rows[i]["src"]).split(" ")
+        for s in ss:
+            at, size = int(s["at"]), len(s["span"].split())
+            prefixes[(i, s["span"])] = (" ".join(words[:at + size]), " ".join(words[:at]))
+    asked = sorted({x for pair in prefixes.values() for x in pair if x})
+    said = dict(zip(asked, (o or "" for o in translate_safely(engine, asked, "en", "pt").outputs),
+                    strict=True))
+
+    def in_context(i: int, span: str) -> str:
+        with_span, without = (said.get(x, "") for x in prefixes[(i, span)])
+        before = Counter(fold(without))
+        added = []
+        for w in fold(with_span):
+            if before[w]:
+                before[w] -= 1
+            else:
+                added.append(w)
+        return " ".join(added)
+
     labels = mislabelled = english = 0
+    context_misses = both_misses = 0
     gloss = re.compile(r" \((?:\[\[[^\[\]]*\]\]|\*\*[^*]+\*\*)\)")  # an appended label
     appended = sum(len(gloss.findall(out)) for out in markup)
     examples: list[str] = []
@@ -247,9 +276,14 @@ def main() -> None:
                 continue  # kept as written by the engine: nothing to measure
             if fold(label) == fold(s["span"]):
                 english += 1
+            ctx = in_context(i, s["span"])
+            missed_ctx = bool(ctx) and not shares_a_word(label, ctx)
+            context_misses += missed_ctx
             if not shares_a_word(label, own):
                 mislabelled += 1
-                examples.append(f"{s['span']!r} -> {label!r} (alone: {own!r}) in: {out}")
+                both_misses += missed_ctx or not ctx
+                examples.append(f"{s['span']!r} -> {label!r} (alone: {own!r}; in context: "
+                                f"{ctx!r}) in: {out}")
     invented = []
     for i in has:
         extra = set(stripped[i].split()) - set(plain_s[i].split())
@@ -281,6 +315,10 @@ def main() -> None:
         "same_as_plain": sum(a == b for a, b in zip(stripped, plain_s, strict=True)),
         "labels": labels, "mislabelled": mislabelled,
         "mislabelled_share": round(mislabelled / max(1, labels), 4),
+        "mislabelled_in_context": context_misses,
+        "mislabelled_in_context_share": round(context_misses / max(1, labels), 4),
+        "mislabelled_both": both_misses,
+        "mislabelled_both_share": round(both_misses / max(1, labels), 4),
         "english_left_in_labels": english, "invented_tokens_kept": invented,
         "appended_labels": appended,
         "engine_texts_plain": pc.texts, "engine_texts_markup": mc.texts,
@@ -310,7 +348,10 @@ def main() -> None:
           f"| seconds | {report['seconds_plain']} | {report['seconds_markup']} |", "",
           f"markup vs plain chrF {report['chrf_markup_vs_plain']}; identical "
           f"{report['same_as_plain']}/{n}; labels {labels}, mislabelled {mislabelled} "
-          f"({report['mislabelled_share']:.1%}), English left in labels {english}, "
+          f"({report['mislabelled_share']:.1%}; against the rendering in context "
+          f"{context_misses}, {report['mislabelled_in_context_share']:.1%}; against "
+          f"neither {both_misses}, {report['mislabelled_both_share']:.1%}), "
+          f"English left in labels {english}, "
           f"appended (in parentheses at the sentence's end) {appended}; "
           f"invented tokens kept: {invented}", "",
           "| path | sentences | plain chrF | markup chrF | identical |", "|---|---|---|---|---|"]
