@@ -121,6 +121,14 @@ def test_golden_bilingual_note_says_what_is_not_translated() -> None:
                           UNTRANSLATED)
     golden("kherson.untranslated.bilingual.pt.md", text)
     assert text.count("*PT: not translated (see the note's header)*") == 1  # [00:05:52]
+    # the properties stay short (Obsidian's Properties panel); the header says it all
+    meta = yaml.safe_load(text.split("---\n")[1])
+    assert meta["interlinear_untranslated_quotes"] == \
+        "quotes at [00:05:52] not translated: the output repeats itself (a…"
+    assert meta["interlinear_untranslated_track"] == \
+        "no translation model for ru->pt, directly or through en (ru->en->pt)…"
+    assert "install `interlinear models install ru en`" in text.split("---\n", 2)[2] \
+        .replace("\\`", "`")
 
 
 # --------------------------------------------------------------------------- translated note

@@ -56,18 +56,29 @@ def provenance_fields(translated: TranslatedNote, provenance: Mapping[str, objec
     translation's), `interlinear_glossary` (its hash, first 16 hex digits), then the
     run's other provenance fields (`interlinear_alignment`: the aligner's signature, its
     settings are under `aligner` in manifest.json), and `interlinear_signature` (the
-    output's signature, as manifest.json lists it). A value that is not a scalar is
-    written as its JSON text."""
+    output's signature, as manifest.json lists it). What is not translated says why in
+    at most 72 characters (`short_reason`; the note's header has the whole reason). A
+    value that is not a scalar is written as its JSON text."""
     version = provenance.get("version", provenance.get("interlinear", __version__))
     fields: dict[str, object] = {
         "version": version, "engine": translated.engine, "model": translated.model,
         "glossary": translated.glossary_hash[:16]}
-    fields.update((k, v) for k, v in provenance.items() if k not in _SAID_ELSEWHERE)
+    fields.update((k, short_reason(v) if k in (UNTRANSLATED_QUOTES, UNTRANSLATED_TRACK) else v)
+                  for k, v in provenance.items() if k not in _SAID_ELSEWHERE)
     if translated.failures:
         fields["untranslated_segments"] = len(translated.failures)
     if provenance.get("signature") is not None:
         fields["signature"] = provenance["signature"]
     return {PREFIX + k: _scalar(v) for k, v in fields.items()}
+
+
+def short_reason(reason: object, limit: int = 72) -> object:
+    """A reason as a short property value: cut at a word to at most `limit` characters
+    (the whole reason is in the note's header)."""
+    if not isinstance(reason, str) or len(reason) <= limit:
+        return reason
+    cut = reason[:limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:(")
+    return f"{cut}…"
 
 
 def _scalar(value: object) -> object:
