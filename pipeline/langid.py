@@ -12,7 +12,6 @@ the text's hash, so a run whose notes and transcripts did not change never loads
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import logging
 import math
@@ -26,6 +25,7 @@ from .fileio import atomic_write_text
 from .languages import model_language
 from .model import Note, Transcript
 from .notes import language_code, plain_text
+from .signature import Signature
 
 MIN_CONFIDENCE = 0.5  # below it a transcript keeps "und" (not recognised)
 NOTE_CONFIDENCE = 0.9  # below it a note is taken to be in the run's source language
@@ -76,14 +76,15 @@ Detect = Callable[[str], "Detected | None"]
 
 class Detector:
     """`detect_language` with its answers kept in `folder` (one small JSON file per text,
-    named by the SHA-256 of the model id and the text, written atomically): the same text
-    is answered from the file, without loading the model. An unreadable file is a miss."""
+    named by the key of a `Signature` of the model id and the text, written atomically):
+    the same text is answered from the file, without loading the model. An unreadable file
+    is a miss."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
 
     def __call__(self, text: str) -> Detected | None:
-        key = hashlib.sha256(f"{model_id()}\0{text}".encode()).hexdigest()
+        key = Signature.of("langid", model=model_id(), text=text).key
         path = self.folder / key[:2] / f"{key}.json"
         try:
             kept = json.loads(path.read_text(encoding="utf-8"))
