@@ -9,13 +9,14 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Sequence
 from dataclasses import astuple, fields, replace
 from pathlib import Path
 
 import pytest
 
-from pipeline.errors import ModelMissingError, TranslationError
+from pipeline.errors import ConfigError, ModelMissingError, TranslationError
 from pipeline.translate import (
     BergamotEngine,
     CachedEngine,
@@ -111,6 +112,40 @@ def test_wal_mode(tmp_path: Path) -> None:
     with TranslationMemory(tmp_path / "tm.sqlite"):
         mode = sqlite3.connect(tmp_path / "tm.sqlite").execute("PRAGMA journal_mode").fetchone()
         assert mode[0] == "wal"
+
+
+def test_opening_waits_while_another_process_switches_the_file(tmp_path: Path) -> None:
+    """Two runs starting at once on a new memory: SQLite answers the second one's switch
+    to WAL with "database is locked" at once, without its busy handler (CI saw it);
+    opening waits for the other, within the memory's timeout."""
+    db = tmp_path / "tm.sqlite"
+    holder = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+    holder.execute("CREATE TABLE other (x)")
+    holder.execute("BEGIN IMMEDIATE")  # in rollback-journal mode, as a new file is
+    release = threading.Timer(0.4, lambda: holder.execute("COMMIT"))
+    release.start()
+    try:
+        with TranslationMemory(db, timeout_s=10) as tm:
+            cached = CachedEngine(Reverser(), tm, "g")
+            assert cached.translate(["after"], "en", "ru") == ["retfa"]
+            assert tm.take_warnings() == ()
+    finally:
+        release.join()
+        holder.close()
+
+
+def test_opening_a_memory_held_past_its_timeout_names_the_file(tmp_path: Path) -> None:
+    db = tmp_path / "tm.sqlite"
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("CREATE TABLE other (x)")
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(ConfigError, match=r"cannot open the translation memory .*tm"
+                                             r"\.sqlite: database is locked"):
+            TranslationMemory(db, timeout_s=0.3)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
 
 
 def test_killed_mid_write_keeps_earlier_batches_only(tmp_path: Path) -> None:

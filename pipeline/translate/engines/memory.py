@@ -48,6 +48,7 @@ CREATE TABLE IF NOT EXISTS tm (
 )
 """
 _DAMAGED = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB: the file itself is damaged
+_BUSY = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -118,6 +119,22 @@ class TranslationMemory:
             raise ConfigError(f"cannot open the translation memory {path}: {exc}") from exc
 
     def _connect(self) -> sqlite3.Connection:
+        """Open the file, waiting up to `timeout_s` while another process holds it: SQLite
+        does not call its busy handler when two connections switch a new file to WAL at
+        the same moment (one of them gets "database is locked" at once)."""
+        deadline = time.monotonic() + self.timeout_s
+        pause = 0.01
+        while True:
+            try:
+                return self._connect_once()
+            except sqlite3.OperationalError as exc:
+                code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+                if code not in _BUSY or time.monotonic() + pause > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
+
+    def _connect_once(self) -> sqlite3.Connection:
         if not self._in_memory:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._file_id = _file_id(self.path)
