@@ -24,6 +24,7 @@ from pipeline.align import (  # noqa: E402
 from pipeline.align.e5_bundle import E5Bundle, bundled_model_path  # noqa: E402
 from pipeline.align.onnx_e5 import file_sha256, weights_sha256  # noqa: E402
 from pipeline.align.onnx_graph import GRAPH_FORMAT, outlier_channels  # noqa: E402
+from pipeline.errors import ConfigError  # noqa: E402
 
 EN = [
     "Cats sleep about sixteen hours a day.",
@@ -175,7 +176,7 @@ def test_the_run_embedder_is_chosen_by_the_environment(
     emb = chosen_embedder(tmp_path)
     assert isinstance(emb, OnnxE5Embedder) and emb.precision == "int8-split"
     monkeypatch.setenv("INTERLINEAR_EMBEDDER", "onnx-int4")
-    with pytest.raises(ValueError, match="onnx-int4"):
+    with pytest.raises(ConfigError, match="onnx-int4"):
         chosen_embedder(tmp_path)
 
 

