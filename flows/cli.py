@@ -230,16 +230,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = run_settings(args).with_targets()  # usage errors first, before any work
     if not args.notes.exists():
         raise ConfigError(f"no such folder: {args.notes}")
-    from pipeline.fileio import exclusive_lock
-
-    # the flow takes the output lock too; the command holds it (re-entrant) from before it
-    # opens the cache or starts the temporary server, so that a folder in use is refused
-    # at once, before a second run touches anything the first one holds
-    with exclusive_lock(settings.out):
-        return _run_holding(args, settings)
-
-
-def _run_holding(args: argparse.Namespace, settings: RunSettings) -> int:
     with _settled(args.own_process):
         from pipeline.run import context
 
@@ -248,6 +238,8 @@ def _run_holding(args: argparse.Namespace, settings: RunSettings) -> int:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
         if not args.verbose:  # the local Dask cluster's INFO lines, here and in its workers
             os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
+        from pipeline.fileio import exclusive_lock
+
         from . import ephemeral
         from .runner import progress_bars, quiet
         from .signals import stop_on_signals
@@ -260,7 +252,9 @@ def _run_holding(args: argparse.Namespace, settings: RunSettings) -> int:
 
         flow = with_dask(vault_flow, args.dask_address)
     began = time.monotonic()
-    with stop_on_signals(settings.out):
+    # the flow takes the output lock; the command holds it (re-entrant) from before the
+    # temporary server starts, so that a folder in use is refused at once
+    with exclusive_lock(settings.out), stop_on_signals(settings.out):
         ephemeral.server()
         with progress_bars(settings):
             manifest = flow(**settings.parameters())

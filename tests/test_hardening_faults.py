@@ -460,22 +460,3 @@ def test_engine_failure_reports_the_segment_and_keeps_the_rest(tmp_path: Path) -
     manifest_like = json.dumps([f.as_dict() for f in produced.failures])
     assert "\\n" not in manifest_like
 
-
-def test_the_command_refuses_before_opening_the_cache(tmp_path: Path,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
-    """`interlinear run` on a folder another run holds: exit 1 at once, the cache (and its
-    translation memory, which the other run may be creating) untouched."""
-    from flows.cli import main
-
-    out, cache = tmp_path / "out", tmp_path / "cache"
-    first = holder(out, "A", 20.0, 0)
-    assert first.stdout is not None and first.stdout.readline().startswith("locked")
-    try:
-        code = main(["run", str(ROOT / "examples" / "vault"), "--to", "pt", "--offline",
-                     "--out", str(out), "--cache-dir", str(cache)])
-        assert code == 1
-        assert "is in use by another interlinear run" in capsys.readouterr().err
-        assert not cache.exists()
-    finally:
-        first.kill()
-        first.communicate(timeout=30)
