@@ -34,6 +34,21 @@ def test_pt_to_en(engine: BergamotEngine) -> None:
     assert "cat" in out.lower()
 
 
+def test_typographic_quotes_are_translated_as_straight_ones(engine: BergamotEngine) -> None:
+    """Given curly quotes the model left the quoted word in English ("beautiful") or closed
+    a quotation with a parenthesis; the output keeps the source's kind of quotes."""
+    curly, straight = engine.translate(
+        ["Euler’s formula is “beautiful”.", 'Euler\'s formula is "beautiful".'], "en", "pt")
+    assert "beautiful" not in curly and '"' not in curly
+    assert curly == straight.replace('"bela"', "“bela”")
+    (single,) = engine.translate(["It’s the ‘derivative’ of x."], "en", "pt")
+    assert ")" not in single and single.count("“") == single.count("”") == 1
+    (french,) = engine.translate(["The «limit» here."], "en", "pt")
+    assert "«limite»" in french
+    # the outputs changed: the memory keys them apart from the earlier ones
+    assert engine.model_id("en", "pt").endswith("+q1")
+
+
 def test_pairs_model_id_and_capabilities(engine: BergamotEngine) -> None:
     assert engine.supports("en", "pt") and engine.supports("pt", "en")
     assert not engine.supports("en", "ru")

