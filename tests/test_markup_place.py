@@ -120,6 +120,75 @@ def test_forced_label_appended_when_nothing_renders_it() -> None:
     assert place(u, said, cands, "pt", back={}, alone={}).how == ("forced", "found")
 
 
+def test_label_never_found_far_from_its_place() -> None:
+    """A rendering far from the label's place (over half the sentence and 6 words away)
+    is another word's: "what's [[going]] on" is not the "vou" of "vou fazer você
+    esperar"; the label is aligned or appended instead. A short sentence may reorder."""
+    u = unit_of("Delaying gratification though, I will make you wait until the next video "
+                "to see what's [[going]] on.")
+    said = ("Atraso, porém, vou fazer você esperar até o próximo vídeo para ver o que está "
+            "acontecendo.")
+    cands, hint = {0: ["going", "ir"]}, {0: "indo"}  # "indo", "vou": the lemma "ir"
+    assert place(u, said, cands, "pt", hint).how == ("forced",)
+    got = place(u, said, cands, "pt", hint, back={"acontecendo": "happening"},
+                alone={0: "ir"})
+    assert got.how == ("appended",)
+    assert got.text == said[:-1] + " ([[going|ir]])."
+    u = unit_of("It's a [[f | fun]] little puzzle.")
+    got = place(u, "É um pequeno quebra-cabeça muito divertido.", {0: ["fun", "divertido"]},
+                "pt")
+    assert got.text == "É um pequeno quebra-cabeça muito [[f | divertido]]." \
+        and got.how == ("found",)
+
+
+def test_label_place_measured_on_the_sentence_as_read() -> None:
+    """The label's place is its middle in the sentence without markers and link targets,
+    matched against the windows' places in characters: of two renderings as good, the
+    one at the label's place ("both **equal** to 0 at x equals 1": "iguais a 0")."""
+    said = ("Em vez dessas duas funções específicas, que são iguais a 0 em x é igual a 1, "
+            "pense em quaisquer duas funções, f de x e g de x, que são ambos 0 em algum "
+            "valor comum, x é igual a.")
+    u = unit_of("Instead of these two specific functions, which are both **equal** to 0 at "
+                "x equals 1, think of any two functions, f of x and g of x, which are both 0 "
+                "at some common value, x equals a.")
+    assert "que são **iguais** a 0" in place(u, said, {0: ["equal", "igual"]}, "pt").text
+    u = unit_of("And with this naive method, until it gets down to one and only "
+                "[[c_long_slug_for_the_choice | one]] choice.")
+    got = place(u, "E com este método ingênuo, até que ele se desce a uma e apenas uma "
+                   "escolha.", {0: ["one", "uma"]}, "pt")
+    assert got.text.endswith("a uma e apenas [[c_long_slug_for_the_choice | uma]] escolha.")
+
+
+def test_words_of_the_neighbours_left_out_of_the_label() -> None:
+    """A window aligned by translating back, or found by the engine's hint, loses the
+    words at its edges that render a word of the sentence outside the label: back
+    ("vídeo" -> "video") or, not asked back, as a cognate ("informações")."""
+    u = unit_of("There's a [[w | whole other]] video about this.")
+    said = "Há um vídeo inteiro sobre isso."
+    back = {"vídeo inteiro": "whole video", "inteiro": "whole video", "vídeo": "video",
+            "sobre": "about", "inteiro sobre": "whole about"}
+    got = place(u, said, {0: ["whole other", "todo outro"]}, "pt", back=back,
+                alone={0: "todo outro"})
+    assert got.text == "Há um vídeo [[w | inteiro]] sobre isso." and got.how == ("aligned",)
+    u = unit_of("It feels like you're [[g | getting]] information.")
+    said = "Parece que você está recebendo informações."
+    got = place(u, said, {0: ["getting", "obter"]}, "pt", {0: "recebendo informações"},
+                back={}, alone={0: "obter"})
+    assert got.text == "Parece que você está [[g | recebendo]] informações."
+    # a word of 4 letters or more stays, even when a list sent it back as a neighbour's
+    u = unit_of("The idea of the distance [[a | around]] that unit circle.")
+    said = "A ideia da distância em torno daquele círculo unitário."
+    got = place(u, said, {0: ["around", "ao redor"]}, "pt", {0: "em torno daquele"},
+                back={"torno": "circle", "daquele": "of that", "círculo": "circle"},
+                alone={0: "ao redor"})
+    assert got.text == "A ideia da distância [[a | em torno]] daquele círculo unitário."
+    # a word of the label itself stays ("probabilidade" renders "probability")
+    u = unit_of("The [[p | probability density]] of the probability.")
+    got = place(u, "A densidade de probabilidade da probabilidade.", {0: ["zzz"]}, "pt",
+                {0: "densidade de probabilidade"}, back={}, alone={0: "zzz"})
+    assert got.text == "A [[p | densidade de probabilidade]] da probabilidade."
+
+
 def test_score() -> None:
     assert score(["oferta", "de", "paz"], ["oferta", "de", "paz"], "pt") == 1.0
     assert score(["oferta", "de"], ["de"], "pt") == 0.0  # a short word alone places nothing

@@ -12,9 +12,13 @@ windows of up to one word more than theirs, word by word: the same word (case an
 aside) or the same lemma scores 1, a long shared stem 0.8, a near spelling its
 similarity; extra or missing words lower the score, short words ("de", "the") count less.
 The best window above `THRESHOLD` wins (ties: the candidate first in order, then the
-window nearest the label's place in the source); failing that, the best above `LOOSE`
-("loose": one word of a longer label). When none is good enough the markers go around the
-words (of four letters or more) at the label's relative place in the sentence ("forced").
+window nearest the label's place: its middle in the source as read, without markers and
+link targets, against the window's in the translation, both in characters); failing that,
+the best above `LOOSE` ("loose": one word of a longer label). A window far from the
+label's place (over `FAR` of the sentence and `FAR_WORDS` words away) is never found: it
+translates another word ("what's [[going]] on" is not "vou fazer"). When none is good
+enough the markers go around the words (of four letters or more) at the label's relative
+place in the sentence ("forced").
 Either way the text outside the markers is the flat translation, unchanged.
 
 A forced pair (none found, even with `hints`) is then aligned with what the engine
@@ -22,10 +26,14 @@ itself says: the windows of the translation near the label's place (as many
 words as the label, or fewer) are translated back (`Placement.ask`, then `back`: window ->
 its back-translation) and scored against the label as written; the best one at
 `THRESHOLD` or above wins ("aligned": "douradas" comes back as "golden" for "gold",
-"aquém" as "it is short" for "short"). When none does, it is never put on words that
-do not translate it: its markers go around
-the label's own translation (`alone`), in parentheses at the end of the sentence
-("appended": "... para quem o identificar ([[gold | ouro]])."), the only words added.
+"aquém" as "it is short" for "short"; ties: the shorter); the words of a back-translation
+that render a word of the sentence outside the label are its neighbours' and do not count.
+A span aligned or found by the hint alone then loses the words at its edges that render
+such a neighbour ("recebendo [informações]" for "getting" in "getting information").
+When no window renders the label, it is never put on words that do not translate it: its
+markers go around the label's own translation (`alone`), in parentheses at the end of the
+sentence ("appended": "... para quem o identificar ([[gold | ouro]])."), the only words
+added.
 
 A label-less wiki-link `[[United States]]` is a pair whose open marker is `[[`: its target
 stays, and the words found become its label, `[[United States|Estados Unidos]]`
@@ -44,11 +52,12 @@ from functools import lru_cache
 from ...glossary.morph import lemmas
 from .unit import Tok, Unit
 
-__all__ = ["LOOSE", "THRESHOLD", "Placement", "alias_open", "atomized", "hints", "place",
-           "render_pair", "room", "score"]
+__all__ = ["FAR", "FAR_WORDS", "LOOSE", "THRESHOLD", "Placement", "alias_open", "atomized",
+           "hints", "place", "render_pair", "room", "score"]
 
 THRESHOLD, LOOSE, SHORT = 0.5, 0.3, 0.3
 NEAR = 0.25  # how far (share of the sentence) from the label's place a window is asked
+FAR, FAR_WORDS = 0.5, 6  # how far from the label's place a window is found at all
 _QUOTES = "\"'“”«»‘’"
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 
@@ -107,7 +116,8 @@ def place(unit: Unit, text: str, candidates: Mapping[int, Sequence[str]], lang: 
     words = _words(unit, text)
     if len(words) < len(pairs):
         raise ValueError(f"{len(pairs)} pairs to place on {len(words)} words (see `room`)")
-    total = max(1, len(unit.original))
+    shown = [0 if t.kind in ("open", "close") else len(t.raw) for t in unit.toks]
+    total = max(1, sum(shown))  # the sentence as read: without markers, link targets
     used: set[int] = set()
     spans: list[tuple[int, int, int]] = []  # word index from, to (exclusive), pair
     appended: list[int] = []
@@ -115,10 +125,11 @@ def place(unit: Unit, text: str, candidates: Mapping[int, Sequence[str]], lang: 
     ask: dict[str, None] = {}
     for left, (pair, (o, c)) in enumerate(sorted(pairs.items(), key=lambda kv: kv[1][0])):
         spare = len(words) - len(used) - (len(pairs) - left - 1)  # words this pair may take
-        where = len("".join(t.raw for t in unit.toks[:o])) / total
+        where = (sum(shown[:o]) + sum(shown[o:c]) / 2) / total  # the label's middle
         label = "".join(t.raw for t in unit.toks[o + 1:c]).strip()
         cands = [*candidates.get(pair, ()), *([hint[pair]] if hint and pair in hint else [])]
         size = len(_WORD.findall(label))
+        others = _outside(unit, o, c, label, source)
         best = _best(words, used, cands, where, lang, THRESHOLD, spare)
         how.append("found")
         if best is None:
@@ -133,9 +144,11 @@ def place(unit: Unit, text: str, candidates: Mapping[int, Sequence[str]], lang: 
             if back is None:
                 ask.update((_window(words, w), None) for w in near)
             else:
-                aligned = _aligned(words, near, label, where, back, source, best[1])
+                aligned = _aligned(words, near, label, where, back, source, best[1], others)
                 if aligned is not None and (aligned != best[1] or how[-1] == "forced"):
                     span, how[-1] = aligned, "aligned"
+                if span is not None and how[-1] != "forced":
+                    span = _unshared(span, words, back, others, label, source)
                 elif aligned is None and how[-1] == "forced" and alone and pair in alone:
                     span, how[-1] = None, "appended"
                     appended.append(pair)
@@ -188,25 +201,75 @@ def _content(word: str) -> bool:
 
 def _aligned(words: list[tuple[int, int, str]], near: list[tuple[int, int]], label: str,
              where: float, back: Mapping[str, str], source: str,
-             current: tuple[int, int]) -> tuple[int, int] | None:
+             current: tuple[int, int], others: Sequence[str] = ()) -> tuple[int, int] | None:
     """The window whose back-translation renders `label` best, at `THRESHOLD` or above
-    (ties: the nearest to the label's place; `current`, the span placed so far, when it
-    renders it as well), or None. A back-translation with more long words than the window
-    has words took a neighbour's ("inteiro" back as "whole video"): it renders nothing."""
+    (ties: the shorter, then the nearest to the label's place; `current`, the span placed
+    so far, when it renders it as well), or None. The words of a back-translation that
+    render a word of the sentence outside the label (`others`) are its neighbours' and do
+    not count ("inteiro" back as "whole video" in "a whole other video": "whole"); one
+    with more long words left than the window has words took a neighbour's: it renders
+    nothing."""
     lw = [_fold(w) for w in _WORD.findall(label)]
     n = max(1, len(words))
 
     def fit(span: tuple[int, int]) -> float:
         said = [_fold(w) for w in _WORD.findall(back.get(_window(words, span), ""))]
+        said = [w for w in said if not _neighbours(w, others, lw, source)]
         if sum(len(w) > 3 for w in said) > span[1] - span[0]:  # a neighbour's words too
             return 0.0
         return score(lw, said, source)
 
-    best = max(near, key=lambda w: (fit(w), -abs((w[0] + w[1]) / 2 / n - where)),
+    best = max(near, key=lambda w: (fit(w), w[0] - w[1], -abs((w[0] + w[1]) / 2 / n - where)),
                default=None)
     if not lw or best is None or fit(best) < THRESHOLD:
         return None
     return current if fit(current) >= fit(best) else best
+
+
+def _outside(unit: Unit, o: int, c: int, label: str, source: str) -> list[str]:
+    """The words of the unit's source outside the pair at `o`..`c` that its label does
+    not have (folded): what the label's neighbours say."""
+    lw = [_fold(w) for w in _WORD.findall(label)]
+    text = " ".join(t.raw for k, t in enumerate(unit.toks) if t.kind == "text" and
+                    not o < k < c)
+    return [w for w in dict.fromkeys(_fold(w) for w in _WORD.findall(text))
+            if not any(_sim(w, x, source) for x in lw)]
+
+
+def _neighbours(word: str, others: Sequence[str], label: Sequence[str], lang: str) -> bool:
+    """Whether `word` (of 4 letters or more) renders a word of `others` and none of
+    `label`: "information" for "informações" in "you're getting information"."""
+    return len(word) > 3 and any(_sim(word, x, lang) >= 0.8 for x in others) \
+        and not any(_sim(word, x, lang) for x in label)
+
+
+def _unshared(span: tuple[int, int], words: list[tuple[int, int, str]],
+              back: Mapping[str, str], others: Sequence[str], label: str,
+              source: str) -> tuple[int, int]:
+    """A span found by the engine's hint or aligned, without the words at its edges that
+    render a neighbour of the label: their back-translation says only words of the
+    sentence outside the label ("vídeo" -> "video"), or, untranslated back, they are that
+    word's cognate ("informações", "information"). A word of 4 letters or more stays: a
+    back-translation in a list may be its neighbour's ("torno" -> "circle" in "em torno
+    daquele círculo")."""
+    lw = [_fold(w) for w in _WORD.findall(label)]
+
+    def theirs(i: int) -> bool:
+        w = words[i][2]
+        said = [_fold(x) for x in _WORD.findall(back.get(w, "")) if len(x) > 3]
+        if said:
+            return all(_neighbours(x, others, lw, source) for x in said)
+        return _neighbours(_fold(w), others, lw, source)
+
+    def kept(a: int, b: int) -> bool:  # a word of 4 letters or more stays
+        return any(len(w[2]) > 3 for w in words[a:b])
+
+    a, b = span
+    while b - a > 1 and theirs(a) and kept(a + 1, b):
+        a += 1
+    while b - a > 1 and theirs(b - 1) and kept(a, b - 1):
+        b -= 1
+    return a, b
 
 
 def hints(unit: Unit, output: str) -> dict[int, str]:
@@ -250,8 +313,11 @@ def _words(unit: Unit, text: str) -> list[tuple[int, int, str]]:
 def _best(words: list[tuple[int, int, str]], used: set[int], candidates: Sequence[str],
           where: float, lang: str, threshold: float,
           spare: int) -> tuple[int, tuple[int, int]] | None:
-    """The best window at `threshold` or above: (the candidate's rank, the window)."""
+    """The best window at `threshold` or above: (the candidate's rank, the window). Ties:
+    the candidate first in order, then the window nearest to `where` (by characters, as
+    `where` is measured)."""
     n = len(words)
+    chars = max(1, words[-1][1]) if words else 1
     found: tuple[float, int, float, tuple[int, int]] | None = None
     for rank, cand in enumerate(candidates):
         cw = [_fold(w) for w in _WORD.findall(cand)]
@@ -259,15 +325,25 @@ def _best(words: list[tuple[int, int, str]], used: set[int], candidates: Sequenc
             continue
         for length in range(1, min(len(cw) + 1, spare) + 1):
             for i in range(0, n - length + 1):
-                if any(j in used for j in range(i, i + length)):
+                if any(j in used for j in range(i, i + length)) \
+                        or _far(i + length / 2, n, where):
                     continue
                 s = score(cw, [_fold(w[2]) for w in words[i:i + length]], lang)
                 if s < threshold:
                     continue
-                key = (s, -rank, -abs((i + length / 2) / max(1, n) - where), (i, i + length))
+                middle = (words[i][0] + words[i + length - 1][1]) / 2 / chars
+                key = (s, -rank, -abs(middle - where), (i, i + length))
                 if found is None or key[:3] > found[:3]:
                     found = key
     return (-found[1], found[3]) if found else None
+
+
+def _far(middle: float, n: int, where: float) -> bool:
+    """Whether a window whose middle is `middle` (in words, of `n`) lies too far from the
+    label's place (`where`, a share of the source) to translate it: over `FAR` of the
+    sentence and `FAR_WORDS` words away ("what's [[going]] on" is not the "vou" opening
+    "vou fazer você esperar ... o que está acontecendo")."""
+    return abs(middle / max(1, n) - where) > FAR and abs(middle - where * n) > FAR_WORDS
 
 
 def _trimmed(span: tuple[int, int], words: list[tuple[int, int, str]], label: str,
