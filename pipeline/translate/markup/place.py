@@ -129,7 +129,8 @@ def place(unit: Unit, text: str, candidates: Mapping[int, Sequence[str]], lang: 
         label = "".join(t.raw for t in unit.toks[o + 1:c]).strip()
         cands = [*candidates.get(pair, ()), *([hint[pair]] if hint and pair in hint else [])]
         size = len(_WORD.findall(label))
-        others = _outside(unit, o, c, label, source)
+        lw = [_fold(w) for w in _WORD.findall(label)]  # the label's words, folded
+        others = _outside(unit, o, c, lw, source)
         best = _best(words, used, cands, where, lang, THRESHOLD, spare)
         how.append("found")
         if best is None:
@@ -144,11 +145,11 @@ def place(unit: Unit, text: str, candidates: Mapping[int, Sequence[str]], lang: 
             if back is None:
                 ask.update((_window(words, w), None) for w in near)
             else:
-                aligned = _aligned(words, near, label, where, back, source, best[1], others)
+                aligned = _aligned(words, near, lw, where, back, source, best[1], others)
                 if aligned is not None and (aligned != best[1] or how[-1] == "forced"):
                     span, how[-1] = aligned, "aligned"
                 if span is not None and how[-1] != "forced":
-                    span = _unshared(span, words, back, others, label, source)
+                    span = _unshared(span, words, back, others, lw, source)
                 elif aligned is None and how[-1] == "forced" and alone and pair in alone:
                     span, how[-1] = None, "appended"
                     appended.append(pair)
@@ -199,17 +200,16 @@ def _content(word: str) -> bool:
     return len(word) >= 3 or len(word) == 2 and not word.isascii()
 
 
-def _aligned(words: list[tuple[int, int, str]], near: list[tuple[int, int]], label: str,
-             where: float, back: Mapping[str, str], source: str,
+def _aligned(words: list[tuple[int, int, str]], near: list[tuple[int, int]],
+             lw: Sequence[str], where: float, back: Mapping[str, str], source: str,
              current: tuple[int, int], others: Sequence[str] = ()) -> tuple[int, int] | None:
-    """The window whose back-translation renders `label` best, at `THRESHOLD` or above
-    (ties: the shorter, then the nearest to the label's place; `current`, the span placed
-    so far, when it renders it as well), or None. The words of a back-translation that
-    render a word of the sentence outside the label (`others`) are its neighbours' and do
-    not count ("inteiro" back as "whole video" in "a whole other video": "whole"); one
-    with more long words left than the window has words took a neighbour's: it renders
-    nothing."""
-    lw = [_fold(w) for w in _WORD.findall(label)]
+    """The window whose back-translation renders the label (its folded words `lw`) best,
+    at `THRESHOLD` or above (ties: the shorter, then the nearest to the label's place;
+    `current`, the span placed so far, when it renders it as well), or None. The words of
+    a back-translation that render a word of the sentence outside the label (`others`) are
+    its neighbours' and do not count ("inteiro" back as "whole video" in "a whole other
+    video": "whole"); one with more long words left than the window has words took a
+    neighbour's: it renders nothing."""
     n = max(1, len(words))
 
     def fit(span: tuple[int, int]) -> float:
@@ -226,10 +226,9 @@ def _aligned(words: list[tuple[int, int, str]], near: list[tuple[int, int]], lab
     return current if fit(current) >= fit(best) else best
 
 
-def _outside(unit: Unit, o: int, c: int, label: str, source: str) -> list[str]:
-    """The words of the unit's source outside the pair at `o`..`c` that its label does
-    not have (folded): what the label's neighbours say."""
-    lw = [_fold(w) for w in _WORD.findall(label)]
+def _outside(unit: Unit, o: int, c: int, lw: Sequence[str], source: str) -> list[str]:
+    """The words of the unit's source outside the pair at `o`..`c` that its label (its
+    folded words `lw`) does not have (folded): what the label's neighbours say."""
     text = " ".join(t.raw for k, t in enumerate(unit.toks) if t.kind == "text" and
                     not o < k < c)
     return [w for w in dict.fromkeys(_fold(w) for w in _WORD.findall(text))
@@ -244,15 +243,14 @@ def _neighbours(word: str, others: Sequence[str], label: Sequence[str], lang: st
 
 
 def _unshared(span: tuple[int, int], words: list[tuple[int, int, str]],
-              back: Mapping[str, str], others: Sequence[str], label: str,
+              back: Mapping[str, str], others: Sequence[str], lw: Sequence[str],
               source: str) -> tuple[int, int]:
     """A span found by the engine's hint or aligned, without the words at its edges that
     render a neighbour of the label: their back-translation says only words of the
     sentence outside the label ("vídeo" -> "video"), or, untranslated back, they are that
     word's cognate ("informações", "information"). A word of 4 letters or more stays: a
     back-translation in a list may be its neighbour's ("torno" -> "circle" in "em torno
-    daquele círculo")."""
-    lw = [_fold(w) for w in _WORD.findall(label)]
+    daquele círculo"). `lw`: the label's words, folded."""
 
     def theirs(i: int) -> bool:
         w = words[i][2]
