@@ -33,6 +33,11 @@ ANCHOR = '<a class="yt-timestamp" data-t="{0}">[{0}]</a>'
 # The deliberate defects of the example vault.
 MMSS_NOTE, MMSS_WRITTEN, MMSS_WORD = "kherson_withdrawal_and_the_elite.md", "04:10:00", "неудачник"
 WRONG_NOTE, WRONG_WRITTEN, WRONG_TRUE_S = "peace_terms_after_kherson.md", "00:12:40", 645
+# the summary claim citing the moment it is said (00:11:40) and one where it is not
+# (00:06:40, where the offer is only introduced); it is said in the segment at 11:34
+OPEN_NOTE, OPEN_RIGHT, OPEN_WRONG, OPEN_TRUE_S = ("peace_terms_after_kherson.md", "00:11:40",
+                                                  "00:06:40", 694)
+OPEN_WORDS = "открытый вопрос"
 # What the transcript says (a Russian stem) near the claims that name no glossary term,
 # keyed by note and the claim's first citation.
 SAID = {
@@ -328,3 +333,36 @@ def test_claims_are_said_where_they_cite() -> None:
     segs = segments("chIqmlJA2i0")
     at_true = window(segs, WRONG_TRUE_S)
     assert all(said(t.expected("ru"), at_true) for t in glossary.terms_in(text))
+
+
+def test_the_open_question_is_said_at_one_of_its_two_citations() -> None:
+    note = next(n for n in notes() if n.path.name == OPEN_NOTE)
+    claim = next(c for c in note.claims if "open question" in c.text)
+    assert [c.written for c in claim.citations] == [OPEN_WRONG, OPEN_RIGHT]
+    segs = segments(note.video_id or "")
+    assert OPEN_WORDS in window(segs, 11 * 60 + 40)
+    assert OPEN_WORDS not in window(segs, 6 * 60 + 40)
+    assert OPEN_WORDS in window(segs, OPEN_TRUE_S, before=0, after=1)
+
+
+@pytest.mark.slow
+def test_the_demo_checks_give_the_statuses_the_readmes_name(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`interlinear align` on the example vault with the default embedder: every citation
+    ok but the three wrong on purpose (examples/README.md's table)."""
+    from flows.cli import main
+
+    monkeypatch.setenv("INTERLINEAR_CACHE", str(tmp_path / "cache"))
+    report = tmp_path / "alignment.json"
+    assert main(["align", str(VAULT), "--transcripts", str(TRANSCRIPTS), "--offline",
+                 "--report", str(report)]) == 0
+    flagged = {}
+    for n in json.loads(report.read_text(encoding="utf-8"))["notes"]:
+        for claim in n["claims"]:
+            for c in claim["citations"]:
+                if c["status"] != "ok":
+                    at = c["resolved_ms"] if c["status"] == "repaired" else c["suggested_ms"]
+                    flagged[(Path(n["path"]).name, c["written"])] = (c["status"], at // 1000)
+    assert flagged == {(MMSS_NOTE, MMSS_WRITTEN): ("repaired", 250),
+                       (WRONG_NOTE, WRONG_WRITTEN): ("suspect", WRONG_TRUE_S),
+                       (OPEN_NOTE, OPEN_WRONG): ("suspect", OPEN_TRUE_S)}
