@@ -1,7 +1,7 @@
 """The review loop through real runs of the vault flow on the example vault: tick accept
 and dismiss in the bilingual note, run again: the decisions are in the vault's review
 store, the statuses changed everywhere (bilingual note, review page, alignment.json,
-manifest), the false alarm is gone and stays gone; `interlinear fix` writes the accepted
+manifest), the dismissed flag is gone and stays gone; `interlinear fix` writes the accepted
 time and the repaired MM:SS:00 back into the source note."""
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from tests.flows_support import (
 
 pytestmark = pytest.mark.slow
 SLUG = "bonus_professor/peace_terms_after_kherson"
-FALSE_ALARM = "Whether the offer becomes the basis of real talks"
+# a summary claim: 00:06:40 (the offer introduced) suspect, 00:11:40 (said there) ok
+SUMMARY = "Whether the offer becomes the basis of real talks"
 
 
 def tick(text: str, marker: str, action: str) -> str:
@@ -62,37 +63,36 @@ def test_tick_accept_and_dismiss_rerun_then_fix(
     bilingual = out / "bilingual" / "pt" / f"{SLUG}.md"
     text = bilingual.read_text(encoding="utf-8")
     note = load_note(vault / f"{SLUG}.md", vault)
-    alarm = next(c for c in note.claims if c.text.startswith(FALSE_ALARM))
+    summary = next(c for c in note.claims if c.text.startswith(SUMMARY))
     erdogan = next(c for c in note.citations if c.written == "00:12:40")
     # the suggestion points at the start of the sentence that says it, with its words
     assert f"- [ ] accept 00:10:45 ^i{erdogan.index}-" in text
     assert "supported at [00:10:45](https://www.youtube.com/watch?v=chIqmlJA2i0&t=645s) " \
            "«Второй признак — президент Турции Эрдоган объявил," in text
-    assert statuses(out, FALSE_ALARM) == [("suspect", None), ("suspect", None)]
+    assert statuses(out, SUMMARY) == [("suspect", None), ("ok", None)]
+    flagged = summary.citations[0]  # the reviewer keeps it: the claim sums up both moments
 
     text = tick(text, f"accept 00:10:45 ^i{erdogan.index}-", "accept")
-    for c in alarm.citations:
-        text = tick(text, f"^i{c.index}-", "dismiss")
+    text = tick(text, f"^i{flagged.index}-", "dismiss")
     bilingual.write_text(text, encoding="utf-8")
     second = vault_flow(**example_params(vault, out, cache))
 
     decided = load_decisions(store_path(vault))
     assert sorted((d.citation, d.decision, d.who) for d in decided) == sorted(
-        [(erdogan.index, "accept", "ana")] + [(c.index, "dismiss", "ana")
-                                              for c in alarm.citations])
+        [(erdogan.index, "accept", "ana"), (flagged.index, "dismiss", "ana")])
     assert not (out / ".interlinear").exists()  # the store lives in the vault, not OUT
-    assert statuses(out, FALSE_ALARM) == [("ok", "dismissed"), ("ok", "dismissed")]
+    assert statuses(out, SUMMARY) == [("ok", "dismissed"), ("ok", None)]
     assert statuses(out, "Turkish President") == [("repaired", "accepted")]
     cites = lambda m: m["summary"]["citations"]  # noqa: E731
-    assert cites(second)["suspect"] == cites(first)["suspect"] - 3
-    assert cites(second)["ok"] == cites(first)["ok"] + 2
+    assert cites(second)["suspect"] == cites(first)["suspect"] - 2
+    assert cites(second)["ok"] == cites(first)["ok"] + 1
     text = bilingual.read_text(encoding="utf-8")
     assert f"- [x] accept 00:10:45 ^i{erdogan.index}-" in text
-    assert text.count("✓ ok (dismissed)") == 2 and "- [ ] reopen" in text
+    assert text.count("✓ ok (dismissed)") == 1 and "- [ ] reopen" in text
     page = next((out / "review").rglob("peace_terms_after_kherson*.html")).read_text("utf-8")
-    assert page.count('class="decision d-dismissed"') == 2
+    assert page.count('class="decision d-dismissed"') == 1
     assert page.count('class="decision d-accepted"') == 1
-    assert "2 dismissed" in page and "1 accepted" in page
+    assert "1 dismissed" in page and "1 accepted" in page
 
     third = vault_flow(**example_params(vault, out, cache))  # nothing new: flagged no more
     assert len(load_decisions(store_path(vault))) == len(decided)
