@@ -94,6 +94,12 @@ def parser() -> argparse.ArgumentParser:
     fix = sub.add_parser("fix", help="write repaired and accepted citation times into the notes")
     fix.add_argument("notes", type=Path)
     fix.add_argument("--dry-run", action="store_true", help="print the diff, write nothing")
+    fix.add_argument("--out", type=Path, default=Path("output"),
+                     help="the run's output folder: accept/dismiss boxes ticked in its "
+                          "bilingual notes are recorded first (default: output)")
+    fix.add_argument("--to", default="",
+                     help="languages whose bilingual notes are read for ticks (default: "
+                          "those of the run that wrote OUT, from its manifest)")
     _common_fetch(fix)
     _review_store(fix)
     _reviewer(fix)
@@ -446,6 +452,15 @@ def cmd_align(args: argparse.Namespace) -> int:
     return 1 if failed or scan.failures else 0
 
 
+def _run_languages(out: Path) -> list[str]:
+    """The target languages of the run that wrote OUT (its manifest); none without one."""
+    try:
+        langs = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["languages"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    return [x for x in langs if isinstance(x, str)] if isinstance(langs, list) else []
+
+
 def cmd_fix(args: argparse.Namespace) -> int:
     """Rewrite the anchors of repaired `MM:SS:00` times and accepted suggestions in the
     source notes; print the unified diff. Exit 1 when a note was refused or not read."""
@@ -460,6 +475,7 @@ def cmd_fix(args: argparse.Namespace) -> int:
 
     if not args.notes.exists():
         raise ConfigError(f"no such folder: {args.notes}")
+    args.to = args.to or ",".join(_run_languages(args.out))
     ctx, scan, fetched = _scan_and_fetch(args)
     failed = [f"{f.item}: {f.reason}" for f in scan.failures]
     changed, anchors, unchecked = 0, 0, 0
@@ -468,7 +484,7 @@ def cmd_fix(args: argparse.Namespace) -> int:
         if got is None or got.transcript is None:
             unchecked += len(notes)
             continue
-        aligned = align_video(notes, got.transcript, ctx).value
+        aligned = align_video(notes, got.transcript, ctx, record=not args.dry_run).value
         for note in notes:
             edits = anchor_edits(aligned[str(note.path)].value)
             if not edits:

@@ -3,6 +3,7 @@ since it was aligned is refused; `interlinear fix` over real notes and transcrip
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -16,6 +17,8 @@ from hypothesis import strategies as st
 
 from pipeline.model import CitationCheck, Note, NoteAlignment
 from pipeline.notes import ANCHOR, load_note, parse_note
+from pipeline.review import default_store
+from pipeline.review.decisions import load_decisions
 from pipeline.review.fix import (
     NoteChanged,
     anchor_edits,
@@ -24,7 +27,14 @@ from pipeline.review.fix import (
     unified_diff,
     write_fixed,
 )
-from tests.flows_support import EXAMPLES, ROOT
+from tests.flows_support import (
+    EXAMPLES,
+    ROOT,
+    copy_caches,
+    copy_examples,
+    example_params,
+    warm_cache_slot,
+)
 
 A = '<a class="yt-timestamp" data-t="{0}">[{1}]</a>'
 NOTE = (
@@ -150,10 +160,12 @@ def test_unified_diff_names_the_note() -> None:
     assert last.endswith("-b\n\\ No newline at end of file\n+c\n\\ No newline at end of file\n")
 
 
-def fix(*args: str, cache: Path) -> subprocess.CompletedProcess[str]:
+def fix(*args: str, cache: Path, out: Path | None = None,
+        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`interlinear fix` (OUT: `out`, else a folder no run wrote)."""
     return subprocess.run([sys.executable, "-m", "flows.cli", "fix", *args, "--offline",
-                           "--cache-dir", str(cache)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=1800)
+                           "--cache-dir", str(cache), "--out", str(out or cache / "no-run")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=1800, env=env)
 
 
 @pytest.mark.slow
@@ -178,6 +190,41 @@ def test_fix_the_example_vault(tmp_path: Path) -> None:
     assert changed_outside_anchors(old, new) == []
     again = fix(*args, "--dry-run", cache=tmp_path / "cache")
     assert again.returncode == 0 and again.stdout == ""
+
+
+@pytest.mark.slow
+def test_fix_records_what_was_ticked_since_the_last_run(
+        harness: None, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> None:
+    """Accept ticked in a bilingual note, then `fix` straight away (no run between): the
+    dry run shows the accepted time and records nothing; `fix` records the decision in the
+    vault's review store and writes the time into the source note."""
+    from flows.vault import vault_flow
+
+    vault, out = copy_examples(tmp_path / "vault"), tmp_path / "out"
+    with warm_cache_slot(tmp_path_factory.getbasetemp()) as (warm, build):
+        cache = warm if build else copy_caches(warm, tmp_path / "cache")
+        vault_flow(**example_params(vault, out, cache))
+    slug = "bonus_professor/peace_terms_after_kherson"
+    bilingual = out / "bilingual" / "pt" / f"{slug}.md"
+    text = bilingual.read_text(encoding="utf-8")
+    box = next(line for line in text.splitlines() if "- [ ] accept 00:10:45 ^i" in line)
+    bilingual.write_text(text.replace(box, box.replace("- [ ]", "- [x]", 1)), encoding="utf-8")
+    source = vault / f"{slug}.md"
+    old = source.read_text(encoding="utf-8")
+    args = [str(vault), "--transcripts", str(EXAMPLES / "transcripts")]
+    env = {**os.environ, "INTERLINEAR_REVIEWER": "ana"}
+
+    dry = fix(*args, "--dry-run", cache=cache, out=out, env=env)
+    assert dry.returncode == 0, dry.stderr[-2000:]
+    assert f"--- a/{slug}.md" in dry.stdout and 'data-t="00:10:45">[00:10:45]</a>' in dry.stdout
+    assert load_decisions(default_store(vault)) == [] and source.read_text("utf-8") == old
+
+    done = fix(*args, cache=cache, out=out, env=env)
+    assert done.returncode == 0 and done.stdout == dry.stdout
+    assert [(d.decision, d.written, d.ms, d.who) for d in load_decisions(default_store(vault))] \
+        == [("accept", "00:12:40", 645_000, "ana")]
+    assert source.read_text("utf-8") == old.replace(
+        'data-t="00:12:40">[00:12:40]', 'data-t="00:10:45">[00:10:45]', 1)
 
 
 MMSS = re.compile(r'data-t="(?:0[1-9]|[1-5][0-9]):[0-5][0-9]:00"')  # an MM:SS:00 citation

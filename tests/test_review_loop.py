@@ -102,7 +102,8 @@ def test_tick_accept_and_dismiss_rerun_then_fix(
     old = source.read_text(encoding="utf-8")
     proc = subprocess.run(
         [sys.executable, "-m", "flows.cli", "fix", str(vault), "--transcripts",
-         str(EXAMPLES / "transcripts"), "--offline", "--cache-dir", str(cache)],
+         str(EXAMPLES / "transcripts"), "--offline", "--cache-dir", str(cache),
+         "--out", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=1800)
     assert proc.returncode == 0, proc.stderr[-2000:]
     new = source.read_text(encoding="utf-8")

@@ -86,9 +86,10 @@ def fetch_video(request: FetchRequest, ctx: RunContext,
 # --------------------------------------------------------------------------- align
 
 
-def align_video(notes: Sequence[Note], transcript: Transcript | None, ctx: RunContext
-                ) -> Outcome[dict[str, Keyed[NoteAlignment]]]:
-    """Each note of a video aligned to its transcript, or its stored alignment."""
+def align_video(notes: Sequence[Note], transcript: Transcript | None, ctx: RunContext,
+                record: bool = True) -> Outcome[dict[str, Keyed[NoteAlignment]]]:
+    """Each note of a video aligned to its transcript, or its stored alignment, with the
+    reviewers' decisions applied (`record`: new ticks are written to the review store)."""
     done: dict[str, Keyed[NoteAlignment]] = {}
     records = []
     thash = transcript_hash(transcript)
@@ -105,7 +106,7 @@ def align_video(notes: Sequence[Note], transcript: Transcript | None, ctx: RunCo
             alignment, status = ctx.aligner.align(note, transcript), "ran"
             ctx.store.put("align", key, alignment)
         try:
-            alignment, decided = decide_citations(note, alignment, transcript, ctx)
+            alignment, decided = decide_citations(note, alignment, transcript, ctx, record)
         except WriteError as exc:  # the review store refused: the ticks stay in the notes
             failures.append(Failure.of("review", str(note.path), exc))
             decided = ""
@@ -116,10 +117,11 @@ def align_video(notes: Sequence[Note], transcript: Transcript | None, ctx: RunCo
 
 
 def decide_citations(note: Note, alignment: NoteAlignment, transcript: Transcript | None,
-                     ctx: RunContext) -> tuple[NoteAlignment, str]:
+                     ctx: RunContext, record: bool = True) -> tuple[NoteAlignment, str]:
     """The alignment with the reviewers' citation decisions applied: those of the review
     store, and the ones ticked in the note's bilingual notes in OUT since (read before the
-    run rewrites them, and recorded in the store). Also what applied, for the key."""
+    run rewrites them, and recorded in the store unless not `record`: a dry run). Also
+    what applied, for the key."""
     if transcript is None:
         return alignment, ""
     s = ctx.settings
@@ -138,8 +140,10 @@ def decide_citations(note: Note, alignment: NoteAlignment, transcript: Transcrip
     new = review.decisions_from_ticks(ticks, as_decided, note, key, thash,
                                       s.reviewer or default_reviewer())
     if new:
-        review.record(path, new)
-        decided = review.current(review.load_decisions(path), key)
+        if record:
+            review.record(path, new)
+        decided = review.current([*review.load_decisions(path), *([] if record else new)],
+                                 key)
         as_decided = review.apply_decisions(alignment, note, decided, thash, transcript.segments)
     applied = [[c.citation.index, c.decision, c.resolved_ms] for c in as_decided.checks
                if c.decision]
