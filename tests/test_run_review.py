@@ -152,3 +152,32 @@ def test_an_edit_that_cannot_be_read_back_is_kept_and_listed(base: Path) -> None
     bpath.unlink()  # resolved: the person drops their copy
     ctx, note, done = run_all(s)
     assert conflicts(done) == [] and not bpath.with_name(f"{SLUG}.new.md").exists()
+
+
+def test_one_block_edited_differently_in_both_notes_is_said(base: Path) -> None:
+    """The translated note and the bilingual note give the same block two different
+    texts: the bilingual note's (read last) applies everywhere, both are in the store, and
+    the run says so in a warning naming the block."""
+    s = settings(base)
+    ctx, note, done = run_all(s)
+    tpath = ctx.layout.translated_note(note, "pt")
+    lines = tpath.read_text(encoding="utf-8").split("\n")
+    at = next(i for i, line in enumerate(lines) if 'data-t="00:11:10"' in line)
+    lines[at] = re.sub(r"^\*   .*?(<a )", r"*   OUTRA REVISÃO: \1", lines[at])
+    tpath.write_text("\n".join(lines), encoding="utf-8")
+    bpath = ctx.layout.bilingual_note(note, "pt")
+    text, n = re.subn(r"(> \[!translation\]-? )[^\n]*?(\[00:11:10\]\()", rf"\g<1>{STRIKE}\g<2>",
+                      bpath.read_text(encoding="utf-8"))
+    assert n == 1
+    bpath.write_text(text, encoding="utf-8")
+    ctx, note, done = run_all(s)
+    warned = [w.reason for o in done for w in o.warnings if w.stage == "review"]
+    assert len(warned) == 1 and "edited differently in" in warned[0], warned
+    assert "The third sign would be" in warned[0] and "bilingual/pt/" in warned[0]
+    assert warned[0].endswith("both edits are kept in the review store")
+    for kind, got in outputs(ctx, note).items():
+        assert "REVISTO: tal ataque" in got and "OUTRA REVISÃO" not in got, kind
+    texts = [json.loads(line)["text"] for line in s.review_path.read_text("utf-8").splitlines()]
+    assert len(texts) == 2 and any("OUTRA REVISÃO" in t for t in texts)
+    _, _, again = run_all(s)  # said once: the edits are read back once
+    assert not [w for o in again for w in o.warnings if w.stage == "review"]

@@ -56,6 +56,7 @@ from .reviewing import (
     apply_reviews,
     beside,
     changed_by_hand,
+    disagreements,
     note_key,
     read_edits,
     record_file,
@@ -311,7 +312,8 @@ def render_note(
                       **_quotes_by(quote_engine, transcript_lang, lang),
                       **untranslated(quotes, track_missing))
     record = (TaskRecord("render", item, "ran"),)
-    review_warnings = tuple(Failure("review", str(ctx.settings.review_path), w) for w in unread)
+    review_warnings = (*(Failure("review", str(ctx.settings.review_path), w) for w in unread),
+                       *(Failure("review", item, w) for w in disagreements(approvals)))
     try:
         written = write_note_outputs(note, tr, aligned.value, quotes.value, prov, flags, ctx,
                                      reviews=reviews, conflicts=conflicts)

@@ -158,6 +158,28 @@ def read_edits(note: Note, lang: str, ctx: RunContext
     return approvals, conflicts
 
 
+def disagreements(approvals: list[Approval]) -> list[str]:
+    """Blocks a person edited differently in the translated and in the bilingual note
+    since the last run: the last approval read applies (the store keeps both); said, never
+    settled silently."""
+    texts: dict[int, dict[str, str]] = {}
+    for a in approvals:
+        texts.setdefault(a.block, {})[a.origin] = a.text.strip()
+    said = []
+    for i, by_origin in sorted(texts.items()):
+        if len(set(by_origin.values())) > 1:
+            last = next(a for a in reversed(approvals) if a.block == i)
+            said.append(f"the block {_short(last.source)!r} was edited differently in "
+                        f"{' and '.join(sorted(by_origin))}: the text of {last.origin} "
+                        "applies; both edits are kept in the review store")
+    return said
+
+
+def _short(text: str, size: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
 def apply_reviews(note: Note, tr: TranslatedNote, ctx: RunContext
                   ) -> tuple[TranslatedNote, dict[int, BlockReview], list[str]]:
     """The translation with the approved texts in place of the engine's, each block's
