@@ -479,12 +479,15 @@ def cmd_fix(args: argparse.Namespace) -> int:
     ctx, scan, fetched = _scan_and_fetch(args)
     failed = [f"{f.item}: {f.reason}" for f in scan.failures]
     changed, anchors, unchecked = 0, 0, 0
+    unclear: list[str] = []  # ticks that say two things at once: nothing recorded
     for vid, notes in scan.by_video.items():
         got = fetched.get(vid)
         if got is None or got.transcript is None:
             unchecked += len(notes)
             continue
-        aligned = align_video(notes, got.transcript, ctx, record=not args.dry_run).value
+        done = align_video(notes, got.transcript, ctx, record=not args.dry_run)
+        unclear += [f"{w.item}: {w.reason}" for w in done.warnings if w.stage == "review"]
+        aligned = done.value
         for note in notes:
             edits = anchor_edits(aligned[str(note.path)].value)
             if not edits:
@@ -503,7 +506,7 @@ def cmd_fix(args: argparse.Namespace) -> int:
     verb = "to rewrite (dry run: nothing written)" if args.dry_run else "rewritten"
     console.print(f"{anchors} anchors in {changed} notes {verb}; {unchecked} notes not "
                   "checked (no transcript)", markup=False, highlight=False, soft_wrap=True)
-    for line in failed:
+    for line in [*unclear, *failed]:
         console.print(f"  {line}", markup=False, highlight=False)
     return 1 if failed else 0
 

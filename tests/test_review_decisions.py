@@ -14,6 +14,7 @@ from pipeline.review import default_store as store_path
 from pipeline.review.decisions import (
     Decision,
     apply_decisions,
+    contradictory_ticks,
     current,
     decisions_from_ticks,
     load_decisions,
@@ -160,3 +161,17 @@ def test_ticked_boxes_are_decisions_not_edits() -> None:
     assert boxes_as_written(ticked, written) == written
     edited = ticked.replace("more", "changed")
     assert boxes_as_written(edited, written) == written.replace("more", "changed")
+
+
+def test_accept_and_dismiss_both_ticked_record_nothing_and_say_so() -> None:
+    al = with_suggestion(sample_alignment(sample_note()))
+    both = tick(tick(render(al), "accept"), "dismiss")
+    made, decided = decide(both, al)
+    assert made == [] and decided == al
+    said = contradictory_ticks(read_ticks(both), al, sample_note())
+    assert len(said) == 1 and "00:02:12" in said[0] and "both ticked" in said[0], said
+    assert contradictory_ticks(read_ticks(tick(render(al), "accept")), al, sample_note()) == []
+    # once one of them is in force, ticking the other as well is a change of mind
+    held = {d.citation: d for d in decide(tick(render(al), "dismiss"), al)[0]}
+    as_held = apply_decisions(al, sample_note(), held, THASH, SEGMENTS)
+    assert contradictory_ticks(read_ticks(both), as_held, sample_note()) == []

@@ -208,7 +208,15 @@ def test_fix_records_what_was_ticked_since_the_last_run(
     bilingual = out / "bilingual" / "pt" / f"{slug}.md"
     text = bilingual.read_text(encoding="utf-8")
     box = next(line for line in text.splitlines() if "- [ ] accept 00:10:45 ^i" in line)
-    bilingual.write_text(text.replace(box, box.replace("- [ ]", "- [x]", 1)), encoding="utf-8")
+    text = text.replace(box, box.replace("- [ ]", "- [x]", 1))
+    # and both boxes of the summary claim's flagged 00:06:40: no decision, a warning
+    summary = [line for line in text.splitlines()
+               if re.search(r"- \[ \] (accept|dismiss)", line)
+               and line.split("^")[-1].split("-")[0] == flagged_id(vault)]
+    assert len(summary) == 2
+    for line in summary:
+        text = text.replace(line, line.replace("- [ ]", "- [x]", 1))
+    bilingual.write_text(text, encoding="utf-8")
     source = vault / f"{slug}.md"
     old = source.read_text(encoding="utf-8")
     args = [str(vault), "--transcripts", str(EXAMPLES / "transcripts")]
@@ -219,12 +227,20 @@ def test_fix_records_what_was_ticked_since_the_last_run(
     assert f"--- a/{slug}.md" in dry.stdout and 'data-t="00:10:45">[00:10:45]</a>' in dry.stdout
     assert load_decisions(default_store(vault)) == [] and source.read_text("utf-8") == old
 
+    assert "00:06:40 (line 32): accept and dismiss are both ticked" in " ".join(dry.stderr.split())
     done = fix(*args, cache=cache, out=out, env=env)
     assert done.returncode == 0 and done.stdout == dry.stdout
     assert [(d.decision, d.written, d.ms, d.who) for d in load_decisions(default_store(vault))] \
         == [("accept", "00:12:40", 645_000, "ana")]
     assert source.read_text("utf-8") == old.replace(
         'data-t="00:12:40">[00:12:40]', 'data-t="00:10:45">[00:10:45]', 1)
+
+
+def flagged_id(vault: Path) -> str:
+    """The block id prefix (`i<index>`) of the summary claim's first citation (00:06:40)."""
+    note = load_note(vault / "bonus_professor" / "peace_terms_after_kherson.md", vault)
+    claim = next(c for c in note.claims if c.text.startswith("Whether the offer"))
+    return f"i{claim.citations[0].index}"
 
 
 MMSS = re.compile(r'data-t="(?:0[1-9]|[1-5][0-9]):[0-5][0-9]:00"')  # an MM:SS:00 citation

@@ -29,8 +29,9 @@ from ..errors import WriteError
 from ..model import CitationCheck, Note, NoteAlignment, Segment
 from ..timecode import hms, parse_timestamp
 
-__all__ = ["Decision", "Tick", "apply_decisions", "checkbox_lines", "cite_id", "current",
-           "decisions_from_ticks", "load_decisions", "note_key", "read_ticks", "record"]
+__all__ = ["Decision", "Tick", "apply_decisions", "checkbox_lines", "cite_id",
+           "contradictory_ticks", "current", "decisions_from_ticks", "load_decisions",
+           "note_key", "read_ticks", "record"]
 
 Action = Literal["accept", "dismiss", "open"]
 DECIDABLE = frozenset({"suspect", "repaired"})
@@ -217,14 +218,10 @@ def read_ticks(text: str) -> list[Tick]:
             for m in _TICK.finditer(text)]
 
 
-def decisions_from_ticks(ticks: Sequence[Tick], alignment: NoteAlignment, note: Note,
-                         key: str, thash: str, who: str, when: str | None = None,
-                         ) -> list[Decision]:
-    """New decisions the ticks say, against the alignment as last decided (its checks
-    carry the decisions in force): a newly ticked accept or dismiss, or a ticked reopen.
-    Ticks for a citation that is not the one they were made for (the note changed) and
-    contradictory ticks are ignored."""
-    when = when or datetime.now(UTC).isoformat(timespec="seconds")
+def _newly_ticked(ticks: Sequence[Tick], alignment: NoteAlignment, note: Note
+                  ) -> dict[int, tuple[CitationCheck, list[Tick], set[str]]]:
+    """Per citation: its check, its ticks (only those made for it: a tick whose citation
+    changed since is ignored) and the actions newly ticked (not the decision in force)."""
     claims = {c.index: c.text for c in note.claims}
     checks = {c.citation.index: c for c in alignment.checks}
     by_cite: dict[int, list[Tick]] = {}
@@ -233,11 +230,36 @@ def decisions_from_ticks(ticks: Sequence[Tick], alignment: NoteAlignment, note: 
         if check is not None and cite_id(check, claims.get(check.claim_index, "")) \
                 == f"i{t.index}-{t.tag}":
             by_cite.setdefault(t.index, []).append(t)
-    made = []
+    found = {}
     for index, its in sorted(by_cite.items()):
         check = checks[index]
         held = {"accepted": "accept", "dismissed": "dismiss"}.get(check.decision, "")
-        new = {t.action for t in its if t.ticked and t.action != held}
+        found[index] = (check, its, {t.action for t in its if t.ticked and t.action != held})
+    return found
+
+
+def contradictory_ticks(ticks: Sequence[Tick], alignment: NoteAlignment, note: Note
+                        ) -> list[str]:
+    """Citations whose boxes say two things at once (accept and dismiss both ticked):
+    `decisions_from_ticks` records nothing for them, and the run says so."""
+    return [f"the citation {check.citation.written} (line {check.citation.line}): "
+            "accept and dismiss are both ticked, so neither is recorded; untick one"
+            for check, _, new in _newly_ticked(ticks, alignment, note).values()
+            if {"accept", "dismiss"} <= new]
+
+
+def decisions_from_ticks(ticks: Sequence[Tick], alignment: NoteAlignment, note: Note,
+                         key: str, thash: str, who: str, when: str | None = None,
+                         ) -> list[Decision]:
+    """New decisions the ticks say, against the alignment as last decided (its checks
+    carry the decisions in force): a newly ticked accept or dismiss, or a ticked reopen.
+    Ticks for a citation that is not the one they were made for (the note changed) and
+    contradictory ticks (`contradictory_ticks`) are ignored."""
+    when = when or datetime.now(UTC).isoformat(timespec="seconds")
+    claims = {c.index: c.text for c in note.claims}
+    made = []
+    for check, its, new in _newly_ticked(ticks, alignment, note).values():
+        held = {"accepted": "accept", "dismissed": "dismiss"}.get(check.decision, "")
         if new == {"reopen"} and held:
             action: Action = "open"
         elif len(new) == 1 and new <= {"accept", "dismiss"}:
@@ -252,7 +274,7 @@ def decisions_from_ticks(ticks: Sequence[Tick], alignment: NoteAlignment, note: 
             ms = ms if ms is not None else accept_ms(check)
             if ms is None:
                 continue
-        made.append(Decision(key, index, check.citation.written,
+        made.append(Decision(key, check.citation.index, check.citation.written,
                              claim_hash(claims.get(check.claim_index, "")), thash, action, ms,
                              who, when))
     return made

@@ -95,6 +95,7 @@ def align_video(notes: Sequence[Note], transcript: Transcript | None, ctx: RunCo
     thash = transcript_hash(transcript)
     signature = ctx.aligner.identity()
     failures: list[Failure] = []
+    warnings = list(cache_warnings(ctx))
     for note in notes:
         began = time.perf_counter()
         key = stage_key("align", note.render(), thash, signature)
@@ -106,24 +107,27 @@ def align_video(notes: Sequence[Note], transcript: Transcript | None, ctx: RunCo
             alignment, status = ctx.aligner.align(note, transcript), "ran"
             ctx.store.put("align", key, alignment)
         try:
-            alignment, decided = decide_citations(note, alignment, transcript, ctx, record)
+            alignment, decided, unclear = decide_citations(note, alignment, transcript, ctx,
+                                                           record)
+            warnings += [Failure("review", str(note.path), why) for why in unclear]
         except WriteError as exc:  # the review store refused: the ticks stay in the notes
             failures.append(Failure.of("review", str(note.path), exc))
             decided = ""
         done[str(note.path)] = Keyed(alignment, content_key(key, decided) if decided else key)
         records.append(TaskRecord("align", note_item(note), status, time.perf_counter() - began))
-    return Outcome(done, failures=tuple(failures), warnings=cache_warnings(ctx),
+    return Outcome(done, failures=tuple(failures), warnings=tuple(warnings),
                    records=tuple(records))
 
 
 def decide_citations(note: Note, alignment: NoteAlignment, transcript: Transcript | None,
-                     ctx: RunContext, record: bool = True) -> tuple[NoteAlignment, str]:
+                     ctx: RunContext, record: bool = True
+                     ) -> tuple[NoteAlignment, str, list[str]]:
     """The alignment with the reviewers' citation decisions applied: those of the review
     store, and the ones ticked in the note's bilingual notes in OUT since (read before the
     run rewrites them, and recorded in the store unless not `record`: a dry run). Also
-    what applied, for the key."""
+    what applied, for the key, and the ticks that say two things at once (none recorded)."""
     if transcript is None:
-        return alignment, ""
+        return alignment, "", []
     s = ctx.settings
     path = s.review_path
     key = review.note_key(note, s.vault)
@@ -139,6 +143,7 @@ def decide_citations(note: Note, alignment: NoteAlignment, transcript: Transcrip
             continue
     new = review.decisions_from_ticks(ticks, as_decided, note, key, thash,
                                       s.reviewer or default_reviewer())
+    unclear = review.contradictory_ticks(ticks, as_decided, note)
     if new:
         if record:
             review.record(path, new)
@@ -147,7 +152,7 @@ def decide_citations(note: Note, alignment: NoteAlignment, transcript: Transcrip
         as_decided = review.apply_decisions(alignment, note, decided, thash, transcript.segments)
     applied = [[c.citation.index, c.decision, c.resolved_ms] for c in as_decided.checks
                if c.decision]
-    return as_decided, content_key("decisions", applied) if applied else ""
+    return as_decided, content_key("decisions", applied) if applied else "", unclear
 
 
 # --------------------------------------------------------------------------- translate
