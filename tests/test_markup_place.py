@@ -375,3 +375,32 @@ def test_no_invented_token_is_kept_and_the_hint_places_the_label() -> None:
     assert "XMO" not in text
     assert text.endswith("\nSMART STUDENTS BEAT [[s_topic | SANÇÕES]] WITH EASE.\n")
     assert stats.modes["placed"] == 1
+
+
+class Phrasebook(Upper):
+    """Translates by a phrasebook (whole texts, else `;`-list items one by one), each
+    direction its own; what it does not know comes back as it was sent."""
+
+    def __init__(self, en_pt: dict[str, str], pt_en: dict[str, str]) -> None:
+        super().__init__()
+        self.books = {("en", "pt"): en_pt, ("pt", "en"): pt_en}
+
+    def translate(self, texts: list[str], source: str, target: str) -> list[str]:
+        self.sent.extend(texts)
+        book = self.books[(source, target)]
+        return [book.get(t) or "; ".join(book.get(x, x) for x in t.split("; ")) for t in texts]
+
+
+def test_a_label_aligned_by_translating_back_asks_for_no_hint() -> None:
+    """The sentence with placeholders (the hint, one engine text a sentence) is asked only
+    for labels the words translated back (in lists) do not align: here they do."""
+    engine = Phrasebook(
+        {"But I am not really a fan of either view.":
+         "Mas eu não sou realmente um fã de nenhuma das opiniões.", "fan": "ventilador"},
+        {"realmente": "really", "fã": "fan", "nenhuma": "none", "opiniões": "views"})
+    marked = "---\ntitle: t\n---\n\nBut I am not really a [[f | fan]] of either view.\n"
+    (tn,), stats = translate_notes_with_stats([parse_note(marked, Path("c/n.md"))], "pt",
+                                              engine, Glossary([]))
+    assert "um [[f | fã]] de" in "".join(tn.blocks)
+    assert stats.modes["aligned"] == 1
+    assert not [t for t in engine.sent if re.search(r"[A-Z]{3} ?\d", t)], engine.sent

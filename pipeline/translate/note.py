@@ -10,8 +10,10 @@ such as anchors, keep their placeholders). Each unit then ends in one mode:
   its label (`markup.place`: the glossary's renderings, the label as written, the labels
   the flat translation does not hold translated on their own, in lists, one engine text per
   `PACK_LABELS`); `loose` when a label was found by one word of several. A label not
-  found even with the sentence's placeholder translation as a hint is aligned with the
-  words near its place translated back (target -> source, in lists too): `aligned`; when
+  found is aligned with the words near its place translated back (target -> source, in
+  lists too): `aligned`; only the sentences with a label that is not aligned either are
+  sent once more with placeholders, for the words the engine puts between them (a hint:
+  one engine text a sentence, where the lists cost a sixteenth of one a window); when
   none renders it, `appended` (its own translation, marked, in parentheses at the
   sentence's end: the only words added), and `forced` (the markers around the words at
   the label's place) only when the engine has no way back or the label no translation of
@@ -192,26 +194,28 @@ def translate_notes_with_stats(
                     wanted[label] = None
     second = _translate_labels(list(wanted), engine, source, target)
 
-    # 2b. labels still not found: the sentence with placeholders around them, once, for
-    # the words the engine puts between them (in context); its text is never used
-    hinted = _Batch()
-    for u, f in flats.items():
-        if mode[u] == "placed":
-            said = f.restore(main.segs[f.text].output or "") or ""
-            if "forced" in place(u, said, _candidates(u, second, gl, target), target).how:
-                hinted.add(u.text, u.prefix)
-    hinted.run(engine, source, target)
-    hint = {u: hints(u, hinted.segs[u.text].output or "") for u in flats if u.text in hinted.segs}
-
-    # 2c. labels not found even so: the words near their place translated back (in
-    # lists, like the labels) to align them with what the engine says; never used as text
+    # 2b. labels not found: the words near their place translated back (in lists, like
+    # the labels) to align them with what the engine says; never used as text
     asked: dict[str, None] = {}
     for u, f in flats.items():
         if mode[u] == "placed" and engine.supports(target, source):
             said = f.restore(main.segs[f.text].output or "") or ""
             asked.update(dict.fromkeys(place(u, said, _candidates(u, second, gl, target),
-                                             target, hint.get(u)).ask))
+                                             target).ask))
     back = _translate_back(list(asked), engine, target, source)
+
+    # 2c. labels not aligned even so: the sentence with placeholders around them, once,
+    # for the words the engine puts between them (in context); its text is never used
+    hinted = _Batch()
+    for u, f in flats.items():
+        if mode[u] == "placed":
+            said = f.restore(main.segs[f.text].output or "") or ""
+            ways = place(u, said, _candidates(u, second, gl, target), target, None,
+                         back if asked else None, _alone(u, second, gl, target), source).how
+            if "forced" in ways or "appended" in ways:
+                hinted.add(u.text, u.prefix)
+    hinted.run(engine, source, target)
+    hint = {u: hints(u, hinted.segs[u.text].output or "") for u in flats if u.text in hinted.segs}
 
     # 3. the rest piece by piece
     pieces = _Batch()
