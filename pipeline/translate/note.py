@@ -49,6 +49,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import zip_longest
 
 from ..glossary import Glossary
 from ..glossary.enforce import TermResult, enforce, needs_of
@@ -196,12 +197,14 @@ def translate_notes_with_stats(
 
     # 2b. labels not found: the words near their place translated back (in lists, like
     # the labels) to align them with what the engine says; never used as text
-    asked: dict[str, None] = {}
+    asks: list[tuple[str, ...]] = []
     for u, f in flats.items():
         if mode[u] == "placed" and engine.supports(target, source):
             said = f.restore(main.segs[f.text].output or "") or ""
-            asked.update(dict.fromkeys(place(u, said, _candidates(u, second, gl, target),
-                                             target).ask))
+            asks.append(place(u, said, _candidates(u, second, gl, target), target).ask)
+    # one window of each sentence in turn: a list's neighbours never overlap ("bordas
+    # deste; deste triângulo" came back as one item)
+    asked = dict.fromkeys(w for turn in zip_longest(*asks) for w in turn if w is not None)
     back = _translate_back(list(asked), engine, target, source)
 
     # 2c. labels not aligned even so: the sentence with placeholders around them, once,
@@ -333,61 +336,88 @@ PACK_LABELS, PACK_WORDS = 16, 48
 def _translate_labels(labels: list[str], engine: TranslationEngine, source: str,
                       target: str) -> _Batch:
     """Each label's own translation. Labels travel in lists ("peace offer; derivative;
-    ledger": one engine text for up to `PACK_LABELS` labels, which Bergamot translates
-    item by item); a list that does not come back with as many items is cut in two and
-    sent again, down to single labels."""
+    ledger": one engine text for up to `PACK_LABELS` labels and `PACK_WORDS` words, which
+    Bergamot translates item by item; see `_in_lists`); the labels still without one are
+    then translated alone."""
     batch = _Batch()
-    packs: list[list[str]] = [[]]
     for label in labels:
         batch.add(label, choose_prefix(label))
-        if ";" in label:
-            continue
-        words = sum(len(x.split()) for x in packs[-1]) + len(label.split())
-        if len(packs[-1]) >= PACK_LABELS or words > PACK_WORDS:
-            packs.append([])
-        packs[-1].append(label)
-    listed = _in_lists([p for p in packs if len(p) > 1], engine, source, target,
-                       rounds=len(labels), whole=True)
+    listed = _in_lists([x for x in labels if ";" not in x], engine, source, target,
+                       rounds=len(labels), whole=True, words=PACK_WORDS)
     for label, item in listed.items():
         batch.segs[label].output = item
     batch.run(engine, source, target)  # the labels still without a translation, alone
     return batch
 
 
-def _in_lists(packs: list[list[str]], engine: TranslationEngine, source: str, target: str,
-              *, rounds: int, whole: bool) -> dict[str, str]:
-    """Texts translated in `;`-lists, one engine text per list: a list that comes back
-    with as many items gives each text its item (`whole`: only when none is empty, and
-    lists of one are then never sent: the caller translates those alone); one that does
-    not is cut in two and sent again, for at most `rounds` rounds."""
+def _packs(texts: list[str], most: int, words: int | None) -> list[list[str]]:
+    """`texts` in order, in lists of up to `most` texts (and `words` words)."""
+    packs: list[list[str]] = [[]]
+    for text in texts:
+        size = sum(len(x.split()) for x in packs[-1]) + len(text.split())
+        if packs[-1] and (len(packs[-1]) >= most or words is not None and size > words):
+            packs.append([])
+        packs[-1].append(text)
+    return [p for p in packs if p]
+
+
+def _in_lists(texts: list[str], engine: TranslationEngine, source: str, target: str, *,
+              rounds: int, whole: bool, words: int | None = None) -> dict[str, str]:
+    """Texts translated in `;`-lists (`_packs`), one engine text per list, for at most
+    `rounds` rounds. A list that comes back with as many items gives each text its item
+    (`whole`: only when none is empty, and lists of one are then never sent: the caller
+    translates those alone), but two neighbours alike for different texts are a shift
+    ("este; lado; direito" -> "this side; right; right"): neither is taken. A list with
+    one item too many taken once its one pair of neighbours alike is one ("veremos; nós;
+    nós" for "see; we'll"). The texts not taken go again, together, in a new order (each
+    with other neighbours), in lists of `PACK_LABELS`, then halved each round."""
     out: dict[str, str] = {}
-    for _ in range(rounds):
+    todo = list(texts)
+    for turn in range(rounds):
+        most = PACK_LABELS >> max(0, turn - 1)
+        packs = [p for p in _packs(todo, max(2, most), words) if len(p) > 1 or not whole]
         if not packs:
             break
         packed = _Batch()
         for pack in packs:
             packed.add("; ".join(pack), "")
         packed.run(engine, source, target)
-        again: list[list[str]] = []
+        todo = []
         for pack in packs:
-            items = [x.strip() for x in (packed.segs["; ".join(pack)].output or "").split(";")]
-            if len(items) == len(pack) and (all(items) or not whole):
-                out.update((w, x) for w, x in zip(pack, items, strict=True) if x)
-            elif len(pack) > 1:
-                again.extend(p for p in (pack[:len(pack) // 2], pack[len(pack) // 2:])
-                             if len(p) > 1 or not whole)
-        packs = again
+            got = _items(pack, packed.segs["; ".join(pack)].output or "", whole)
+            out.update((w, x) for w, x in zip(pack, got, strict=True) if x)
+            todo.extend(w for w, x in zip(pack, got, strict=True) if x is None)
+        todo = todo[::2] + todo[1::2]
     return out
+
+
+def _items(pack: list[str], output: str, whole: bool) -> list[str | None]:
+    """Per text of `pack`: its item of the list `output`, "" when it came back empty
+    (`whole`: never taken), None when it is not to be trusted (see `_in_lists`)."""
+    items = [x.strip() for x in output.split(";")]
+    alike = [k for k in range(len(items) - 1) if items[k] and _alike(items[k], items[k + 1])]
+    if len(items) == len(pack) + 1 and len(alike) == 1:
+        del items[alike[0] + 1]
+        alike = []
+    if len(items) != len(pack) or whole and not all(items):
+        return [None] * len(pack)
+    got: list[str | None] = list(items)
+    for k in alike:
+        if not _alike(pack[k], pack[k + 1]):
+            got[k] = got[k + 1] = None
+    return got
+
+
+def _alike(a: str, b: str) -> bool:
+    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
 
 
 def _translate_back(windows: list[str], engine: TranslationEngine, source: str,
                     target: str) -> dict[str, str]:
     """Windows of translations back into the language of their source, in lists of up to
-    `PACK_LABELS` (a lone word comes back worse than in a list: "onda" as "Wave Wave"); a
-    list that does not come back with as many items is cut in two once, then left out
-    (its windows are not aligned: the cost stays one engine text per list or two)."""
-    packs = [windows[i:i + PACK_LABELS] for i in range(0, len(windows), PACK_LABELS)]
-    return _in_lists(packs, engine, source, target, rounds=2, whole=False)
+    `PACK_LABELS` (a lone word comes back worse than in a list: "onda" as "Wave Wave"),
+    two rounds (`_in_lists`); the windows left are not aligned."""
+    return _in_lists(windows, engine, source, target, rounds=2, whole=False)
 
 
 def _as_written(label: str, text: str) -> bool:
