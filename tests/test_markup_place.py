@@ -365,13 +365,16 @@ class Inventor(Upper):
         return out
 
 
-def test_no_invented_token_is_kept_and_the_hint_places_the_label() -> None:
+def test_no_invented_token_is_kept_and_the_lead_places_the_label() -> None:
+    """A label neither found nor aligned is found by the last words of its lead (the
+    sentence up to its end) translated; no placeholder is sent, so none can be invented."""
     marked = "---\ntitle: t\n---\n\nSmart students beat [[s_topic | sanctions]] with ease.\n"
     engine = Inventor()
     (tn,), stats = translate_notes_with_stats([parse_note(marked, Path("c/n.md"))], "pt",
                                               engine, Glossary([]))
     text = "".join(tn.blocks)
-    assert any("XQX1" in t for t in engine.sent)  # the hint was asked for
+    assert "Smart students beat sanctions" in engine.sent  # the lead was asked for
+    assert not [t for t in engine.sent if "XQX" in t]
     assert "XMO" not in text
     assert text.endswith("\nSMART STUDENTS BEAT [[s_topic | SANÇÕES]] WITH EASE.\n")
     assert stats.modes["placed"] == 1

@@ -11,13 +11,14 @@ such as anchors, keep their placeholders). Each unit then ends in one mode:
   the flat translation does not hold translated on their own, in lists, one engine text per
   `PACK_LABELS`); `loose` when a label was found by one word of several. A label not
   found is aligned with the words near its place translated back (target -> source, in
-  lists too): `aligned`; only the sentences with a label that is not aligned either are
-  sent once more with placeholders, for the words the engine puts between them (a hint:
-  one engine text a sentence, where the lists cost a sixteenth of one a window); when
-  none renders it, `appended` (its own translation, marked, in parentheses at the
-  sentence's end: the only words added), and `forced` (the markers around the words at
-  the label's place) only when the engine has no way back or the label no translation of
-  its own. The words are otherwise the flat translation's;
+  lists too): `aligned`; a label not aligned either is found by the last words of its
+  lead's translation (the sentence up to the label's end: its rendering in context, "This
+  is a really [[handy]]" -> "... realmente útil"; one engine text a label, where the
+  lists cost a sixteenth of one a window); when none renders it, `appended` (its own
+  translation, marked, in parentheses at the sentence's end: the only words added), and
+  `forced` (the markers around the words at the label's place) only when the engine has
+  no way back or the label no translation of its own. The words are otherwise the flat
+  translation's;
 - `masked`: no pairs (or pairs that nest or hold atoms): placeholders came back exactly
   once and in order: markup restored;
 - `pieces`: otherwise (placeholders lost; fewer words than pairs) the text between
@@ -60,7 +61,7 @@ from .batch import BoundedEngine, translate_safely
 from .engines.base import TranslationEngine
 from .markup.fallback import flat, labels
 from .markup.inline import choose_prefix
-from .markup.place import atomized, hints, place, room
+from .markup.place import atomized, place, room
 from .markup.segment import Template, Unit, segment_block, segment_text
 
 
@@ -207,18 +208,24 @@ def translate_notes_with_stats(
     asked = dict.fromkeys(w for turn in zip_longest(*asks) for w in turn if w is not None)
     back = _translate_back(list(asked), engine, target, source)
 
-    # 2c. labels not aligned even so: the sentence with placeholders around them, once,
-    # for the words the engine puts between them (in context); its text is never used
-    hinted = _Batch()
+    # 2c. labels not aligned even so: the sentence up to the label's end translated (its
+    # lead), for its last words: the label's rendering in context ("This is a really
+    # [[handy]]" -> "Este é um realmente útil"); its text is never used
+    leads: dict[Unit, dict[int, str]] = {}
     for u, f in flats.items():
         if mode[u] == "placed":
             said = f.restore(main.segs[f.text].output or "") or ""
             ways = place(u, said, _candidates(u, second, gl, target), target, None,
                          back if asked else None, _alone(u, second, gl, target), source).how
-            if "forced" in ways or "appended" in ways:
-                hinted.add(u.text, u.prefix)
-    hinted.run(engine, source, target)
-    hint = {u: hints(u, hinted.segs[u.text].output or "") for u in flats if u.text in hinted.segs}
+            opens = [t.pair for t in u.toks if t.kind == "open"]
+            leads[u] = {p: _lead(u, p) for p, w in zip(opens, ways, strict=True)
+                        if w in ("forced", "appended")}
+    led = _Batch()
+    for lead in (x for ps in leads.values() for x in ps.values()):
+        led.add(lead, "")
+    led.run(engine, source, target)
+    hint = {u: {p: _tail(led.segs[x].output or "", labels(u)[p]) for p, x in ps.items()}
+            for u, ps in leads.items() if ps}
 
     # 3. the rest piece by piece
     pieces = _Batch()
@@ -418,6 +425,18 @@ def _translate_back(windows: list[str], engine: TranslationEngine, source: str,
     `PACK_LABELS` (a lone word comes back worse than in a list: "onda" as "Wave Wave"),
     two rounds (`_in_lists`); the windows left are not aligned."""
     return _in_lists(windows, engine, source, target, rounds=2, whole=False)
+
+
+def _lead(unit: Unit, pair: int) -> str:
+    """The unit's words up to the end of `pair`'s label."""
+    close = next(i for i, t in enumerate(unit.toks) if t.kind == "close" and t.pair == pair)
+    return " ".join("".join(t.raw if t.kind == "text" else " "
+                            for t in unit.toks[:close]).split())
+
+
+def _tail(said: str, label: str) -> str:
+    """The last words of `said` (a lead's translation), as many as `label` has."""
+    return " ".join(re.findall(r"[^\W_]+(?:[-'’][^\W_]+)*", said)[-max(1, len(label.split())):])
 
 
 def _as_written(label: str, text: str) -> bool:

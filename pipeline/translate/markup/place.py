@@ -6,8 +6,8 @@ so every word of the translation is the engine's own, in context, exactly as for
 sentence without markup. Then each pair's markers go around the words of that translation
 that translate its label. The label's candidate renderings (in order: the glossary's
 renderings when the label is a glossary term, the label as written, the label translated
-on its own and repaired by the glossary, and when none is found, the words an engine put
-between placeholders around the label: `hints`) are looked up in the translation over
+on its own and repaired by the glossary, and when none is found, a hint: the last words
+of the translation of the sentence up to the label's end) are looked up in the translation over
 windows of up to one word more than theirs, word by word: the same word (case and accents
 aside) or the same lemma scores 1, a long shared stem 0.8, a near spelling its
 similarity; extra or missing words lower the score, short words ("de", "the") count less.
@@ -21,7 +21,7 @@ enough the markers go around the words (of four letters or more) at the label's 
 place in the sentence ("forced").
 Either way the text outside the markers is the flat translation, unchanged.
 
-A forced pair (none found, even with `hints`) is then aligned with what the engine
+A forced pair (none found, even with a hint) is then aligned with what the engine
 itself says: the windows of the translation near the label's place (as many
 words as the label, or fewer) are translated back (`Placement.ask`, then `back`: window ->
 its back-translation) and scored against the label as written; the best one at
@@ -53,7 +53,7 @@ from ...glossary.morph import lemmas
 from .unit import Tok, Unit
 
 __all__ = ["FAR", "FAR_WORDS", "LOOSE", "THRESHOLD", "Placement", "alias_open", "atomized",
-           "hints", "place", "render_pair", "room", "score"]
+           "place", "render_pair", "room", "score"]
 
 THRESHOLD, LOOSE, SHORT = 0.5, 0.3, 0.3
 NEAR = 0.25  # how far (share of the sentence) from the label's place a window is asked
@@ -105,8 +105,8 @@ def place(unit: Unit, text: str, candidates: Mapping[int, Sequence[str]], lang: 
           hint: Mapping[int, str] | None = None, back: Mapping[str, str] | None = None,
           alone: Mapping[int, str] | None = None, source: str = "en") -> Placement:
     """`text` (the flat unit's restored translation) with each pair's markers put back;
-    `hint`: per pair, the label's words in a placeholder translation (a candidate after
-    `candidates`, and not a sure one). Without `back`, pairs forced or found only by
+    `hint`: per pair, the label's rendering in context as the engine read it (a candidate
+    after `candidates`, and not a sure one). Without `back`, pairs forced or found only by
     their hint are placed as they are and their windows listed in `ask`; with it, they
     are aligned, or (forced ones) appended when `alone` has their label (see the module)."""
     pairs: dict[int, list[int]] = {}
@@ -268,30 +268,6 @@ def _unshared(span: tuple[int, int], words: list[tuple[int, int, str]],
     while b - a > 1 and theirs(b - 1) and kept(a, b - 1):
         b -= 1
     return a, b
-
-
-def hints(unit: Unit, output: str) -> dict[int, str]:
-    """Per pair: the words an engine put between its two placeholders when translating
-    `unit.text` (the label's rendering in context), where both came back once, in order."""
-    if not unit.prefix:
-        return {}
-    found: dict[int, list[tuple[int, int]]] = {}
-    for m in re.finditer(re.escape(unit.prefix) + r"\s?(\d+)(?!\d)", output, re.I):
-        found.setdefault(int(m.group(1)), []).append(m.span())
-    out = {}
-    for n, i in enumerate(unit.slots, 1):
-        tok = unit.toks[i]
-        if tok.kind != "open":
-            continue
-        close = next(k for k, j in enumerate(unit.slots, 1)
-                     if unit.toks[j].kind == "close" and unit.toks[j].pair == tok.pair)
-        a, b = found.get(n, []), found.get(close, [])
-        if len(a) == 1 == len(b) and a[0][1] <= b[0][0]:
-            inside = re.sub(re.escape(unit.prefix) + r"\s?\d+", " ", output[a[0][1]:b[0][0]],
-                            flags=re.I)
-            if _WORD.search(inside):
-                out[tok.pair] = " ".join(inside.split())
-    return out
 
 
 def room(unit: Unit, text: str) -> bool:
