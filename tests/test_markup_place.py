@@ -407,3 +407,38 @@ def test_a_label_aligned_by_translating_back_asks_for_no_hint() -> None:
     assert "um [[f | fã]] de" in "".join(tn.blocks)
     assert stats.modes["aligned"] == 1
     assert not [t for t in engine.sent if re.search(r"[A-Z]{3} ?\d", t)], engine.sent
+
+
+def test_a_span_short_of_its_label_grows_by_a_word_translated_back() -> None:
+    """A span found with fewer long words than its label ("quero" for "want to take")
+    asks for the words at its edges translated back and takes the one that renders a word
+    of the label ("levar": "take"), not one that renders a neighbour's."""
+    u = unit_of("Before moving on I [[w | want to take]] some time to talk about limits.")
+    said = "Antes de seguir em frente eu quero levar algum tempo para falar sobre limites."
+    cands = {0: ["want to take", "queremos tomar"]}
+    assert place(u, said, cands, "pt").text == said.replace("quero", "[[w | quero]]")
+    assert "levar" in place(u, said, cands, "pt").ask
+    got = place(u, said, cands, "pt", back={"levar": "take"}, alone={0: "queremos tomar"})
+    assert got.text == said.replace("quero levar", "[[w | quero levar]]")
+    assert got.how == ("found",)
+    got = place(u, said, cands, "pt", back={"levar": "some time"}, alone={})
+    assert got.text == said.replace("quero", "[[w | quero]]")
+
+
+def test_leads_travel_in_lists() -> None:
+    """The leads of labels neither found nor aligned (the sentence up to each label's
+    end) are translated in one `;`-list, and each label is found by its lead's last
+    words."""
+    en_pt = {"This is a really handy trick.": "Este é um truque realmente útil.",
+             "Let me go into the details.": "Deixe-me entrar nos detalhes.",
+             "handy": "à mão", "go": "ir",
+             "This is a really handy; Let me go": "Este é um realmente útil; Deixe-me entrar"}
+    engine = Phrasebook(en_pt, {})
+    marked = ("---\ntitle: t\n---\n\nThis is a really [[h | handy]] trick.\n\n"
+              "Let me [[g | go]] into the details.\n")
+    (tn,), _ = translate_notes_with_stats([parse_note(marked, Path("c/n.md"))], "pt",
+                                          engine, Glossary([]))
+    text = "".join(tn.blocks)
+    assert "realmente [[h | útil]]" in text and "Deixe-me [[g | entrar]]" in text, text
+    assert "This is a really handy; Let me go" in engine.sent
+    assert "This is a really handy" not in engine.sent

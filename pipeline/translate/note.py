@@ -13,12 +13,13 @@ such as anchors, keep their placeholders). Each unit then ends in one mode:
   found is aligned with the words near its place translated back (target -> source, in
   lists too): `aligned`; a label not aligned either is found by the last words of its
   lead's translation (the sentence up to the label's end: its rendering in context, "This
-  is a really [[handy]]" -> "... realmente útil"; one engine text a label, where the
-  lists cost a sixteenth of one a window); when none renders it, `appended` (its own
-  translation, marked, in parentheses at the sentence's end: the only words added), and
-  `forced` (the markers around the words at the label's place) only when the engine has
-  no way back or the label no translation of its own. The words are otherwise the flat
-  translation's;
+  is a really [[handy]]" -> "... realmente útil"; leads travel in lists too); a label
+  found on fewer words than it has grows by a word at its edge whose translation back
+  renders one of its words ("eu [[want to take | quero levar]]"); when none renders it,
+  `appended` (its own translation, marked, in parentheses at the sentence's end: the only
+  words added), and `forced` (the markers around the words at the label's place) only
+  when the engine has no way back or the label no translation of its own. The words are
+  otherwise the flat translation's;
 - `masked`: no pairs (or pairs that nest or hold atoms): placeholders came back exactly
   once and in order: markup restored;
 - `pieces`: otherwise (placeholders lost; fewer words than pairs) the text between
@@ -210,7 +211,8 @@ def translate_notes_with_stats(
 
     # 2c. labels not aligned even so: the sentence up to the label's end translated (its
     # lead), for its last words: the label's rendering in context ("This is a really
-    # [[handy]]" -> "Este é um realmente útil"); its text is never used
+    # [[handy]]" -> "Este é um realmente útil"); in lists, like the labels; its text is
+    # never used
     leads: dict[Unit, dict[int, str]] = {}
     for u, f in flats.items():
         if mode[u] == "placed":
@@ -220,10 +222,8 @@ def translate_notes_with_stats(
             opens = [t.pair for t in u.toks if t.kind == "open"]
             leads[u] = {p: _lead(u, p) for p, w in zip(opens, ways, strict=True)
                         if w in ("forced", "appended")}
-    led = _Batch()
-    for lead in (x for ps in leads.values() for x in ps.values()):
-        led.add(lead, "")
-    led.run(engine, source, target)
+    led = _translate_labels(list(dict.fromkeys(x for ps in leads.values() for x in ps.values())),
+                            engine, source, target)
     hint = {u: {p: _tail(led.segs[x].output or "", labels(u)[p]) for p, x in ps.items()}
             for u, ps in leads.items() if ps}
 
@@ -337,15 +337,15 @@ def _restores(unit: Unit) -> Callable[[str], bool]:
     return lambda text: unit.restore(text) is not None
 
 
-PACK_LABELS, PACK_WORDS = 16, 48
+PACK_LABELS, PACK_WORDS, PACK_BACK = 16, 48, 16
 
 
 def _translate_labels(labels: list[str], engine: TranslationEngine, source: str,
                       target: str) -> _Batch:
-    """Each label's own translation. Labels travel in lists ("peace offer; derivative;
-    ledger": one engine text for up to `PACK_LABELS` labels and `PACK_WORDS` words, which
-    Bergamot translates item by item; see `_in_lists`); the labels still without one are
-    then translated alone."""
+    """Each label's own translation (or each lead's, `translate_notes` 2c). Labels travel
+    in lists ("peace offer; derivative; ledger": one engine text for up to `PACK_LABELS`
+    labels and `PACK_WORDS` words, which Bergamot translates item by item; see
+    `_in_lists`); the labels still without one are then translated alone."""
     batch = _Batch()
     for label in labels:
         batch.add(label, choose_prefix(label))
@@ -369,7 +369,8 @@ def _packs(texts: list[str], most: int, words: int | None) -> list[list[str]]:
 
 
 def _in_lists(texts: list[str], engine: TranslationEngine, source: str, target: str, *,
-              rounds: int, whole: bool, words: int | None = None) -> dict[str, str]:
+              rounds: int, whole: bool, words: int | None = None,
+              most: int = PACK_LABELS) -> dict[str, str]:
     """Texts translated in `;`-lists (`_packs`), one engine text per list, for at most
     `rounds` rounds. A list that comes back with as many items gives each text its item
     (`whole`: only when none is empty, and lists of one are then never sent: the caller
@@ -377,12 +378,12 @@ def _in_lists(texts: list[str], engine: TranslationEngine, source: str, target: 
     ("este; lado; direito" -> "this side; right; right"): neither is taken. A list with
     one item too many taken once its one pair of neighbours alike is one ("veremos; nós;
     nós" for "see; we'll"). The texts not taken go again, together, in a new order (each
-    with other neighbours), in lists of `PACK_LABELS`, then halved each round."""
+    with other neighbours), in lists of `most`, then halved each round."""
     out: dict[str, str] = {}
     todo = list(texts)
     for turn in range(rounds):
-        most = PACK_LABELS >> max(0, turn - 1)
-        packs = [p for p in _packs(todo, max(2, most), words) if len(p) > 1 or not whole]
+        packs = [p for p in _packs(todo, max(2, most >> max(0, turn - 1)), words)
+                 if len(p) > 1 or not whole]
         if not packs:
             break
         packed = _Batch()
@@ -422,9 +423,9 @@ def _alike(a: str, b: str) -> bool:
 def _translate_back(windows: list[str], engine: TranslationEngine, source: str,
                     target: str) -> dict[str, str]:
     """Windows of translations back into the language of their source, in lists of up to
-    `PACK_LABELS` (a lone word comes back worse than in a list: "onda" as "Wave Wave"),
-    two rounds (`_in_lists`); the windows left are not aligned."""
-    return _in_lists(windows, engine, source, target, rounds=2, whole=False)
+    `PACK_BACK` (a lone word comes back worse than in a list: "onda" as "Wave Wave"; most
+    windows are one word), two rounds (`_in_lists`); the windows left are not aligned."""
+    return _in_lists(windows, engine, source, target, rounds=2, whole=False, most=PACK_BACK)
 
 
 def _lead(unit: Unit, pair: int) -> str:
@@ -467,14 +468,21 @@ def _candidates(unit: Unit, second: _Batch, gl: Glossary, lang: str) -> dict[int
     return out
 
 
-def _alone(unit: Unit, second: _Batch, gl: Glossary, lang: str) -> dict[int, str]:
+def _alone(unit: Unit, second: _Batch, gl: Glossary, lang: str,
+           hint: dict[int, str] | None = None) -> dict[int, str]:
     """Per pair: the label's rendering on its own (the glossary's, else its translation),
-    for a label that cannot be placed on the sentence's words."""
+    for a label that cannot be placed on the sentence's words; a translation that left it
+    as written ("plug") gives way to its rendering in context (`hint`: "plugue") when
+    that has a word of 3 letters or more."""
     out = {}
     for pair, label in labels(unit).items():
         seg = second.segs.get(label)
         terms = _term_renderings(label, gl, lang)
         said = terms[0] if terms else seg.output if seg is not None else None
+        near = (hint or {}).get(pair, "")
+        if not terms and (said or "").casefold().strip() == label.casefold() \
+                and near.casefold() != label.casefold() and re.search(r"[^\W\d_]{3}", near):
+            said = near
         if said and said.strip():
             out[pair] = said.strip()
     return out
@@ -515,7 +523,7 @@ def _render(unit: Unit, how: str, main: _Batch, second: _Batch,
         seg = main.segs[flats[unit].text]
         said = flats[unit].restore(seg.output or "") or ""
         placed = place(unit, said, _candidates(unit, second, gl, lang), lang, hint.get(unit),
-                       back, _alone(unit, second, gl, lang), source)
+                       back, _alone(unit, second, gl, lang, hint.get(unit)), source)
         worst = next((h for h in ("forced", "appended", "loose", "aligned") if h in placed.how),
                      how)
         return worst, placed.text, [], [seg]

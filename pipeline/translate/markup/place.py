@@ -29,7 +29,11 @@ its back-translation) and scored against the label as written; the best one at
 "aquém" as "it is short" for "short"; ties: the shorter); the words of a back-translation
 that render a word of the sentence outside the label are its neighbours' and do not count.
 A span aligned or found by the hint alone then loses the words at its edges that render
-such a neighbour ("recebendo [informações]" for "getting" in "getting information").
+such a neighbour ("recebendo [informações]" for "getting" in "getting information"); a
+span found with fewer long words than its label grows by the word at an edge whose
+back-translation renders a word of the label and no neighbour's ("[[want to take |
+quero]] levar", "levar" back as "take": "[[want to take | quero levar]]"; `_edges` are
+asked in `Placement.ask`).
 When no window renders the label, it is never put on words that do not translate it: its
 markers go around the label's own translation (`alone`), in parentheses at the end of the
 sentence ("appended": "... para quem o identificar ([[gold | ouro]])."), the only words
@@ -157,6 +161,10 @@ def place(unit: Unit, text: str, candidates: Mapping[int, Sequence[str]], lang: 
             continue
         if how[-1] in ("found", "loose"):
             span = _trimmed(span, words, label, cands, lang)
+            if back is None:
+                ask.update((words[i][2], None) for i in _edges(span, words, used, lw))
+            else:
+                span = _grown(span, words, used, back, lw, others, source)
         used.update(range(*span))
         spans.append((*span, pair))
     out = text
@@ -240,6 +248,33 @@ def _neighbours(word: str, others: Sequence[str], label: Sequence[str], lang: st
     `label`: "information" for "informações" in "you're getting information"."""
     return len(word) > 3 and any(_sim(word, x, lang) >= 0.8 for x in others) \
         and not any(_sim(word, x, lang) for x in label)
+
+
+def _edges(span: tuple[int, int], words: list[tuple[int, int, str]], used: set[int],
+           lw: Sequence[str]) -> list[int]:
+    """The free words (of 4 letters or more) just outside `span` when it has fewer words of
+    4 letters or more than the label (its folded words `lw`): it may render only part of
+    the label ("[want to take] -> [quero] levar")."""
+    if sum(len(w) > 3 for w in lw) <= sum(len(w[2]) > 3 for w in words[span[0]:span[1]]):
+        return []
+    return [i for i in (span[0] - 1, span[1])
+            if 0 <= i < len(words) and i not in used and len(words[i][2]) > 3]
+
+
+def _grown(span: tuple[int, int], words: list[tuple[int, int, str]], used: set[int],
+           back: Mapping[str, str], lw: Sequence[str], others: Sequence[str],
+           source: str) -> tuple[int, int]:
+    """A span found with fewer long words than its label, with the word just outside it
+    whose translation back renders a word of the label (of 4 letters or more) and no
+    neighbour's: "eu [[want to take | quero levar]]", "levar" back as "take"; "os [[various
+    inputs | vários insumos]]". One word at each edge at most."""
+    a, b = span
+    for i in _edges(span, words, used, lw):
+        said = [_fold(x) for x in _WORD.findall(back.get(words[i][2], "")) if len(x) > 3]
+        if any(_sim(x, w, source) >= 0.8 for x in said for w in lw if len(w) > 3) \
+                and not all(_neighbours(x, others, lw, source) for x in said):
+            a, b = min(a, i), max(b, i + 1)
+    return a, b
 
 
 def _unshared(span: tuple[int, int], words: list[tuple[int, int, str]],
