@@ -442,3 +442,18 @@ def test_leads_travel_in_lists() -> None:
     assert "realmente [[h | útil]]" in text and "Deixe-me [[g | entrar]]" in text, text
     assert "This is a really handy; Let me go" in engine.sent
     assert "This is a really handy" not in engine.sent
+
+
+def test_a_word_the_engine_kept_as_written_renders_its_own_source_word() -> None:
+    """"Patreon", kept as written from the source outside the label, is never where
+    "patrons" goes, though they are spelled alike (found or aligned)."""
+    u = unit_of("Most support comes through Patreon, and the main perk for **patrons** is "
+                "early access.")
+    said = ("A maioria do apoio vem através de Patreon, e a vantagem principal para os "
+            "clientes é o acesso antecipado.")
+    cands = {0: ["patrons", "patronos"]}
+    assert "**Patreon**" not in place(u, said, cands, "pt").text
+    assert "Patreon" not in place(u, said, cands, "pt").ask
+    got = place(u, said, cands, "pt", back={"Patreon": "Patreon", "clientes": "patrons"},
+                alone={0: "patronos"})
+    assert got.text == said.replace("clientes", "**clientes**") and got.how == ("aligned",)

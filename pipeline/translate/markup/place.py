@@ -135,17 +135,19 @@ def place(unit: Unit, text: str, candidates: Mapping[int, Sequence[str]], lang: 
         size = len(_WORD.findall(label))
         lw = [_fold(w) for w in _WORD.findall(label)]  # the label's words, folded
         others = _outside(unit, o, c, lw, source)
-        best = _best(words, used, cands, where, lang, THRESHOLD, spare)
+        theirs = _copied(unit, o, c, lw)
+        best = _best(words, used, cands, where, lang, THRESHOLD, spare, theirs)
         how.append("found")
         if best is None:
-            best = _best(words, used, cands, where, lang, LOOSE, spare)
+            best = _best(words, used, cands, where, lang, LOOSE, spare, theirs)
             how[-1] = "loose"
         if best is None:
             best = (len(cands), _forced(words, used, where, min(spare, size)))
             how[-1] = "forced"
         span: tuple[int, int] | None = best[1]
         if best[0] >= len(candidates.get(pair, ())):  # forced, or by the hint alone
-            near = _windows(words, used, where, min(spare, max(1, size)))
+            near = [w for w in _windows(words, used, where, min(spare, max(1, size)))
+                    if not any(_bare(_fold(x[2])) in theirs for x in words[w[0]:w[1]])]
             if back is None:
                 ask.update((_window(words, w), None) for w in near)
             else:
@@ -243,6 +245,18 @@ def _outside(unit: Unit, o: int, c: int, lw: Sequence[str], source: str) -> list
             if not any(_sim(w, x, source) for x in lw)]
 
 
+def _copied(unit: Unit, o: int, c: int, lw: Sequence[str]) -> frozenset[str]:
+    """The words (of 4 letters or more, folded, without accents) of the unit's source
+    outside the pair at `o`..`c` that its label (its folded words `lw`) does not have: a
+    translation that holds one as written renders that word, not the label ("Patreon" in
+    "most support comes through Patreon, and ... for [[patrons]]", near "patrons")."""
+    text = " ".join(t.raw for k, t in enumerate(unit.toks) if t.kind == "text" and
+                    not o < k < c)
+    own = {_bare(w) for w in lw}
+    return frozenset(b for w in _WORD.findall(text) if len(w) > 3
+                     and (b := _bare(_fold(w))) not in own)
+
+
 def _neighbours(word: str, others: Sequence[str], label: Sequence[str], lang: str) -> bool:
     """Whether `word` (of 4 letters or more) renders a word of `others` and none of
     `label`: "information" for "informações" in "you're getting information"."""
@@ -320,11 +334,11 @@ def _words(unit: Unit, text: str) -> list[tuple[int, int, str]]:
 
 
 def _best(words: list[tuple[int, int, str]], used: set[int], candidates: Sequence[str],
-          where: float, lang: str, threshold: float,
-          spare: int) -> tuple[int, tuple[int, int]] | None:
-    """The best window at `threshold` or above: (the candidate's rank, the window). Ties:
-    the candidate first in order, then the window nearest to `where` (by characters, as
-    `where` is measured)."""
+          where: float, lang: str, threshold: float, spare: int,
+          theirs: frozenset[str] = frozenset()) -> tuple[int, tuple[int, int]] | None:
+    """The best window at `threshold` or above, with no word of `theirs` (`_copied`):
+    (the candidate's rank, the window). Ties: the candidate first in order, then the
+    window nearest to `where` (by characters, as `where` is measured)."""
     n = len(words)
     chars = max(1, words[-1][1]) if words else 1
     found: tuple[float, int, float, tuple[int, int]] | None = None
@@ -334,8 +348,8 @@ def _best(words: list[tuple[int, int, str]], used: set[int], candidates: Sequenc
             continue
         for length in range(1, min(len(cw) + 1, spare) + 1):
             for i in range(0, n - length + 1):
-                if any(j in used for j in range(i, i + length)) \
-                        or _far(i + length / 2, n, where):
+                if any(j in used or _bare(_fold(words[j][2])) in theirs
+                       for j in range(i, i + length)) or _far(i + length / 2, n, where):
                     continue
                 s = score(cw, [_fold(w[2]) for w in words[i:i + length]], lang)
                 if s < threshold:
