@@ -365,13 +365,95 @@ class Inventor(Upper):
         return out
 
 
-def test_no_invented_token_is_kept_and_the_hint_places_the_label() -> None:
+def test_no_invented_token_is_kept_and_the_lead_places_the_label() -> None:
+    """A label neither found nor aligned is found by the last words of its lead (the
+    sentence up to its end) translated; no placeholder is sent, so none can be invented."""
     marked = "---\ntitle: t\n---\n\nSmart students beat [[s_topic | sanctions]] with ease.\n"
     engine = Inventor()
     (tn,), stats = translate_notes_with_stats([parse_note(marked, Path("c/n.md"))], "pt",
                                               engine, Glossary([]))
     text = "".join(tn.blocks)
-    assert any("XQX1" in t for t in engine.sent)  # the hint was asked for
+    assert "Smart students beat sanctions" in engine.sent  # the lead was asked for
+    assert not [t for t in engine.sent if "XQX" in t]
     assert "XMO" not in text
     assert text.endswith("\nSMART STUDENTS BEAT [[s_topic | SANÇÕES]] WITH EASE.\n")
     assert stats.modes["placed"] == 1
+
+
+class Phrasebook(Upper):
+    """Translates by a phrasebook (whole texts, else `;`-list items one by one), each
+    direction its own; what it does not know comes back as it was sent."""
+
+    def __init__(self, en_pt: dict[str, str], pt_en: dict[str, str]) -> None:
+        super().__init__()
+        self.books = {("en", "pt"): en_pt, ("pt", "en"): pt_en}
+
+    def translate(self, texts: list[str], source: str, target: str) -> list[str]:
+        self.sent.extend(texts)
+        book = self.books[(source, target)]
+        return [book.get(t) or "; ".join(book.get(x, x) for x in t.split("; ")) for t in texts]
+
+
+def test_a_label_aligned_by_translating_back_asks_for_no_hint() -> None:
+    """The sentence with placeholders (the hint, one engine text a sentence) is asked only
+    for labels the words translated back (in lists) do not align: here they do."""
+    engine = Phrasebook(
+        {"But I am not really a fan of either view.":
+         "Mas eu não sou realmente um fã de nenhuma das opiniões.", "fan": "ventilador"},
+        {"realmente": "really", "fã": "fan", "nenhuma": "none", "opiniões": "views"})
+    marked = "---\ntitle: t\n---\n\nBut I am not really a [[f | fan]] of either view.\n"
+    (tn,), stats = translate_notes_with_stats([parse_note(marked, Path("c/n.md"))], "pt",
+                                              engine, Glossary([]))
+    assert "um [[f | fã]] de" in "".join(tn.blocks)
+    assert stats.modes["aligned"] == 1
+    assert not [t for t in engine.sent if re.search(r"[A-Z]{3} ?\d", t)], engine.sent
+
+
+def test_a_span_short_of_its_label_grows_by_a_word_translated_back() -> None:
+    """A span found with fewer long words than its label ("quero" for "want to take")
+    asks for the words at its edges translated back and takes the one that renders a word
+    of the label ("levar": "take"), not one that renders a neighbour's."""
+    u = unit_of("Before moving on I [[w | want to take]] some time to talk about limits.")
+    said = "Antes de seguir em frente eu quero levar algum tempo para falar sobre limites."
+    cands = {0: ["want to take", "queremos tomar"]}
+    assert place(u, said, cands, "pt").text == said.replace("quero", "[[w | quero]]")
+    assert "levar" in place(u, said, cands, "pt").ask
+    got = place(u, said, cands, "pt", back={"levar": "take"}, alone={0: "queremos tomar"})
+    assert got.text == said.replace("quero levar", "[[w | quero levar]]")
+    assert got.how == ("found",)
+    got = place(u, said, cands, "pt", back={"levar": "some time"}, alone={})
+    assert got.text == said.replace("quero", "[[w | quero]]")
+
+
+def test_leads_travel_in_lists() -> None:
+    """The leads of labels neither found nor aligned (the sentence up to each label's
+    end) are translated in one `;`-list, and each label is found by its lead's last
+    words."""
+    en_pt = {"This is a really handy trick.": "Este é um truque realmente útil.",
+             "Let me go into the details.": "Deixe-me entrar nos detalhes.",
+             "handy": "à mão", "go": "ir",
+             "This is a really handy; Let me go": "Este é um realmente útil; Deixe-me entrar"}
+    engine = Phrasebook(en_pt, {})
+    marked = ("---\ntitle: t\n---\n\nThis is a really [[h | handy]] trick.\n\n"
+              "Let me [[g | go]] into the details.\n")
+    (tn,), _ = translate_notes_with_stats([parse_note(marked, Path("c/n.md"))], "pt",
+                                          engine, Glossary([]))
+    text = "".join(tn.blocks)
+    assert "realmente [[h | útil]]" in text and "Deixe-me [[g | entrar]]" in text, text
+    assert "This is a really handy; Let me go" in engine.sent
+    assert "This is a really handy" not in engine.sent
+
+
+def test_a_word_the_engine_kept_as_written_renders_its_own_source_word() -> None:
+    """"Patreon", kept as written from the source outside the label, is never where
+    "patrons" goes, though they are spelled alike (found or aligned)."""
+    u = unit_of("Most support comes through Patreon, and the main perk for **patrons** is "
+                "early access.")
+    said = ("A maioria do apoio vem através de Patreon, e a vantagem principal para os "
+            "clientes é o acesso antecipado.")
+    cands = {0: ["patrons", "patronos"]}
+    assert "**Patreon**" not in place(u, said, cands, "pt").text
+    assert "Patreon" not in place(u, said, cands, "pt").ask
+    got = place(u, said, cands, "pt", back={"Patreon": "Patreon", "clientes": "patrons"},
+                alone={0: "patronos"})
+    assert got.text == said.replace("clientes", "**clientes**") and got.how == ("aligned",)

@@ -11,7 +11,13 @@ import pytest
 from pipeline.glossary import Glossary
 from pipeline.glossary.check import check_translated, glossary_check
 from pipeline.notes import parse_note
-from pipeline.translate.note import in_language, translate_notes, translate_notes_with_stats
+from pipeline.translate.note import (
+    _translate_back,
+    _translate_labels,
+    in_language,
+    translate_notes,
+    translate_notes_with_stats,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "glossary"
 A = '<a class="yt-timestamp" data-t="00:01:21">[00:01:21]</a>'
@@ -260,3 +266,24 @@ def test_bergamot_300_kb_paragraph_is_kept_as_written_and_reported() -> None:
     assert len(huge) > 300_000 and len(tn.failures) == 1
     assert tn.failures[0].startswith("Sentence number 0 says")
     assert re.search(r"a block of 306,\d{3} characters: too long to translate", tn.failures[0])
+
+
+def test_a_list_whose_neighbours_come_back_alike_is_shifted() -> None:
+    """"este; lado; direito" back as "this side; right; right": as many items, but
+    shifted ("lado" is not "right"); the two alike go again, with other neighbours."""
+    said = {"este; lado; direito": "this side; right; right", "lado; direito": "side; right"}
+    engine = FnEngine(lambda t: said[t])
+    back = _translate_back(["este", "lado", "direito"], engine, "pt", "en")
+    assert back == {"este": "this side", "lado": "side", "direito": "right"}
+    assert engine.calls == [["este; lado; direito"], ["lado; direito"]]
+
+
+def test_a_list_with_one_item_repeated_is_taken_without_it() -> None:
+    """One item too many, and one pair of neighbours alike: the repeat is the extra item
+    ("see; we'll" -> "veremos; nós; nós"); the list is not sent again in halves."""
+    said = {"see; we'll; sample": "veremos; nós; nós; amostra"}
+    engine = FnEngine(lambda t: said[t])
+    batch = _translate_labels(["see", "we'll", "sample"], engine, "en", "pt")
+    assert {k: s.output for k, s in batch.segs.items()} == \
+        {"see": "veremos", "we'll": "nós", "sample": "amostra"}
+    assert engine.calls == [["see; we'll; sample"]]

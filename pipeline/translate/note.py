@@ -10,12 +10,16 @@ such as anchors, keep their placeholders). Each unit then ends in one mode:
   its label (`markup.place`: the glossary's renderings, the label as written, the labels
   the flat translation does not hold translated on their own, in lists, one engine text per
   `PACK_LABELS`); `loose` when a label was found by one word of several. A label not
-  found even with the sentence's placeholder translation as a hint is aligned with the
-  words near its place translated back (target -> source, in lists too): `aligned`; when
-  none renders it, `appended` (its own translation, marked, in parentheses at the
-  sentence's end: the only words added), and `forced` (the markers around the words at
-  the label's place) only when the engine has no way back or the label no translation of
-  its own. The words are otherwise the flat translation's;
+  found is aligned with the words near its place translated back (target -> source, in
+  lists too): `aligned`; a label not aligned either is found by the last words of its
+  lead's translation (the sentence up to the label's end: its rendering in context, "This
+  is a really [[handy]]" -> "... realmente útil"; leads travel in lists too); a label
+  found on fewer words than it has grows by a word at its edge whose translation back
+  renders one of its words ("eu [[want to take | quero levar]]"); when none renders it,
+  `appended` (its own translation, marked, in parentheses at the sentence's end: the only
+  words added), and `forced` (the markers around the words at the label's place) only
+  when the engine has no way back or the label no translation of its own. The words are
+  otherwise the flat translation's;
 - `masked`: no pairs (or pairs that nest or hold atoms): placeholders came back exactly
   once and in order: markup restored;
 - `pieces`: otherwise (placeholders lost; fewer words than pairs) the text between
@@ -47,6 +51,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import zip_longest
 
 from ..glossary import Glossary
 from ..glossary.enforce import TermResult, enforce, needs_of
@@ -57,7 +62,7 @@ from .batch import BoundedEngine, translate_safely
 from .engines.base import TranslationEngine
 from .markup.fallback import flat, labels
 from .markup.inline import choose_prefix
-from .markup.place import atomized, hints, place, room
+from .markup.place import atomized, place, room
 from .markup.segment import Template, Unit, segment_block, segment_text
 
 
@@ -192,26 +197,35 @@ def translate_notes_with_stats(
                     wanted[label] = None
     second = _translate_labels(list(wanted), engine, source, target)
 
-    # 2b. labels still not found: the sentence with placeholders around them, once, for
-    # the words the engine puts between them (in context); its text is never used
-    hinted = _Batch()
-    for u, f in flats.items():
-        if mode[u] == "placed":
-            said = f.restore(main.segs[f.text].output or "") or ""
-            if "forced" in place(u, said, _candidates(u, second, gl, target), target).how:
-                hinted.add(u.text, u.prefix)
-    hinted.run(engine, source, target)
-    hint = {u: hints(u, hinted.segs[u.text].output or "") for u in flats if u.text in hinted.segs}
-
-    # 2c. labels not found even so: the words near their place translated back (in
-    # lists, like the labels) to align them with what the engine says; never used as text
-    asked: dict[str, None] = {}
+    # 2b. labels not found: the words near their place translated back (in lists, like
+    # the labels) to align them with what the engine says; never used as text
+    asks: list[tuple[str, ...]] = []
     for u, f in flats.items():
         if mode[u] == "placed" and engine.supports(target, source):
             said = f.restore(main.segs[f.text].output or "") or ""
-            asked.update(dict.fromkeys(place(u, said, _candidates(u, second, gl, target),
-                                             target, hint.get(u)).ask))
+            asks.append(place(u, said, _candidates(u, second, gl, target), target).ask)
+    # one window of each sentence in turn: a list's neighbours never overlap ("bordas
+    # deste; deste triângulo" came back as one item)
+    asked = dict.fromkeys(w for turn in zip_longest(*asks) for w in turn if w is not None)
     back = _translate_back(list(asked), engine, target, source)
+
+    # 2c. labels not aligned even so: the sentence up to the label's end translated (its
+    # lead), for its last words: the label's rendering in context ("This is a really
+    # [[handy]]" -> "Este é um realmente útil"); in lists, like the labels; its text is
+    # never used
+    leads: dict[Unit, dict[int, str]] = {}
+    for u, f in flats.items():
+        if mode[u] == "placed":
+            said = f.restore(main.segs[f.text].output or "") or ""
+            ways = place(u, said, _candidates(u, second, gl, target), target, None,
+                         back if asked else None, _alone(u, second, gl, target), source).how
+            opens = [t.pair for t in u.toks if t.kind == "open"]
+            leads[u] = {p: _lead(u, p) for p, w in zip(opens, ways, strict=True)
+                        if w in ("forced", "appended")}
+    led = _translate_labels(list(dict.fromkeys(x for ps in leads.values() for x in ps.values())),
+                            engine, source, target)
+    hint = {u: {p: _tail(led.segs[x].output or "", labels(u)[p]) for p, x in ps.items()}
+            for u, ps in leads.items() if ps}
 
     # 3. the rest piece by piece
     pieces = _Batch()
@@ -323,67 +337,107 @@ def _restores(unit: Unit) -> Callable[[str], bool]:
     return lambda text: unit.restore(text) is not None
 
 
-PACK_LABELS, PACK_WORDS = 16, 48
+PACK_LABELS, PACK_WORDS, PACK_BACK = 16, 48, 16
 
 
 def _translate_labels(labels: list[str], engine: TranslationEngine, source: str,
                       target: str) -> _Batch:
-    """Each label's own translation. Labels travel in lists ("peace offer; derivative;
-    ledger": one engine text for up to `PACK_LABELS` labels, which Bergamot translates
-    item by item); a list that does not come back with as many items is cut in two and
-    sent again, down to single labels."""
+    """Each label's own translation (or each lead's, `translate_notes` 2c). Labels travel
+    in lists ("peace offer; derivative; ledger": one engine text for up to `PACK_LABELS`
+    labels and `PACK_WORDS` words, which Bergamot translates item by item; see
+    `_in_lists`); the labels still without one are then translated alone."""
     batch = _Batch()
-    packs: list[list[str]] = [[]]
     for label in labels:
         batch.add(label, choose_prefix(label))
-        if ";" in label:
-            continue
-        words = sum(len(x.split()) for x in packs[-1]) + len(label.split())
-        if len(packs[-1]) >= PACK_LABELS or words > PACK_WORDS:
-            packs.append([])
-        packs[-1].append(label)
-    listed = _in_lists([p for p in packs if len(p) > 1], engine, source, target,
-                       rounds=len(labels), whole=True)
+    listed = _in_lists([x for x in labels if ";" not in x], engine, source, target,
+                       rounds=len(labels), whole=True, words=PACK_WORDS)
     for label, item in listed.items():
         batch.segs[label].output = item
     batch.run(engine, source, target)  # the labels still without a translation, alone
     return batch
 
 
-def _in_lists(packs: list[list[str]], engine: TranslationEngine, source: str, target: str,
-              *, rounds: int, whole: bool) -> dict[str, str]:
-    """Texts translated in `;`-lists, one engine text per list: a list that comes back
-    with as many items gives each text its item (`whole`: only when none is empty, and
-    lists of one are then never sent: the caller translates those alone); one that does
-    not is cut in two and sent again, for at most `rounds` rounds."""
+def _packs(texts: list[str], most: int, words: int | None) -> list[list[str]]:
+    """`texts` in order, in lists of up to `most` texts (and `words` words)."""
+    packs: list[list[str]] = [[]]
+    for text in texts:
+        size = sum(len(x.split()) for x in packs[-1]) + len(text.split())
+        if packs[-1] and (len(packs[-1]) >= most or words is not None and size > words):
+            packs.append([])
+        packs[-1].append(text)
+    return [p for p in packs if p]
+
+
+def _in_lists(texts: list[str], engine: TranslationEngine, source: str, target: str, *,
+              rounds: int, whole: bool, words: int | None = None,
+              most: int = PACK_LABELS) -> dict[str, str]:
+    """Texts translated in `;`-lists (`_packs`), one engine text per list, for at most
+    `rounds` rounds. A list that comes back with as many items gives each text its item
+    (`whole`: only when none is empty, and lists of one are then never sent: the caller
+    translates those alone), but two neighbours alike for different texts are a shift
+    ("este; lado; direito" -> "this side; right; right"): neither is taken. A list with
+    one item too many taken once its one pair of neighbours alike is one ("veremos; nós;
+    nós" for "see; we'll"). The texts not taken go again, together, in a new order (each
+    with other neighbours), in lists of `most`, then halved each round."""
     out: dict[str, str] = {}
-    for _ in range(rounds):
+    todo = list(texts)
+    for turn in range(rounds):
+        packs = [p for p in _packs(todo, max(2, most >> max(0, turn - 1)), words)
+                 if len(p) > 1 or not whole]
         if not packs:
             break
         packed = _Batch()
         for pack in packs:
             packed.add("; ".join(pack), "")
         packed.run(engine, source, target)
-        again: list[list[str]] = []
+        todo = []
         for pack in packs:
-            items = [x.strip() for x in (packed.segs["; ".join(pack)].output or "").split(";")]
-            if len(items) == len(pack) and (all(items) or not whole):
-                out.update((w, x) for w, x in zip(pack, items, strict=True) if x)
-            elif len(pack) > 1:
-                again.extend(p for p in (pack[:len(pack) // 2], pack[len(pack) // 2:])
-                             if len(p) > 1 or not whole)
-        packs = again
+            got = _items(pack, packed.segs["; ".join(pack)].output or "", whole)
+            out.update((w, x) for w, x in zip(pack, got, strict=True) if x)
+            todo.extend(w for w, x in zip(pack, got, strict=True) if x is None)
+        todo = todo[::2] + todo[1::2]
     return out
+
+
+def _items(pack: list[str], output: str, whole: bool) -> list[str | None]:
+    """Per text of `pack`: its item of the list `output`, "" when it came back empty
+    (`whole`: never taken), None when it is not to be trusted (see `_in_lists`)."""
+    items = [x.strip() for x in output.split(";")]
+    alike = [k for k in range(len(items) - 1) if items[k] and _alike(items[k], items[k + 1])]
+    if len(items) == len(pack) + 1 and len(alike) == 1:
+        del items[alike[0] + 1]
+        alike = []
+    if len(items) != len(pack) or whole and not all(items):
+        return [None] * len(pack)
+    got: list[str | None] = list(items)
+    for k in alike:
+        if not _alike(pack[k], pack[k + 1]):
+            got[k] = got[k + 1] = None
+    return got
+
+
+def _alike(a: str, b: str) -> bool:
+    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
 
 
 def _translate_back(windows: list[str], engine: TranslationEngine, source: str,
                     target: str) -> dict[str, str]:
     """Windows of translations back into the language of their source, in lists of up to
-    `PACK_LABELS` (a lone word comes back worse than in a list: "onda" as "Wave Wave"); a
-    list that does not come back with as many items is cut in two once, then left out
-    (its windows are not aligned: the cost stays one engine text per list or two)."""
-    packs = [windows[i:i + PACK_LABELS] for i in range(0, len(windows), PACK_LABELS)]
-    return _in_lists(packs, engine, source, target, rounds=2, whole=False)
+    `PACK_BACK` (a lone word comes back worse than in a list: "onda" as "Wave Wave"; most
+    windows are one word), two rounds (`_in_lists`); the windows left are not aligned."""
+    return _in_lists(windows, engine, source, target, rounds=2, whole=False, most=PACK_BACK)
+
+
+def _lead(unit: Unit, pair: int) -> str:
+    """The unit's words up to the end of `pair`'s label."""
+    close = next(i for i, t in enumerate(unit.toks) if t.kind == "close" and t.pair == pair)
+    return " ".join("".join(t.raw if t.kind == "text" else " "
+                            for t in unit.toks[:close]).split())
+
+
+def _tail(said: str, label: str) -> str:
+    """The last words of `said` (a lead's translation), as many as `label` has."""
+    return " ".join(re.findall(r"[^\W_]+(?:[-'’][^\W_]+)*", said)[-max(1, len(label.split())):])
 
 
 def _as_written(label: str, text: str) -> bool:
@@ -414,14 +468,21 @@ def _candidates(unit: Unit, second: _Batch, gl: Glossary, lang: str) -> dict[int
     return out
 
 
-def _alone(unit: Unit, second: _Batch, gl: Glossary, lang: str) -> dict[int, str]:
+def _alone(unit: Unit, second: _Batch, gl: Glossary, lang: str,
+           hint: dict[int, str] | None = None) -> dict[int, str]:
     """Per pair: the label's rendering on its own (the glossary's, else its translation),
-    for a label that cannot be placed on the sentence's words."""
+    for a label that cannot be placed on the sentence's words; a translation that left it
+    as written ("plug") gives way to its rendering in context (`hint`: "plugue") when
+    that has a word of 3 letters or more."""
     out = {}
     for pair, label in labels(unit).items():
         seg = second.segs.get(label)
         terms = _term_renderings(label, gl, lang)
         said = terms[0] if terms else seg.output if seg is not None else None
+        near = (hint or {}).get(pair, "")
+        if not terms and (said or "").casefold().strip() == label.casefold() \
+                and near.casefold() != label.casefold() and re.search(r"[^\W\d_]{3}", near):
+            said = near
         if said and said.strip():
             out[pair] = said.strip()
     return out
@@ -462,7 +523,7 @@ def _render(unit: Unit, how: str, main: _Batch, second: _Batch,
         seg = main.segs[flats[unit].text]
         said = flats[unit].restore(seg.output or "") or ""
         placed = place(unit, said, _candidates(unit, second, gl, lang), lang, hint.get(unit),
-                       back, _alone(unit, second, gl, lang), source)
+                       back, _alone(unit, second, gl, lang, hint.get(unit)), source)
         worst = next((h for h in ("forced", "appended", "loose", "aligned") if h in placed.how),
                      how)
         return worst, placed.text, [], [seg]

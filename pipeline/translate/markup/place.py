@@ -6,8 +6,8 @@ so every word of the translation is the engine's own, in context, exactly as for
 sentence without markup. Then each pair's markers go around the words of that translation
 that translate its label. The label's candidate renderings (in order: the glossary's
 renderings when the label is a glossary term, the label as written, the label translated
-on its own and repaired by the glossary, and when none is found, the words an engine put
-between placeholders around the label: `hints`) are looked up in the translation over
+on its own and repaired by the glossary, and when none is found, a hint: the last words
+of the translation of the sentence up to the label's end) are looked up in the translation over
 windows of up to one word more than theirs, word by word: the same word (case and accents
 aside) or the same lemma scores 1, a long shared stem 0.8, a near spelling its
 similarity; extra or missing words lower the score, short words ("de", "the") count less.
@@ -21,7 +21,7 @@ enough the markers go around the words (of four letters or more) at the label's 
 place in the sentence ("forced").
 Either way the text outside the markers is the flat translation, unchanged.
 
-A forced pair (none found, even with `hints`) is then aligned with what the engine
+A forced pair (none found, even with a hint) is then aligned with what the engine
 itself says: the windows of the translation near the label's place (as many
 words as the label, or fewer) are translated back (`Placement.ask`, then `back`: window ->
 its back-translation) and scored against the label as written; the best one at
@@ -29,7 +29,11 @@ its back-translation) and scored against the label as written; the best one at
 "aquém" as "it is short" for "short"; ties: the shorter); the words of a back-translation
 that render a word of the sentence outside the label are its neighbours' and do not count.
 A span aligned or found by the hint alone then loses the words at its edges that render
-such a neighbour ("recebendo [informações]" for "getting" in "getting information").
+such a neighbour ("recebendo [informações]" for "getting" in "getting information"); a
+span found with fewer long words than its label grows by the word at an edge whose
+back-translation renders a word of the label and no neighbour's ("[[want to take |
+quero]] levar", "levar" back as "take": "[[want to take | quero levar]]"; `_edges` are
+asked in `Placement.ask`).
 When no window renders the label, it is never put on words that do not translate it: its
 markers go around the label's own translation (`alone`), in parentheses at the end of the
 sentence ("appended": "... para quem o identificar ([[gold | ouro]])."), the only words
@@ -53,7 +57,7 @@ from ...glossary.morph import lemmas
 from .unit import Tok, Unit
 
 __all__ = ["FAR", "FAR_WORDS", "LOOSE", "THRESHOLD", "Placement", "alias_open", "atomized",
-           "hints", "place", "render_pair", "room", "score"]
+           "place", "render_pair", "room", "score"]
 
 THRESHOLD, LOOSE, SHORT = 0.5, 0.3, 0.3
 NEAR = 0.25  # how far (share of the sentence) from the label's place a window is asked
@@ -105,8 +109,8 @@ def place(unit: Unit, text: str, candidates: Mapping[int, Sequence[str]], lang: 
           hint: Mapping[int, str] | None = None, back: Mapping[str, str] | None = None,
           alone: Mapping[int, str] | None = None, source: str = "en") -> Placement:
     """`text` (the flat unit's restored translation) with each pair's markers put back;
-    `hint`: per pair, the label's words in a placeholder translation (a candidate after
-    `candidates`, and not a sure one). Without `back`, pairs forced or found only by
+    `hint`: per pair, the label's rendering in context as the engine read it (a candidate
+    after `candidates`, and not a sure one). Without `back`, pairs forced or found only by
     their hint are placed as they are and their windows listed in `ask`; with it, they
     are aligned, or (forced ones) appended when `alone` has their label (see the module)."""
     pairs: dict[int, list[int]] = {}
@@ -131,17 +135,19 @@ def place(unit: Unit, text: str, candidates: Mapping[int, Sequence[str]], lang: 
         size = len(_WORD.findall(label))
         lw = [_fold(w) for w in _WORD.findall(label)]  # the label's words, folded
         others = _outside(unit, o, c, lw, source)
-        best = _best(words, used, cands, where, lang, THRESHOLD, spare)
+        theirs = _copied(unit, o, c, lw)
+        best = _best(words, used, cands, where, lang, THRESHOLD, spare, theirs)
         how.append("found")
         if best is None:
-            best = _best(words, used, cands, where, lang, LOOSE, spare)
+            best = _best(words, used, cands, where, lang, LOOSE, spare, theirs)
             how[-1] = "loose"
         if best is None:
             best = (len(cands), _forced(words, used, where, min(spare, size)))
             how[-1] = "forced"
         span: tuple[int, int] | None = best[1]
         if best[0] >= len(candidates.get(pair, ())):  # forced, or by the hint alone
-            near = _windows(words, used, where, min(spare, max(1, size)))
+            near = [w for w in _windows(words, used, where, min(spare, max(1, size)))
+                    if not any(_bare(_fold(x[2])) in theirs for x in words[w[0]:w[1]])]
             if back is None:
                 ask.update((_window(words, w), None) for w in near)
             else:
@@ -157,6 +163,10 @@ def place(unit: Unit, text: str, candidates: Mapping[int, Sequence[str]], lang: 
             continue
         if how[-1] in ("found", "loose"):
             span = _trimmed(span, words, label, cands, lang)
+            if back is None:
+                ask.update((words[i][2], None) for i in _edges(span, words, used, lw))
+            else:
+                span = _grown(span, words, used, back, lw, others, source)
         used.update(range(*span))
         spans.append((*span, pair))
     out = text
@@ -235,11 +245,50 @@ def _outside(unit: Unit, o: int, c: int, lw: Sequence[str], source: str) -> list
             if not any(_sim(w, x, source) for x in lw)]
 
 
+def _copied(unit: Unit, o: int, c: int, lw: Sequence[str]) -> frozenset[str]:
+    """The words (of 4 letters or more, folded, without accents) of the unit's source
+    outside the pair at `o`..`c` that its label (its folded words `lw`) does not have: a
+    translation that holds one as written renders that word, not the label ("Patreon" in
+    "most support comes through Patreon, and ... for [[patrons]]", near "patrons")."""
+    text = " ".join(t.raw for k, t in enumerate(unit.toks) if t.kind == "text" and
+                    not o < k < c)
+    own = {_bare(w) for w in lw}
+    return frozenset(b for w in _WORD.findall(text) if len(w) > 3
+                     and (b := _bare(_fold(w))) not in own)
+
+
 def _neighbours(word: str, others: Sequence[str], label: Sequence[str], lang: str) -> bool:
     """Whether `word` (of 4 letters or more) renders a word of `others` and none of
     `label`: "information" for "informações" in "you're getting information"."""
     return len(word) > 3 and any(_sim(word, x, lang) >= 0.8 for x in others) \
         and not any(_sim(word, x, lang) for x in label)
+
+
+def _edges(span: tuple[int, int], words: list[tuple[int, int, str]], used: set[int],
+           lw: Sequence[str]) -> list[int]:
+    """The free words (of 4 letters or more) just outside `span` when it has fewer words of
+    4 letters or more than the label (its folded words `lw`): it may render only part of
+    the label ("[want to take] -> [quero] levar")."""
+    if sum(len(w) > 3 for w in lw) <= sum(len(w[2]) > 3 for w in words[span[0]:span[1]]):
+        return []
+    return [i for i in (span[0] - 1, span[1])
+            if 0 <= i < len(words) and i not in used and len(words[i][2]) > 3]
+
+
+def _grown(span: tuple[int, int], words: list[tuple[int, int, str]], used: set[int],
+           back: Mapping[str, str], lw: Sequence[str], others: Sequence[str],
+           source: str) -> tuple[int, int]:
+    """A span found with fewer long words than its label, with the word just outside it
+    whose translation back renders a word of the label (of 4 letters or more) and no
+    neighbour's: "eu [[want to take | quero levar]]", "levar" back as "take"; "os [[various
+    inputs | vários insumos]]". One word at each edge at most."""
+    a, b = span
+    for i in _edges(span, words, used, lw):
+        said = [_fold(x) for x in _WORD.findall(back.get(words[i][2], "")) if len(x) > 3]
+        if any(_sim(x, w, source) >= 0.8 for x in said for w in lw if len(w) > 3) \
+                and not all(_neighbours(x, others, lw, source) for x in said):
+            a, b = min(a, i), max(b, i + 1)
+    return a, b
 
 
 def _unshared(span: tuple[int, int], words: list[tuple[int, int, str]],
@@ -270,30 +319,6 @@ def _unshared(span: tuple[int, int], words: list[tuple[int, int, str]],
     return a, b
 
 
-def hints(unit: Unit, output: str) -> dict[int, str]:
-    """Per pair: the words an engine put between its two placeholders when translating
-    `unit.text` (the label's rendering in context), where both came back once, in order."""
-    if not unit.prefix:
-        return {}
-    found: dict[int, list[tuple[int, int]]] = {}
-    for m in re.finditer(re.escape(unit.prefix) + r"\s?(\d+)(?!\d)", output, re.I):
-        found.setdefault(int(m.group(1)), []).append(m.span())
-    out = {}
-    for n, i in enumerate(unit.slots, 1):
-        tok = unit.toks[i]
-        if tok.kind != "open":
-            continue
-        close = next(k for k, j in enumerate(unit.slots, 1)
-                     if unit.toks[j].kind == "close" and unit.toks[j].pair == tok.pair)
-        a, b = found.get(n, []), found.get(close, [])
-        if len(a) == 1 == len(b) and a[0][1] <= b[0][0]:
-            inside = re.sub(re.escape(unit.prefix) + r"\s?\d+", " ", output[a[0][1]:b[0][0]],
-                            flags=re.I)
-            if _WORD.search(inside):
-                out[tok.pair] = " ".join(inside.split())
-    return out
-
-
 def room(unit: Unit, text: str) -> bool:
     """Whether `text` has a word for each of the unit's pairs (else it cannot be placed)."""
     pairs = {t.pair for t in unit.toks if t.kind == "open"}
@@ -309,11 +334,11 @@ def _words(unit: Unit, text: str) -> list[tuple[int, int, str]]:
 
 
 def _best(words: list[tuple[int, int, str]], used: set[int], candidates: Sequence[str],
-          where: float, lang: str, threshold: float,
-          spare: int) -> tuple[int, tuple[int, int]] | None:
-    """The best window at `threshold` or above: (the candidate's rank, the window). Ties:
-    the candidate first in order, then the window nearest to `where` (by characters, as
-    `where` is measured)."""
+          where: float, lang: str, threshold: float, spare: int,
+          theirs: frozenset[str] = frozenset()) -> tuple[int, tuple[int, int]] | None:
+    """The best window at `threshold` or above, with no word of `theirs` (`_copied`):
+    (the candidate's rank, the window). Ties: the candidate first in order, then the
+    window nearest to `where` (by characters, as `where` is measured)."""
     n = len(words)
     chars = max(1, words[-1][1]) if words else 1
     found: tuple[float, int, float, tuple[int, int]] | None = None
@@ -323,8 +348,8 @@ def _best(words: list[tuple[int, int, str]], used: set[int], candidates: Sequenc
             continue
         for length in range(1, min(len(cw) + 1, spare) + 1):
             for i in range(0, n - length + 1):
-                if any(j in used for j in range(i, i + length)) \
-                        or _far(i + length / 2, n, where):
+                if any(j in used or _bare(_fold(words[j][2])) in theirs
+                       for j in range(i, i + length)) or _far(i + length / 2, n, where):
                     continue
                 s = score(cw, [_fold(w[2]) for w in words[i:i + length]], lang)
                 if s < threshold:
