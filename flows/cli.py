@@ -261,11 +261,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     # the flow takes the output lock; the command holds it (re-entrant) from before the
     # temporary server starts, so that a folder in use is refused at once
     with exclusive_lock(settings.out), stop_on_signals(settings.out):
-        ephemeral.server()
-        with progress_bars(settings):
+        own_server = ephemeral.server()
+        with progress_bars(settings), _heartbeats(own_server):
             manifest = flow(**settings.parameters())
         print_summary(manifest, time.monotonic() - began)
     return int(manifest["summary"]["exit_status"])
+
+
+def _heartbeats(own_server: bool) -> contextlib.AbstractContextManager[object]:
+    """Flow-run heartbeats off on interlinear's own temporary server, unless
+    PREFECT_FLOWS_HEARTBEAT_FREQUENCY is set: nothing there watches them (they feed
+    automations that detect crashed runs), and Prefect's heartbeat thread, which sleeps in
+    1 s steps, makes every run wait up to 1 s at its end to notice it is over."""
+    if not own_server or "PREFECT_FLOWS_HEARTBEAT_FREQUENCY" in os.environ:
+        return contextlib.nullcontext()
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    return temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
 
 
 def print_summary(manifest: dict[str, object], seconds: float | None = None) -> None:

@@ -53,18 +53,19 @@ def needed() -> bool:
     return not PREFECT_API_URL.value()
 
 
-def server() -> None:
+def server() -> bool:
     """The run's API: PREFECT_API_URL's when set; else the kept server
     (`flows.kept_server`), or with INTERLINEAR_SERVER_IDLE_S=0 a temporary server of the
-    run's own (`start`)."""
+    run's own (`start`). Whether the server is one of these two (interlinear's own)."""
     from . import kept_server
 
     if not needed():
-        return
+        return False
     if kept_server.idle_s() > 0:
         kept_server.use()
     else:
         start()
+    return True
 
 
 def start() -> int | None:

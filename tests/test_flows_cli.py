@@ -140,3 +140,25 @@ def test_the_command_spares_its_exit_a_collection(monkeypatch: pytest.MonkeyPatc
     finally:
         gc.unfreeze()
     assert capsys.readouterr().out.endswith(" terms; 0 errors, 0 warnings\n")
+
+
+def test_heartbeats_are_off_on_interlinears_own_server_unless_asked_for(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing watches flow-run heartbeats on the temporary server, and Prefect's heartbeat
+    thread holds every run up to 1 s at its end: off there; on a server of the user's
+    (PREFECT_API_URL), or with PREFECT_FLOWS_HEARTBEAT_FREQUENCY set, Prefect's own."""
+    from prefect.settings import get_current_settings
+
+    from flows.cli import _heartbeats
+
+    monkeypatch.delenv("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", raising=False)
+    default = get_current_settings().flows.heartbeat_frequency
+    assert default is not None  # Prefect 3.8 beats every 180 s by default
+    with _heartbeats(own_server=True):
+        assert get_current_settings().flows.heartbeat_frequency is None
+    assert get_current_settings().flows.heartbeat_frequency == default
+    with _heartbeats(own_server=False):
+        assert get_current_settings().flows.heartbeat_frequency == default
+    monkeypatch.setenv("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "60")
+    with _heartbeats(own_server=True):
+        assert get_current_settings().flows.heartbeat_frequency == default  # not touched
