@@ -2,7 +2,7 @@
 
 These are data the demo and the other tests rely on: the checks here say what they must
 look like, and that the example notes' citations are said in the sample transcripts
-(except for the two citations that are wrong on purpose, see examples/README.md).
+(except for the citations that are wrong on purpose, see examples/README.md).
 """
 
 from __future__ import annotations
