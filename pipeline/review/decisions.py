@@ -233,9 +233,14 @@ def _newly_ticked(ticks: Sequence[Tick], alignment: NoteAlignment, note: Note
     found = {}
     for index, its in sorted(by_cite.items()):
         check = checks[index]
-        held = {"accepted": "accept", "dismissed": "dismiss"}.get(check.decision, "")
-        found[index] = (check, its, {t.action for t in its if t.ticked and t.action != held})
+        found[index] = (check, its,
+                        {t.action for t in its if t.ticked and t.action != _held(check)})
     return found
+
+
+def _held(check: CitationCheck) -> str:
+    """The box of the decision in force on the citation ("" when none)."""
+    return {"accepted": "accept", "dismissed": "dismiss"}.get(check.decision or "", "")
 
 
 def contradictory_ticks(ticks: Sequence[Tick], alignment: NoteAlignment, note: Note
@@ -259,8 +264,7 @@ def decisions_from_ticks(ticks: Sequence[Tick], alignment: NoteAlignment, note: 
     claims = {c.index: c.text for c in note.claims}
     made = []
     for check, its, new in _newly_ticked(ticks, alignment, note).values():
-        held = {"accepted": "accept", "dismissed": "dismiss"}.get(check.decision, "")
-        if new == {"reopen"} and held:
+        if new == {"reopen"} and _held(check):
             action: Action = "open"
         elif len(new) == 1 and new <= {"accept", "dismiss"}:
             action = "accept" if new == {"accept"} else "dismiss"

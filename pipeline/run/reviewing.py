@@ -38,6 +38,7 @@ from ..review import (
 )
 from ..review.decisions import boxes_as_written
 from ..review.store import REVIEWABLE, now
+from ..translate.note import excerpt
 from .context import RunContext
 from .store import content_key, glossary_terms_key
 
@@ -169,15 +170,10 @@ def disagreements(approvals: list[Approval]) -> list[str]:
     for i, by_origin in sorted(texts.items()):
         if len(set(by_origin.values())) > 1:
             last = next(a for a in reversed(approvals) if a.block == i)
-            said.append(f"the block {_short(last.source)!r} was edited differently in "
+            said.append(f"the block {excerpt(last.source, 60)!r} was edited differently in "
                         f"{' and '.join(sorted(by_origin))}: the text of {last.origin} "
                         "applies; both edits are kept in the review store")
     return said
-
-
-def _short(text: str, size: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= size else text[: size - 1] + "…"
 
 
 def apply_reviews(note: Note, tr: TranslatedNote, ctx: RunContext

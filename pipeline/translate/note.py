@@ -258,7 +258,7 @@ def translate_notes_with_stats(
         blocks, failures, terms, title = [], [], _Terms(), note.title
         for block, template in zip(note.blocks, plan, strict=True):
             if len(block.text) > limit:  # kept as written, never sent
-                failures.append(f"{_excerpt(block.text)} (a block of {len(block.text):,} "
+                failures.append(f"{excerpt(block.text)} (a block of {len(block.text):,} "
                                 f"characters: too long to translate, the limit is {limit:,})")
             rendered = []
             for unit in template.units:
@@ -328,7 +328,8 @@ def untranslated_terms(text: str, glossary: Glossary, lang: str) -> list[TermRes
     return results
 
 
-def _excerpt(text: str, n: int = 80) -> str:
+def excerpt(text: str, n: int = 80) -> str:
+    """The start of `text` on one line, at most `n` characters (cut with "…")."""
     text = " ".join(text[:n * 2].split())
     return text if len(text) <= n else text[:n - 1] + "…"
 
