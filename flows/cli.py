@@ -296,7 +296,9 @@ def print_summary(manifest: dict[str, object], seconds: float | None = None) -> 
     cites = summary.get("citations") or {}
     if cites:
         out.print("citations: " + ", ".join(f"{k} {v}" for k, v in sorted(cites.items())))
-    out.print(f"notes {summary['notes']}, videos {summary['videos']}, skipped {summary['skipped']}")
+    pages = (f" ({summary['pages']} of no video: translated, not aligned)"
+             if summary["pages"] else "")
+    out.print(f"notes {summary['notes']}{pages}, videos {summary['videos']}")
     stages = summary.get("stages") or {}
     if stages:
         whole = f" of {seconds:.1f} s in all (Prefect included)" if seconds is not None else ""

@@ -1,10 +1,10 @@
 """The vault flow: wires `pipeline.run`'s stages into Prefect tasks.
 
 Per video a fetch, an align and an outputs task; per language one translation task (one
-batch over the notes that need it). Every stage looks its result up first, so an
-unchanged note is not aligned, translated or rendered again. A failing video or note ends
-its own task Failed (the others go on) and the run still ends with the summary and the
-manifest. Only fetching is retried (transient failures); fetches that go to YouTube hold
+batch over the notes that need it); one outputs task for the pages (notes of no video).
+Every stage looks its result up first, so an unchanged note is not aligned, translated or
+rendered again. A failing video or note ends its own task Failed (the others go on) and
+the run still ends with the summary and the manifest. Only fetching is retried (transient failures); fetches that go to YouTube hold
 a slot of the global concurrency limit `youtube-fetch` when the server has one.
 """
 
@@ -35,6 +35,7 @@ from pipeline.run import (
     fetch_video,
     finish,
     render_note,
+    render_page,
     start,
     track_missing,
     transcript_tracks,
@@ -120,6 +121,17 @@ def video_task(video_id: str, notes: Sequence[Note], transcript: Transcript | No
     return _state(Outcome.join(None, parts))
 
 
+@task(name="page outputs", cache_policy=NONE)
+def pages_task(pages: Sequence[Note], translations: dict[str, Translated],
+               settings: RunSettings) -> Any:
+    """Each page's outputs (a note of no video: index pages) per language."""
+    ctx = context(settings)
+    return _state(Outcome.join(None, [
+        render_page(page, {lang: tr.value[str(page.path)] for lang, tr in translations.items()
+                           if str(page.path) in tr.value}, ctx)
+        for page in pages]))
+
+
 @flow(name="interlinear-vault", log_prints=True)
 def vault_flow(
     vault: str, languages: list[str] | str, out: str = "output",
@@ -152,7 +164,7 @@ def vault_flow(
         report("start", "notes", len(scan.notes), total=len(scan.by_video))
         crashed = manifest.failures
 
-        translating = {lang: translate_task.submit(_q(list(scan.notes)), lang,
+        translating = {lang: translate_task.submit(_q([*scan.notes, *scan.pages]), lang,
                                                    _q(settings))
                        for lang in settings.languages}
         fetching = {vid: fetch_task.submit(_q(FetchRequest(vid, _original(notes, settings))),
@@ -170,7 +182,7 @@ def vault_flow(
         translations: dict[str, Translated] = {}
         for lang, fut in translating.items():
             translations[lang] = _value(fut, _crash(crashed, "translate", lang, Outcome({})))
-            report("translate", lang, len(scan.notes))
+            report("translate", lang, len(scan.notes) + len(scan.pages))
         aligned: dict[str, Aligned] = {}
         for vid, fut in _completed(aligning):
             got = _value(fut, _crash(crashed, "align", vid, None))
@@ -183,11 +195,15 @@ def vault_flow(
                                    _q(_for_notes(translations, scan.by_video[vid])),
                                    _q(settings))
             for vid in scan.by_video if vid in aligned}
+        paging = pages_task.submit(_q(scan.pages), _q(_for_notes(translations, scan.pages)),
+                                   _q(settings)) if scan.pages else None
         written: dict[str, Outcome[None]] = {}
         for vid, fut in _completed(writing):
             written[vid] = _value(fut, _crash(crashed, "render", vid, Outcome(None)))
             report("render", vid, len(scan.by_video[vid]))
-        return finish(manifest, scan, ctx, fetched, translations, aligned, written)
+        paged = None if paging is None else _value(
+            paging, _crash(crashed, "render", "pages", Outcome(None)))
+        return finish(manifest, scan, ctx, fetched, translations, aligned, written, paged)
 
 
 def _q(value: T) -> T:

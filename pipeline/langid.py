@@ -16,6 +16,8 @@ import json
 import logging
 import math
 import threading
+import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -61,6 +63,13 @@ def detect_language(text: str) -> Detected | None:
         return None
     lang, confidence = _identifier().classify(text)
     return Detected(str(lang), round(float(confidence), 4))
+
+
+def likelihood(text: str, lang: str) -> float:
+    """The model's probability (0..1) that `text` is in `lang`; 1 when it has no letters."""
+    if not any(c.isalpha() for c in text):
+        return 1.0
+    return float(dict(_identifier().rank(text)).get(lang, 0.0))
 
 
 @functools.cache
@@ -120,6 +129,24 @@ def label_transcript(transcript: Transcript, detect: Detect = detect_language
     return replace(transcript, language=found.lang, segments=segments), found
 
 
+def script(text: str) -> str | None:
+    """The Unicode script most of `text`'s letters are in (LATIN, CYRILLIC, CJK...)."""
+    found = Counter(unicodedata.name(ch, "?").split()[0] for ch in text if ch.isalpha())
+    return found.most_common(1)[0][0] if found else None
+
+
+def in_main_script(texts: list[str]) -> list[str]:
+    """The texts in the script most letters of all of them are in (each text judged
+    whole), and those without letters."""
+    scripts = [script(t) for t in texts]
+    weight: Counter[str] = Counter()
+    for text, found in zip(texts, scripts, strict=True):
+        if found is not None:
+            weight[found] += sum(ch.isalpha() for ch in text)
+    main = weight.most_common(1)[0][0] if weight else None
+    return [t for t, found in zip(texts, scripts, strict=True) if found in (main, None)]
+
+
 @dataclass(frozen=True)
 class NoteLanguage:
     """The language a note is written in, and how it is known: `said` (its front
@@ -135,13 +162,15 @@ def note_language(note: Note, default: str, detect: Detect = detect_language
                   ) -> NoteLanguage:
     """The note's own language: front matter `note_lang` (`lang` is its VIDEO's), else
     detected from its prose when the model is at least `NOTE_CONFIDENCE` sure, else
-    `default`. A model language (`pt-BR` -> `pt`)."""
+    `default`. A model language (`pt-BR` -> `pt`). Only the title and blocks in the
+    script most of the note's letters are in count: Russian video titles quoted in an
+    English index page do not make it Russian."""
     said = language_code(note.meta.get(NOTE_LANG_KEY))
     if said is not None:
         return NoteLanguage(model_language(said), "said")
-    prose = " ".join(plain_text(b.text) for b in note.blocks
-                     if b.kind not in ("front_matter", "code"))
-    found = detect(f"{note.title} {prose}"[:SAMPLE_CHARS])
+    texts = [note.title, *(plain_text(b.text) for b in note.blocks
+                           if b.kind not in ("front_matter", "code"))]
+    found = detect(" ".join(in_main_script(texts))[:SAMPLE_CHARS])
     if found is None or found.confidence < NOTE_CONFIDENCE:
         return NoteLanguage(default, "default")
     return NoteLanguage(found.lang, "detected", found.confidence)

@@ -21,7 +21,7 @@ class VaultScan:
     root: Path
     notes: tuple[Note, ...]
     failures: tuple[Failure, ...]
-    skipped: tuple[Failure, ...]  # not errors: index pages without a videoId or citations
+    pages: tuple[Note, ...]  # notes of no video (no videoId, no citations): translated only
     problems: tuple[NoteProblem, ...]
     by_video: dict[str, tuple[Note, ...]] = field(hash=False, compare=False)
 
@@ -75,7 +75,9 @@ def scan_vault(root: Path, *, max_bytes: int = 1_000_000, skip: tuple[Path, ...]
     """Load every note under `root`; one bad note never stops the others.
 
     Output folders inside the vault (`skip`, and any folder holding a run's manifest) are
-    not read: a run's own outputs are never taken for notes.
+    not read: a run's own outputs are never taken for notes. A note with no `videoId` and
+    no citations (a channel's index page, a map of content) is a page: translated and
+    rendered like the others, never fetched or aligned.
 
     Unusable notes become failures naming the file (and line); two notes whose outputs
     would land on the same file names (same channel folder name and slug, or names that
@@ -85,7 +87,7 @@ def scan_vault(root: Path, *, max_bytes: int = 1_000_000, skip: tuple[Path, ...]
     root = Path(root)
     notes: list[Note] = []
     failures: list[Failure] = []
-    skipped: list[Failure] = []
+    pages: list[Note] = []
     found: list[NoteProblem] = []
     groups: dict[str, list[Note]] = defaultdict(list)
     taken: dict[tuple[str, ...], Path] = {}
@@ -99,11 +101,8 @@ def scan_vault(root: Path, *, max_bytes: int = 1_000_000, skip: tuple[Path, ...]
             continue
         try:
             note = load_note(path, root, max_bytes)
-            if note.video_id is None and "videoId" not in note.meta and not note.citations:
-                reason = "no videoId and no citations (an index page?)"
-                skipped.append(_failure(path, reason))
-                continue
-            vid = check_video_id(note)
+            page = note.video_id is None and "videoId" not in note.meta and not note.citations
+            vid = None if page else check_video_id(note)
         except NoteError as exc:
             failures.append(_failure(exc.path, exc.reason))
             continue
@@ -120,10 +119,13 @@ def scan_vault(root: Path, *, max_bytes: int = 1_000_000, skip: tuple[Path, ...]
                 "unsafe on Windows/macOS); rename one of them")))
             continue
         taken[key] = path
+        found.extend(problems(note))
+        if vid is None:
+            pages.append(note)
+            continue
         notes.append(note)
         groups[vid].append(note)
-        found.extend(problems(note))
     return VaultScan(
-        root=root, notes=tuple(notes), failures=tuple(failures), skipped=tuple(skipped),
+        root=root, notes=tuple(notes), failures=tuple(failures), pages=tuple(pages),
         problems=tuple(found), by_video={k: tuple(v) for k, v in groups.items()},
     )

@@ -231,3 +231,27 @@ def test_a_failing_video_fails_its_own_task_not_the_run(first: Run) -> None:
     assert fetches == {"COMPLETED", "FAILED"}
     assert len([r for r in runs if r.state is not None and r.state.type.value == "FAILED"]) == 1
     assert (first.out / "notes" / "pt" / CHANNEL / "no_transcript.md").is_file()
+
+
+def test_an_index_page_is_translated_and_never_fetched(first: Run) -> None:
+    """A note of no video (a channel's index page: no videoId, no citations) is translated
+    and rendered like the others, its Russian video titles and its own name kept; no fetch
+    or align task runs for it, and the manifest lists it among the pages."""
+    from flows.vault import vault_flow
+
+    (first.vault / CHANNEL / f"{CHANNEL}.md").write_text(
+        f"---\ntitle: {CHANNEL}\n---\n"
+        "### [Путину предложили сдаться. Выпуск 36.](https://www.youtube.com/watch?v=AMc-kOpw7HI)\n"
+        "- [[peace_terms_after_kherson | Peace terms after Kherson]]\n", encoding="utf-8")
+    manifest = vault_flow(**example_params(first.vault, first.out, first.cache,
+                                           glossary=str(first.glossary)))
+    page = str(first.vault / CHANNEL / f"{CHANNEL}.md")
+    assert manifest["pages"] == [page] and manifest["summary"]["pages"] == 1
+    assert not [t for t in manifest["tasks"] if t["item"].startswith(page)
+                and t["task"] in ("fetch", "align")]
+    kinds = {o["kind"] for o in manifest["outputs"] if f"/{CHANNEL}/{CHANNEL}." in o["path"]}
+    assert kinds == {"translated_note", "bilingual_note", "review_page"}
+    text = (first.out / "notes" / "pt" / CHANNEL / f"{CHANNEL}.md").read_text(encoding="utf-8")
+    assert f"title: {CHANNEL}\n" in text
+    assert "### [Путину предложили сдаться. Выпуск 36.](https://www.youtube.com/watch?v=" in text
+    assert "[[peace_terms_after_kherson | " in text and "Peace terms after" not in text

@@ -116,7 +116,7 @@ def test_good_vault_exits_zero(tmp_path: Path) -> None:
     write(tmp_path / "index.md", "---\ntitle: Index\n---\n\n[[good]]\n")  # an index page
     scan = scan_vault(tmp_path)
     assert [n.slug for n in scan.notes] == ["good"] and not scan.failures and not scan.problems
-    assert [s.reason for s in scan.skipped] == ["no videoId and no citations (an index page?)"]
+    assert [p.slug for p in scan.pages] == ["index"]  # translated, never fetched
     assert manifest_status(scan) == 0
 
 

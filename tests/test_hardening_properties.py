@@ -96,7 +96,7 @@ def test_any_file_loads_or_is_one_note_error(data: bytes) -> None:
         else:
             assert note.render().encode("utf-8") in (data, data.removeprefix(b"\xef\xbb\xbf"))
         scan = scan_vault(Path(tmp))  # the scan never raises either
-        assert len(scan.notes) + len(scan.failures) + len(scan.skipped) == 1
+        assert len(scan.notes) + len(scan.failures) + len(scan.pages) == 1
 
 
 # --------------------------------------------------------------------------- timestamps

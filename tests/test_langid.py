@@ -13,8 +13,18 @@ from pathlib import Path
 import pytest
 
 from pipeline.glossary import Glossary
-from pipeline.langid import Detected, Detector, detect_language, label_transcript, sample_text
+from pipeline.langid import (
+    Detected,
+    Detector,
+    detect_language,
+    in_main_script,
+    label_transcript,
+    likelihood,
+    note_language,
+    sample_text,
+)
 from pipeline.model import Segment, Transcript
+from pipeline.notes import parse_note
 from pipeline.run import RunContext, compose, fetch_video, transcript_tracks
 from pipeline.settings import RunSettings
 from pipeline.transcripts import FetchRequest, LocalSource, fetch_many, parse_srt
@@ -38,6 +48,27 @@ def test_languages_of_plain_sentences() -> None:
     found = detect_language(" ".join(RU))
     assert found is not None and found.lang == "ru" and 0.5 < found.confidence <= 1.0
     assert detect_language("12:30 -- 45 !!") is None  # no letters: nothing to judge
+
+
+def test_a_note_is_in_the_script_most_of_its_letters_are_in() -> None:
+    """An English index page quoting Russian video titles (the corpus's bonus_professor.md):
+    py3langid took the whole text for Russian (0.97); judged on its Latin-script blocks,
+    English. A Russian note quoting English stays Russian."""
+    titles = "".join(f"### [{t}](https://www.youtube.com/watch?v=eW_KlByc5Yc)\n" for t in RU[:3])
+    items = "".join(f"- [[topic_{i} | {t}]]\n" for i, t in enumerate(EN))
+    page = parse_note(f"---\ntitle: bonus_professor\n---\n{titles}{items}", Path("c/c.md"))
+    assert note_language(page, "pt").lang == "en"
+    russian = parse_note("---\ntitle: t\n---\n" + " ".join(RU) + "\n\n> " + EN[0] + "\n",
+                         Path("c/r.md"))
+    assert note_language(russian, "en").lang == "ru"
+    assert in_main_script(["Путин мертв", "one two three", "12:30", "four"]) == [
+        "one two three", "12:30", "four"]
+
+
+def test_likelihood_of_quoted_titles() -> None:
+    assert likelihood("Kuran ne zaman yazıldı?", "en") < 0.05
+    assert likelihood("But what is a neural network?", "en") > 0.05
+    assert likelihood("12:30 !!", "en") == 1.0
 
 
 def test_an_unlabelled_transcript_is_labelled_and_a_labelled_one_is_not() -> None:

@@ -15,6 +15,7 @@ from pipeline.translate.note import (
     _translate_back,
     _translate_labels,
     in_language,
+    is_name,
     translate_notes,
     translate_notes_with_stats,
 )
@@ -154,6 +155,32 @@ def test_pair_placeholders_never_reach_the_engine(glossary: Glossary) -> None:
 def test_in_language() -> None:
     assert in_language("The troops left", "en") and not in_language("Путин мертв", "en")
     assert in_language("Путин мертв", "ru") and in_language("2022 — 2023", "en")
+
+
+def test_names_and_quoted_titles_in_another_language_are_kept(glossary: Glossary) -> None:
+    """A channel's index page: its own name as title, the videos' titles in Turkish (Latin
+    script, so `in_language` cannot tell) and in English, as links to the videos."""
+    text = ("---\ntitle: nisanyans\n---\n"
+            "### [Kuran ne zaman yazıldı?](https://www.youtube.com/watch?v=aKBcuPCMKtg)\n"
+            "- [[history_of_the_quran | History of the Quran]]\n"
+            "### [But what is a neural network?](https://www.youtube.com/watch?v=aircAruvnKk)\n"
+            "Made with 3blue1brown and [a tool](https://example.org/tool).\n")
+    note = parse_note(text, Path("v/nisanyans/nisanyans.md"))
+    engine = FnEngine(str.upper)
+    (tn,) = translate_notes([note], "pt", engine, glossary)
+    sent = [t for call in engine.calls for t in call]
+    assert "nisanyans" not in sent and "Kuran ne zaman yazıldı?" not in sent
+    assert "".join(tn.blocks) == text.replace("History of", "HISTORY OF").replace(
+        "the Quran", "THE QURAN").replace("But what is a neural network?",
+                                          "BUT WHAT IS A NEURAL NETWORK?").replace(
+        "Made with 3blue1brown and [a tool]", "MADE WITH 3BLUE1BROWN AND [A TOOL]")
+    assert tn.title == "nisanyans"
+
+
+def test_is_name() -> None:
+    names = {"nisanyans"}
+    assert all(is_name(w, names) for w in ("bonus_professor", "3blue1brown", "Nisanyans", "x_1"))
+    assert not any(is_name(w, names) for w in ("Calculus", "1990", "two words", "ok.", ""))
 
 
 def test_glossary_check_over_an_output_folder(tmp_path: Path, glossary: Glossary) -> None:

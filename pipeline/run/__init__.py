@@ -5,7 +5,7 @@
 - Stages, each for one item and with one shape (key -> reuse or make -> write -> store),
   returning an `Outcome` (value, `Output`s, `Failure`s, `TaskRecord`s, review entries,
   too-fast cue flags): `fetch_video`, `align_video`, `translate_language` (`stages`);
-  `transcript_tracks`, `claims_tracks`, `render_note` (`outputs`).
+  `transcript_tracks`, `claims_tracks`, `render_note`, `render_page` (`outputs`).
 - `start` / `finish` (`manifest`): the manifest, `alignment.json` and the review index.
 - `store`: the content keys and the on-disk `ResultStore` that make runs incremental.
 
@@ -19,6 +19,7 @@ from .outcome import Outcome, Output, TaskRecord
 from .outputs import (
     claims_tracks,
     render_note,
+    render_page,
     track_missing,
     transcript_tracks,
     write_note_outputs,
@@ -30,6 +31,6 @@ __all__ = [
     "GLOSSARY_DIR", "Engines", "Failure", "Keyed", "Manifest", "Outcome", "Output",
     "ResultStore", "RunContext", "TaskRecord", "align_video", "claims_tracks", "compose",
     "content_key", "context", "fetch_video", "finish", "glossary_dir", "note_item", "provenance",
-    "render_note", "start", "track_missing", "transcript_tracks", "translate_language",
-    "write_note_outputs",
+    "render_note", "render_page", "start", "track_missing", "transcript_tracks",
+    "translate_language", "write_note_outputs",
 ]

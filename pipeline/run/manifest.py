@@ -50,7 +50,7 @@ class Manifest:
     failures: list[Failure] = field(default_factory=list)
     warnings: list[Failure] = field(default_factory=list)
     conflicts: list[Failure] = field(default_factory=list)
-    skipped: list[Failure] = field(default_factory=list)
+    pages: list[str] = field(default_factory=list)  # notes of no video: translated only
     removed: list[str] = field(default_factory=list)  # outputs of notes gone from the vault
     problems: list[str] = field(default_factory=list)
     tasks: list[TaskRecord] = field(default_factory=list)
@@ -103,7 +103,7 @@ class Manifest:
                 "failures": len(self.failures),
                 "warnings": len(self.warnings),
                 "conflicts": len(self.conflicts),
-                "skipped": len(self.skipped),
+                "pages": len(self.pages),
                 "removed": len(self.removed),
                 "problems": len(self.problems),
                 "citations": self.alignment_counts,
@@ -118,7 +118,7 @@ class Manifest:
             "failures": [f.as_dict() for f in self.failures],
             "warnings": [f.as_dict() for f in self.warnings],
             "conflicts": [f.as_dict() for f in self.conflicts],
-            "skipped": [f.as_dict() for f in self.skipped],
+            "pages": self.pages,
             "removed": self.removed,
             "problems": self.problems,
             "tasks": [t.as_dict() for t in self.tasks],
@@ -131,10 +131,10 @@ def start(scan: VaultScan, ctx: RunContext) -> Manifest:
     manifest = Manifest(vault=str(s.vault), out=str(s.out), languages=list(s.languages),
                         settings=s.public())
     manifest.failures += scan.failures
-    manifest.skipped += scan.skipped
+    manifest.pages = [str(n.path) for n in scan.pages]
     manifest.problems += [str(p) for p in scan.problems]
     manifest.inputs = [{"path": str(n.path), "video_id": n.video_id, "claims": len(n.claims),
-                        "citations": len(n.citations)} for n in scan.notes]
+                        "citations": len(n.citations)} for n in (*scan.notes, *scan.pages)]
     manifest.glossary = {"dir": str(glossary_dir(s)), "hash": ctx.glossary.hash,
                          "terms": len(ctx.glossary.terms)}
     for issue in ctx.glossary.issues:  # an error: what it names is not enforced
@@ -151,9 +151,10 @@ def finish(
     fetched: Mapping[str, Outcome[FetchResult]],
     translations: Mapping[str, Outcome[dict[str, Keyed[TranslatedNote]]]],
     aligned: Mapping[str, Outcome[dict[str, Keyed[NoteAlignment]]]],
-    written: Mapping[str, Outcome[None]],
+    written: Mapping[str, Outcome[None]], paged: Outcome[None] | None = None,
 ) -> dict[str, object]:
-    """Write the alignment report, the review index and the manifest (last); return it."""
+    """Write the alignment report, the review index and the manifest (last); return it.
+    `written`: each video's outputs; `paged`: the pages' (`VaultScan.pages`)."""
     layout, s = ctx.layout, ctx.settings
     alignments: list[NoteAlignment] = []
     entries: list[ReviewEntry] = []
@@ -173,6 +174,9 @@ def finish(
         if vid in written:
             manifest.add(written[vid])
             entries += written[vid].entries
+    if paged is not None:
+        manifest.add(paged)
+        entries += paged.entries
     atomic_write_text(layout.alignment,
                       json.dumps(alignment_report(alignments, scan.notes), ensure_ascii=False,
                                  indent=1))

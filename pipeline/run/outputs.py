@@ -1,6 +1,7 @@
 """The run's output stages, each for one item and with one shape: key -> reuse or make ->
 write -> store. A video's transcript tracks, its claims tracks, and a note's translated
-note, bilingual note and review page in one language.
+note, bilingual note and review page in one language (a page, a note of no video: the
+same with no citations).
 
 Keys: tracks: transcript content, target languages, engine and model per pair, the
 glossary's names in those languages, output folder; claims tracks: the video's notes,
@@ -64,6 +65,7 @@ from .reviewing import (
 )
 from .stages import Keyed, cache_warnings, missing_model, note_item
 from .store import (
+    content_key,
     digests,
     glossary_names_key,
     glossary_terms_key,
@@ -324,6 +326,16 @@ def render_note(
     made = Outcome.join(None, [quotes, written, Outcome(None, warnings=review_warnings)]).but(
         records=record)
     return _keep(ctx, "render", key, made, began)
+
+
+def render_page(note: Note, translations: Mapping[str, Keyed[TranslatedNote]], ctx: RunContext
+                ) -> Outcome[None]:
+    """A page's outputs (a note of no video: `VaultScan.pages`) in every language it was
+    translated into: `render_note` with no citations, transcript or tracks."""
+    unaligned = Keyed(NoteAlignment(note.path, None, None, None, ()),
+                      content_key("page", note.render()))
+    return Outcome.join(None, [render_note(note, unaligned, tr, None, (), ctx)
+                               for tr in translations.values()])
 
 
 def _own_language(note: Note, translations: Mapping[str, Mapping[str, Keyed[TranslatedNote]]],

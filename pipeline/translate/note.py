@@ -24,7 +24,10 @@ such as anchors, keep their placeholders). Each unit then ends in one mode:
   once and in order: markup restored;
 - `pieces`: otherwise (placeholders lost; fewer words than pairs) the text between
   markers is translated piece by piece;
-- `kept`: not in the source language (a Russian title in an English note): as written;
+- `kept`: not in the source language (a Russian title in an English note; a web page's
+  title, the whole text of a markdown link, that the language model finds unlikely in the
+  source language: `web_titles`), or one word naming something (`is_name`:
+  `bonus_professor`, a note's own file name): as written;
   a line the vault uses as metadata (`glossary.lines`: `From: [[channel]]`) is not even
   a unit (`plan_block`);
 - `failed`: the engine failed on it (raised, or an output failed the checks of
@@ -57,6 +60,7 @@ from ..glossary import Glossary
 from ..glossary.enforce import TermResult, enforce, needs_of
 from ..glossary.lines import VaultLines
 from ..glossary.morph import count
+from ..langid import likelihood
 from ..model import Block, Note, TermCheck, TranslatedNote
 from .batch import BoundedEngine, translate_safely
 from .engines.base import TranslationEngine
@@ -159,7 +163,11 @@ def translate_notes_with_stats(
     # sent flat (without its pair markers), the others with placeholders
     gl = glossary.for_lang(target)
     main = _Batch()
-    mode: dict[Unit, str] = {u: "kept" for u in units if not in_language(u.plain, source)}
+    names = {n for note in notes for n in (note.slug.casefold(), note.channel.casefold())}
+    quoted = {u for plan in plans for t in plan for u in web_titles(t)}
+    mode: dict[Unit, str] = {u: "kept" for u in units
+                             if not in_language(u.plain, source) or is_name(u.plain, names)
+                             or (u in quoted and likelihood(u.plain, source) < QUOTED_TITLE)}
     flats: dict[Unit, Unit] = {}
     work: dict[Unit, Unit] = {}  # what the placeholder and piece paths see
     for u in units:
@@ -316,6 +324,33 @@ def in_language(text: str, lang: str) -> bool:
     if want == "CJK":
         return sum(s in ("CJK", "HIRAGANA", "KATAKANA") for s in letters) * 2 >= len(letters)
     return sum(s == want for s in letters) * 2 >= len(letters)
+
+
+QUOTED_TITLE = 0.05  # a web page's title less likely than this in the source: kept
+_WEB = re.compile(r"\]\((?:https?://|www\.)")
+
+
+def web_titles(template: Template) -> list[Unit]:
+    """The units that are a markdown link's whole text, the link to a web page: a page's
+    title (`### [Kuran ne zaman yazıldı?](https://www.youtube.com/...)`)."""
+    parts = template.parts
+    return [p for i, p in enumerate(parts)
+            if isinstance(p, Unit) and 0 < i < len(parts) - 1
+            and isinstance(parts[i - 1], str) and str(parts[i - 1]).endswith("[")
+            and isinstance(parts[i + 1], str) and _WEB.match(str(parts[i + 1])) is not None]
+
+
+_HANDLE = re.compile(r"(?=\S*[_\d])(?=\S*[^\W\d_])\S+")  # bonus_professor, 3blue1brown
+
+
+def is_name(text: str, names: set[str]) -> bool:
+    """Whether `text` is one word naming something, kept as written: a handle or file name
+    (`bonus_professor`, `3blue1brown`) or a note's own file name or folder (`nisanyans`, the
+    title of a channel's index page). Engines make sentences of them: "bonus_professor (",
+    "O que fazer em inteligencialtda"."""
+    word = text.strip()
+    return (bool(word) and not any(ch.isspace() for ch in word)
+            and (_HANDLE.fullmatch(word) is not None or word.casefold() in names))
 
 
 def untranslated_terms(text: str, glossary: Glossary, lang: str) -> list[TermResult]:
