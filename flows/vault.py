@@ -4,8 +4,9 @@ Per video a fetch, an align and an outputs task; per language one translation ta
 batch over the notes that need it); one outputs task for the pages (notes of no video).
 Every stage looks its result up first, so an unchanged note is not aligned, translated or
 rendered again. A failing video or note ends its own task Failed (the others go on) and
-the run still ends with the summary and the manifest. Only fetching is retried (transient failures); fetches that go to YouTube hold
-a slot of the global concurrency limit `youtube-fetch` when the server has one.
+the run still ends with the summary and the manifest. Only fetching is retried
+(transient failures); fetches that go to YouTube hold a slot of the global concurrency
+limit `youtube-fetch` when the server has one.
 """
 
 from __future__ import annotations

@@ -75,9 +75,10 @@ def scan_vault(root: Path, *, max_bytes: int = 1_000_000, skip: tuple[Path, ...]
     """Load every note under `root`; one bad note never stops the others.
 
     Output folders inside the vault (`skip`, and any folder holding a run's manifest) are
-    not read: a run's own outputs are never taken for notes. A note with no `videoId` and
-    no citations (a channel's index page, a map of content) is a page: translated and
-    rendered like the others, never fetched or aligned.
+    not read: a run's own outputs are never taken for notes. A note of no video is a page,
+    translated and rendered like the others, never fetched or aligned: one with no
+    `videoId` and no citations (a channel's index page, a map of content), and one whose
+    `videoId` is missing or unusable, which is also a failure (its citations unchecked).
 
     Unusable notes become failures naming the file (and line); two notes whose outputs
     would land on the same file names (same channel folder name and slug, or names that
@@ -101,8 +102,6 @@ def scan_vault(root: Path, *, max_bytes: int = 1_000_000, skip: tuple[Path, ...]
             continue
         try:
             note = load_note(path, root, max_bytes)
-            page = note.video_id is None and "videoId" not in note.meta and not note.citations
-            vid = None if page else check_video_id(note)
         except NoteError as exc:
             failures.append(_failure(exc.path, exc.reason))
             continue
@@ -111,6 +110,13 @@ def scan_vault(root: Path, *, max_bytes: int = 1_000_000, skip: tuple[Path, ...]
             failures.append(_failure(path, f"{path}: could not be read ({type(exc).__name__}: "
                                            f"{exc})"))
             continue
+        vid = None
+        if note.video_id is not None or "videoId" in note.meta or note.citations:
+            try:
+                vid = check_video_id(note)
+            except NoteError as exc:  # still translated: its text is not lost
+                failures.append(_failure(exc.path, f"{exc.reason}; translated, its citations "
+                                                   "not checked"))
         key = output_key(note)
         if key in taken:
             failures.append(_failure(path, (

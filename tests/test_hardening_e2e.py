@@ -222,6 +222,12 @@ def test_good_notes_are_produced(run: Run) -> None:
             assert "-->" not in cap.raw_text and "<script" not in cap.raw_text
     translated = (run.out / "notes/pt/good/good.md").read_text(encoding="utf-8")
     assert 'data-t="00:06:40"' in translated and "videoId: chIqmlJA2i0" in translated
+    # a note whose videoId is missing or unusable is a failure, and still translated: its
+    # citations said unchecked in its bilingual note
+    for name in ("vid_missing", "vid_traversal", "vid_long"):
+        assert f"notes/pt/bad/{name}.md" in made, name
+        bilingual = (run.out / f"bilingual/pt/bad/{name}.md").read_text(encoding="utf-8")
+        assert "the note names no usable videoId: not checked" in bilingual, name
 
 
 def test_nothing_is_written_outside_out_and_the_cache(run: Run) -> None:

@@ -331,8 +331,11 @@ def render_note(
 def render_page(note: Note, translations: Mapping[str, Keyed[TranslatedNote]], ctx: RunContext
                 ) -> Outcome[None]:
     """A page's outputs (a note of no video: `VaultScan.pages`) in every language it was
-    translated into: `render_note` with no citations, transcript or tracks."""
-    unaligned = Keyed(NoteAlignment(note.path, None, None, None, ()),
+    translated into: `render_note` with no transcript or tracks, its citations (a note whose
+    videoId is missing or unusable) unchecked."""
+    checks = tuple(replace(c, reason="the note names no usable videoId: not checked")
+                   for c in ctx.aligner.align(note, None).checks)
+    unaligned = Keyed(NoteAlignment(note.path, None, None, None, checks),
                       content_key("page", note.render()))
     return Outcome.join(None, [render_note(note, unaligned, tr, None, (), ctx)
                                for tr in translations.values()])
