@@ -13,7 +13,8 @@ from pipeline.glossary import Glossary
 from pipeline.glossary.lines import DEFAULT, FILE_NAME, VaultLines
 from pipeline.model import Block
 from pipeline.notes import parse_note
-from pipeline.translate.note import plan_block, translate_notes
+from pipeline.translate.kept import plan_block
+from pipeline.translate.note import translate_notes
 
 from .test_translate_note import FnEngine
 

@@ -14,8 +14,6 @@ from pipeline.notes import parse_note
 from pipeline.translate.note import (
     _translate_back,
     _translate_labels,
-    in_language,
-    is_name,
     translate_notes,
     translate_notes_with_stats,
 )
@@ -152,11 +150,6 @@ def test_pair_placeholders_never_reach_the_engine(glossary: Glossary) -> None:
     assert stats.modes["placed"] == 1
 
 
-def test_in_language() -> None:
-    assert in_language("The troops left", "en") and not in_language("Путин мертв", "en")
-    assert in_language("Путин мертв", "ru") and in_language("2022 — 2023", "en")
-
-
 def test_names_and_quoted_titles_in_another_language_are_kept(glossary: Glossary) -> None:
     """A channel's index page: its own name as title, the videos' titles in Turkish (Latin
     script, so `in_language` cannot tell) and in English, as links to the videos."""
@@ -175,12 +168,6 @@ def test_names_and_quoted_titles_in_another_language_are_kept(glossary: Glossary
                                           "BUT WHAT IS A NEURAL NETWORK?").replace(
         "Made with 3blue1brown and [a tool]", "MADE WITH 3BLUE1BROWN AND [A TOOL]")
     assert tn.title == "nisanyans"
-
-
-def test_is_name() -> None:
-    names = {"nisanyans"}
-    assert all(is_name(w, names) for w in ("bonus_professor", "3blue1brown", "Nisanyans", "x_1"))
-    assert not any(is_name(w, names) for w in ("Calculus", "1990", "two words", "ok.", ""))
 
 
 def test_glossary_check_over_an_output_folder(tmp_path: Path, glossary: Glossary) -> None:

@@ -26,8 +26,8 @@ such as anchors, keep their placeholders). Each unit then ends in one mode:
   markers is translated piece by piece;
 - `kept`: not in the source language (a Russian title in an English note; a web page's
   title, the whole text of a markdown link, that the language model finds unlikely in the
-  source language: `web_titles`), or one word naming something (`is_name`:
-  `bonus_professor`, a note's own file name): as written;
+  source language), or one word naming something (`bonus_professor`, a note's own file
+  name): as written (`kept`);
   a line the vault uses as metadata (`glossary.lines`: `From: [[channel]]`) is not even
   a unit (`plan_block`);
 - `failed`: the engine failed on it (raised, or an output failed the checks of
@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import re
 import time
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -58,16 +57,15 @@ from itertools import zip_longest
 
 from ..glossary import Glossary
 from ..glossary.enforce import TermResult, enforce, needs_of
-from ..glossary.lines import VaultLines
 from ..glossary.morph import count
-from ..langid import likelihood
-from ..model import Block, Note, TermCheck, TranslatedNote
+from ..model import Note, TermCheck, TranslatedNote
 from .batch import BoundedEngine, translate_safely
 from .engines.base import TranslationEngine
+from .kept import kept_units, plan_block
 from .markup.fallback import flat, labels
 from .markup.inline import choose_prefix
 from .markup.place import atomized, place, room
-from .markup.segment import Template, Unit, segment_block, segment_text
+from .markup.segment import Unit
 
 
 @dataclass
@@ -163,11 +161,7 @@ def translate_notes_with_stats(
     # sent flat (without its pair markers), the others with placeholders
     gl = glossary.for_lang(target)
     main = _Batch()
-    names = {n for note in notes for n in (note.slug.casefold(), note.channel.casefold())}
-    quoted = {u for plan in plans for t in plan for u in web_titles(t)}
-    mode: dict[Unit, str] = {u: "kept" for u in units
-                             if not in_language(u.plain, source) or is_name(u.plain, names)
-                             or (u in quoted and likelihood(u.plain, source) < QUOTED_TITLE)}
+    mode: dict[Unit, str] = dict.fromkeys(kept_units(notes, plans, source), "kept")
     flats: dict[Unit, Unit] = {}
     work: dict[Unit, Unit] = {}  # what the placeholder and piece paths see
     for u in units:
@@ -294,63 +288,6 @@ def translate_notes_with_stats(
             failures=tuple(dict.fromkeys(failures)),
         ))
     return translated, stats
-
-
-def plan_block(block: Block, limit: int, lines: VaultLines) -> Template:
-    """The block's template: a block over `limit` characters and the vault's metadata
-    lines (`lines`: `From: [[channel]]`...) verbatim, the rest cut into units."""
-    if len(block.text) > limit:
-        return Template((block.text,))
-    if block.kind in ("front_matter", "code", "blank", "rule"):
-        return segment_block(block)
-    parts: list[str | Unit] = []
-    for text, kept in lines.runs(block.text):
-        parts.extend((text,) if kept else segment_text(text, block.kind).parts)
-    return Template(tuple(parts))
-
-
-_SCRIPTS = {"ru": "CYRILLIC", "uk": "CYRILLIC", "bg": "CYRILLIC", "sr": "CYRILLIC",
-            "el": "GREEK", "ar": "ARABIC", "fa": "ARABIC", "he": "HEBREW", "hi": "DEVANAGARI",
-            "zh": "CJK", "ja": "CJK", "ko": "HANGUL"}
-
-
-def in_language(text: str, lang: str) -> bool:
-    """Whether most letters of `text` are in the script of `lang` (a Russian video title
-    quoted in an English note is not sent to an en->pt engine: it is kept as written)."""
-    want = _SCRIPTS.get(lang, "LATIN")
-    letters = [unicodedata.name(ch, "?").split()[0] for ch in text if ch.isalpha()]
-    if not letters:
-        return True
-    if want == "CJK":
-        return sum(s in ("CJK", "HIRAGANA", "KATAKANA") for s in letters) * 2 >= len(letters)
-    return sum(s == want for s in letters) * 2 >= len(letters)
-
-
-QUOTED_TITLE = 0.05  # a web page's title less likely than this in the source: kept
-_WEB = re.compile(r"\]\((?:https?://|www\.)")
-
-
-def web_titles(template: Template) -> list[Unit]:
-    """The units that are a markdown link's whole text, the link to a web page: a page's
-    title (`### [Kuran ne zaman yazıldı?](https://www.youtube.com/...)`)."""
-    parts = template.parts
-    return [p for i, p in enumerate(parts)
-            if isinstance(p, Unit) and 0 < i < len(parts) - 1
-            and isinstance(parts[i - 1], str) and str(parts[i - 1]).endswith("[")
-            and isinstance(parts[i + 1], str) and _WEB.match(str(parts[i + 1])) is not None]
-
-
-_HANDLE = re.compile(r"(?=\S*[_\d])(?=\S*[^\W\d_])\S+")  # bonus_professor, 3blue1brown
-
-
-def is_name(text: str, names: set[str]) -> bool:
-    """Whether `text` is one word naming something, kept as written: a handle or file name
-    (`bonus_professor`, `3blue1brown`) or a note's own file name or folder (`nisanyans`, the
-    title of a channel's index page). Engines make sentences of them: "bonus_professor (",
-    "O que fazer em inteligencialtda"."""
-    word = text.strip()
-    return (bool(word) and not any(ch.isspace() for ch in word)
-            and (_HANDLE.fullmatch(word) is not None or word.casefold() in names))
 
 
 def untranslated_terms(text: str, glossary: Glossary, lang: str) -> list[TermResult]:
