@@ -304,7 +304,8 @@ def print_summary(manifest: dict[str, object], seconds: float | None = None) -> 
         whole = f" of {seconds:.1f} s in all (Prefect included)" if seconds is not None else ""
         per = ", ".join(f"{task} {row['seconds']:.1f} s ({row['ran']} ran, "
                         f"{row['cached']} reused)" for task, row in stages.items())
-        out.print(f"time: the flow {summary.get('seconds', 0):.1f} s{whole}; per stage: {per}",
+        out.print(f"time: the flow {summary.get('seconds', 0):.1f} s{whole}; per stage (wall "
+                  f"time, work at the same time counted once): {per}",
                   highlight=False)
     for key, colour in (("warnings", "yellow"), ("failures", "red")):
         items = manifest[key]

@@ -160,14 +160,21 @@ def test_outcomes_join_in_order_and_travel() -> None:
     assert pickle.loads(pickle.dumps(joined)) == joined
 
 
-def test_stage_times_count_items_and_add_seconds() -> None:
+def test_stage_times_count_items_and_wall_time() -> None:
+    """Work that ran at the same time (tasks in threads; the notes of one batch, each
+    with its share of the batch's time) counts once in a stage's `seconds`."""
     from pipeline.run.outcome import stage_times
 
-    records = [TaskRecord("align", "a", "ran", 1.25), TaskRecord("align", "b", "cached", 0.5),
+    records = [TaskRecord("align", "a", "ran", 1.25, ended=101.25),
+               TaskRecord("align", "b", "cached", 0.5, ended=101.0),  # within a's time
+               TaskRecord("align", "c", "ran", 1.0, ended=103.0),
+               TaskRecord("translate", "n1", "ran", 2.0, began=100.0, ended=106.0),
+               TaskRecord("translate", "n2", "ran", 4.0, began=100.0, ended=106.0),
                TaskRecord("fetch", "v", "cached", 0.125)]
     assert stage_times(records) == {
-        "align": {"items": 2, "ran": 1, "cached": 1, "seconds": 1.75},
-        "fetch": {"items": 1, "ran": 0, "cached": 1, "seconds": 0.125}}
+        "align": {"items": 3, "ran": 2, "cached": 1, "seconds": 2.25, "task_seconds": 2.75},
+        "translate": {"items": 2, "ran": 2, "cached": 0, "seconds": 6.0, "task_seconds": 6.0},
+        "fetch": {"items": 1, "ran": 0, "cached": 1, "seconds": 0.125, "task_seconds": 0.125}}
     assert records[0].as_dict() == {"task": "align", "item": "a", "status": "ran",
                                     "seconds": 1.25}
 

@@ -9,6 +9,7 @@ unit of work saying whether it ran or its stored result was reused. Outcomes add
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, Literal, TypeVar
@@ -28,6 +29,13 @@ class TaskRecord:
     item: str  # a video id, a note path, `note [lang]`...
     status: Status
     seconds: float = 0.0  # the work's wall time (a batch's is shared by its items)
+    began: float | None = None  # when its work began (epoch s; a batch's for its items)
+    ended: float = field(default_factory=time.time)  # made when its work ended
+
+    @property
+    def span(self) -> tuple[float, float]:
+        """The wall-clock interval of its work (a batch's, for an item of a batch)."""
+        return (self.ended - self.seconds if self.began is None else self.began, self.ended)
 
     def as_dict(self) -> dict[str, object]:
         return {"task": self.task, "item": self.item, "status": self.status,
@@ -35,14 +43,31 @@ class TaskRecord:
 
 
 def stage_times(records: Iterable[TaskRecord]) -> dict[str, dict[str, float | int]]:
-    """Per task: items, how many ran and were reused, and their wall time in seconds."""
+    """Per task: items, how many ran and were reused, `seconds`: the wall time during which
+    any of its work ran (tasks that ran at the same time counted once), and
+    `task_seconds`: their times added up."""
     found: dict[str, dict[str, float | int]] = {}
+    spans: dict[str, list[tuple[float, float]]] = {}
     for r in records:
-        row = found.setdefault(r.task, {"items": 0, "ran": 0, "cached": 0, "seconds": 0.0})
+        row = found.setdefault(r.task, {"items": 0, "ran": 0, "cached": 0, "seconds": 0.0,
+                                        "task_seconds": 0.0})
         row["items"] += 1
         row[r.status] += 1
-        row["seconds"] = round(row["seconds"] + r.seconds, 3)
+        row["task_seconds"] = round(row["task_seconds"] + r.seconds, 3)
+        spans.setdefault(r.task, []).append(r.span)
+    for task, row in found.items():
+        row["seconds"] = round(covered(spans[task]), 3)
     return found
+
+
+def covered(spans: Iterable[tuple[float, float]]) -> float:
+    """The length of the union of the intervals."""
+    total, reach = 0.0, float("-inf")
+    for start, end in sorted(spans):
+        if end > reach:
+            total += end - max(start, reach)
+            reach = end
+    return total
 
 
 @dataclass(frozen=True)

@@ -92,8 +92,9 @@ def _keep(ctx: RunContext, stage: str, key: str, outcome: Outcome[None], began: 
           ) -> Outcome[None]:
     """Store `outcome` with the digests of its files, unless something failed; its records
     get the time since `began`."""
-    took = time.perf_counter() - began
-    outcome = outcome.but(records=tuple(replace(r, seconds=took) for r in outcome.records),
+    took, now = time.perf_counter() - began, time.time()
+    outcome = outcome.but(records=tuple(replace(r, seconds=took, ended=now)
+                                        for r in outcome.records),
                           warnings=(*outcome.warnings, *cache_warnings(ctx)))
     if not outcome.failures:
         files = digests(ctx.settings.out, [f for o in outcome.outputs for f in o.files])

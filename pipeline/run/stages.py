@@ -215,7 +215,7 @@ def _translate_from(notes: Sequence[Note], source: str, lang: str,
     except ModelMissingError as exc:
         item = lang if source == ctx.settings.source_lang else f"{lang} (from {source})"
         return missing_model(ctx, item, exc, {})
-    began = time.perf_counter()
+    began, since = time.perf_counter(), time.time()
     keys = {str(n.path): translation_key(n, lang, ctx, source) for n in notes}
     stored: dict[str, TranslatedNote] = {}
     for note in notes:
@@ -238,7 +238,7 @@ def _translate_from(notes: Sequence[Note], source: str, lang: str,
         done[path] = Keyed(got, keys[path])
         records.append(TaskRecord("translate", note_item(note, lang),
                                   "cached" if path in stored else "ran",
-                                  per_hit if path in stored else per_fresh))
+                                  per_hit if path in stored else per_fresh, began=since))
     return Outcome(done, failures=tuple(failures), warnings=cache_warnings(ctx),
                    records=tuple(records))
 
