@@ -31,6 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from pipeline.align import Aligner, alignment_report, summary_counts  # noqa: E402
+from pipeline.align.onnx_e5 import chosen_embedder  # noqa: E402
 from pipeline.errors import TranscriptError  # noqa: E402
 from pipeline.fileio import atomic_write_text  # noqa: E402
 from pipeline.model import Note, NoteAlignment, Transcript  # noqa: E402
@@ -45,7 +46,8 @@ def align_folder(notes_dir: Path, transcripts: Path, lang: str, cache: Path
                  ) -> tuple[list[Note], list[NoteAlignment], Aligner]:
     """What `interlinear align NOTES --transcripts DIR --transcript-lang LANG` does."""
     source = LocalSource(transcripts)
-    aligner = Aligner(cache_dir=cache)
+    # the run's embedder (`INTERLINEAR_EMBEDDER`, else the default), as `interlinear align`
+    aligner = Aligner(embedder=chosen_embedder(cache), cache_dir=cache)
     notes, out = [], []
     loaded: dict[str, Transcript | None] = {}
     for path in discover_notes(notes_dir):
@@ -117,7 +119,7 @@ def main() -> int:
             "warm_speedup": round(cold_s / warm_s, 1) if warm_s else None,
             "texts_embedded_cold": embedded, "texts_embedded_warm": warm_embedded,
             "warm_same_as_cold": warm == cold,
-            "signature": aligner.identity().text,
+            "signature": aligner.identity().text, "embedder": aligner.embedder.model_id,
         }
         print(f"{lang}: cold {cold_s:.1f} s ({embedded} texts embedded), warm {warm_s:.2f} s "
               f"({warm_embedded} embedded), {cold_s / warm_s:.0f}x; counts {summary_counts(cold)}")
