@@ -28,6 +28,8 @@ onclick="{PWN}">[00:01:21]</a>.
 ## {SCRIPT} [[x"><script>alert(1)</script> | label]]
 
 *   [click](javascript:alert(1)) and <iframe src="javascript:alert(1)"></iframe> \
+[v](https://www.youtube.com/watch?v=chIqmlJA2i0&x="><script>) \
+[e](https://evil.example/"onmouseover="alert`1`) \
 <a class="yt-timestamp" data-t="00:02:10">[00:02:10]</a>
 *   `<b>code</b>` and **<svg onload=alert(1)>** {SCRIPT} <a class="yt-timestamp" \
 data-t="00:02:15">[00:02:15]</a>

@@ -7,7 +7,9 @@ import hashlib
 import re
 from dataclasses import replace
 from html import unescape
+from pathlib import Path
 
+from pipeline.notes import parse_note
 from pipeline.render import (
     NoteSource,
     relative_href,
@@ -221,6 +223,9 @@ def test_hostile_content_is_text() -> None:
     page = hostile_pages()["page"]
     assert "&lt;script&gt;document.title=&#x27;pwned&#x27;&lt;/script&gt;" in page
     assert "[click](javascript:alert(1))" in unescape(page)  # shown, never a link
+    # a markdown link to a video is a link, rebuilt from its id; any other is its text
+    assert '<a class="mdlink" href="https://www.youtube.com/watch?v=chIqmlJA2i0" ' in page
+    assert '<span class="mdlink" title="https://evil.example/&quot;onmouseover=' in page
 
 
 # --------------------------------------------------------------------------- source links
@@ -260,3 +265,18 @@ def test_page_links_each_block_to_its_line_and_obsidian() -> None:
     index = sample_index()
     assert 'href="obsidian://open?vault=vault&amp;file=bonus_professor%2Fkherson"' in index
     assert '<td class="n decided">0 / 0 / 2</td>' in index
+
+
+def test_a_page_of_no_video_counts_no_citations() -> None:
+    """An index page (no videoId, no citations): no citation chips, no YouTube link; its
+    markdown links to videos are links."""
+    text = ("---\ntitle: bonus_professor\n---\n"
+            "### [Путин мертв.](https://www.youtube.com/watch?v=eW_KlByc5Yc)\n"
+            "- [[rumors | Rumors of his death]]\n")
+    note = parse_note(text, Path("vault/bonus_professor/bonus_professor.md"))
+    tr = replace(sample_translation(note), blocks=tuple(b.text for b in note.blocks))
+    page = review_note_page(note=note, translated=tr, alignment=None, quote_translations={},
+                            terms=None, flags=(), provenance=PROVENANCE)
+    assert "0 no transcript" not in page and "0 suspect" not in page
+    assert "Watch on YouTube" not in page
+    assert '<a class="mdlink" href="https://www.youtube.com/watch?v=eW_KlByc5Yc" ' in page

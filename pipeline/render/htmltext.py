@@ -1,9 +1,11 @@
 """A note block as safe HTML: the little markdown notes use, every character escaped.
 
 Not a markdown engine: headings, list items, quotes/callouts, tables, code, bold, code
-spans, wiki-links and timestamp anchors, which is what the notes contain. Text from the
-note only ever reaches the page through `html.escape`; the only tags emitted are this
-module's own, and the only links are the video links the caller builds.
+spans, wiki-links, markdown links and timestamp anchors, which is what the notes contain.
+Text from the note only ever reaches the page through `html.escape`; the only tags
+emitted are this module's own, and the only links are video links built by `video_link`
+(the caller's, and a markdown link's to a YouTube video, rebuilt from its id; any other
+markdown link is its text, its address in the tooltip).
 """
 
 from __future__ import annotations
@@ -15,19 +17,22 @@ from html import escape
 
 from ..model import Block, Citation, TermCheck
 from ..notes import WIKILINK
-from .common import split_anchors
+from .common import split_anchors, video_link
 
 # Renders one citation (the caller knows statuses and the video): citation -> HTML.
 CiteRenderer = Callable[[Citation], str]
 
 _INLINE = re.compile(
     r"(?P<wl>\[\[[^\[\]\n]*\]\])"
+    r"|\[(?P<mt>[^\[\]\n]+)\]\((?P<mu>[^()\s]+)\)"
     r"|(?P<code>(?P<ticks>`+)(?P<ct>.+?)(?<!`)(?P=ticks)(?!`))"
     r"|\*\*(?=\S)(?P<bold>.+?)(?<=\S)\*\*"
     r"|<(?P<ss>sup|sub)>(?P<sst>[^<>\n]{0,80})</(?P=ss)>"
     r"|(?P<br><br\s*/?>)",
     re.I | re.S,
 )
+_WATCH = re.compile(r"https?://(?:www\.|m\.)?(?:youtube\.com/watch\?v=|youtu\.be/)"
+                    r"([A-Za-z0-9_-]{11})(?![A-Za-z0-9_-])")
 _HEADING = re.compile(r" {0,3}(#{1,6})[ \t]*")
 _LIST = re.compile(r"([ \t]*)((?:[*+-])|\d{1,9}[.)])(?:[ \t]+|$)")
 _CALLOUT = re.compile(r"\[!(?P<kind>[A-Za-z-]+)\][+-]?[ \t]*(?P<title>.*)")
@@ -131,6 +136,13 @@ class Inline:
                 label = (wl.group("label") or target).strip()
                 out.append(f'<span class="wikilink" title="{escape(target)}">'
                            f"{self._text(label)}</span>")
+            elif m.group("mt"):  # a markdown link: only a video's is a link, built anew
+                watch = _WATCH.match(m.group("mu"))
+                url = video_link(watch.group(1)) if watch else None
+                label = self._spans(m.group("mt"))
+                out.append(f'<a class="mdlink" href="{escape(url)}" target="_blank" '
+                           f'rel="noopener noreferrer">{label}</a>' if url else
+                           f'<span class="mdlink" title="{escape(m.group("mu"))}">{label}</span>')
             elif m.group("code"):
                 out.append(f"<code>{escape(m.group('ct'))}</code>")
             elif m.group("bold"):

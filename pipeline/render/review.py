@@ -196,9 +196,11 @@ def _note_header(
     decisions: Mapping[str, int] | None = None, source: NoteSource | None = None,
     reviewed: tuple[int, int, int] | None = None,
 ) -> str:
-    chips = "".join(chip(s, counts.get(s, 0)) for s in STATUSES)
-    chips += "".join(chip(f"d-{d}", n, f"{d} citation{'s' if n != 1 else ''}")
-                     for d, n in (decisions or {}).items())
+    chips = ""
+    if note.citations:  # a page (an index page, no video) has none to count
+        chips += "".join(chip(s, counts.get(s, 0)) for s in STATUSES)
+        chips += "".join(chip(f"d-{d}", n, f"{d} citation{'s' if n != 1 else ''}")
+                         for d, n in (decisions or {}).items())
     if reviewed is not None:
         chips += "".join(chip(cls, n, label) for cls, n, label in zip(
             ("r-approved", "r-machine", "r-review_again"), reviewed,
@@ -206,7 +208,8 @@ def _note_header(
     chips += chip("missing", len(missing), "missing terms")
     if flags:
         chips += chip("fast", len(flags), "subtitle cues too fast")
-    watch = ext_link(video_link(note.video_id), "Watch on YouTube ↗", "watch")
+    url = video_link(note.video_id)
+    watch = ext_link(url, "Watch on YouTube ↗", "watch") if url else ""
     if source:
         watch += (f' <a class="watch" href="{escape(source.obsidian)}" '
                   'title="open the note in Obsidian">Open in Obsidian ↗</a>')
