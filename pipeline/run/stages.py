@@ -180,24 +180,39 @@ def translate_language(notes: Sequence[Note], lang: str, ctx: RunContext
                        ) -> Outcome[dict[str, Keyed[TranslatedNote]]]:
     """Every note and its claims into `lang`, from the note's own language (front matter
     `note_lang`, else detected, else the run's source language): one batch per source
-    language. A note already in `lang` is not translated (a warning says so, unless it is
-    in the run's source language, which is never translated). `lang` may be a variant
+    language. A note already in `lang` is not translated but taken as written (`as_written`,
+    a warning says so), unless it is in the run's source language, which is never
+    translated. `lang` may be a variant
     (`pt-BR`): translated into its language, named by the variant."""
     s = ctx.settings
     groups: dict[str, list[Note]] = {}
     said: dict[str, NoteLanguage] = {}
+    kept: dict[str, Keyed[TranslatedNote]] = {}
     skipped = []
     for note in notes:
         known = said[str(note.path)] = note_language(note, s.source_lang, ctx.detect)
         if known.lang != model_language(lang):
             groups.setdefault(known.lang, []).append(note)
         elif known.lang != s.source_lang:
+            kept[str(note.path)] = as_written(note, lang, known, ctx)
             skipped.append(Failure("translate", note_item(note, lang), (
-                f"already in {known.lang} ({_how(known)}): not translated")))
+                f"already in {known.lang} ({_how(known)}): not translated, written as it is")))
     parts = [_translate_from(group, source, lang, said, ctx)
              for source, group in groups.items()]
-    done = {p: k for part in parts for p, k in part.value.items()}
+    done = {**kept, **{p: k for part in parts for p, k in part.value.items()}}
     return Outcome.join(done, [Outcome(None, warnings=tuple(skipped)), *parts])
+
+
+def as_written(note: Note, lang: str, known: NoteLanguage, ctx: RunContext
+               ) -> Keyed[TranslatedNote]:
+    """A note already in `lang`, as its own "translation": the language's outputs hold
+    every note of the vault (engine `none`, its blocks and claims as written)."""
+    tr = TranslatedNote(note=note, lang=lang, blocks=tuple(b.text for b in note.blocks),
+                        title=note.title, engine="none", model="none",
+                        glossary_hash=ctx.glossary.hash,
+                        claims=tuple((c.index, c.text) for c in note.claims if c.text),
+                        source=known.lang, detected=known.confidence)
+    return Keyed(tr, stage_key("translate", note.render(), known.lang, lang, "as written"))
 
 
 def _how(known: NoteLanguage) -> str:
