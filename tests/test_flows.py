@@ -252,6 +252,6 @@ def test_an_index_page_is_translated_and_never_fetched(first: Run) -> None:
     kinds = {o["kind"] for o in manifest["outputs"] if f"/{CHANNEL}/{CHANNEL}." in o["path"]}
     assert kinds == {"translated_note", "bilingual_note", "review_page"}
     text = (first.out / "notes" / "pt" / CHANNEL / f"{CHANNEL}.md").read_text(encoding="utf-8")
-    assert f"title: {CHANNEL}\n" in text
+    assert f"title: {CHANNEL}\n" in text and "interlinear_alignment:" not in text  # not aligned
     assert "### [Путину предложили сдаться. Выпуск 36.](https://www.youtube.com/watch?v=" in text
     assert "[[peace_terms_after_kherson | " in text and "Peace terms after" not in text

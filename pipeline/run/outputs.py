@@ -310,7 +310,8 @@ def render_note(
     prov = provenance(engine=tr.engine, model=tr.model, glossary=tr.glossary_hash,
                       glossary_terms=glossary_terms_key(ctx.glossary, note.render(),
                                                         model_language(lang))[:16],
-                      alignment=signature, note=note_key(note, ctx).removesuffix(".md"),
+                      **({} if aligned.value.video_id is None else {"alignment": signature}),
+                      note=note_key(note, ctx).removesuffix(".md"),
                       lang=lang, **_note_lang(tr),
                       **_quotes_by(quote_engine, transcript_lang, lang),
                       **untranslated(quotes, track_missing))
