@@ -129,9 +129,14 @@ def label_transcript(transcript: Transcript, detect: Detect = detect_language
     return replace(transcript, language=found.lang, segments=segments), found
 
 
+def letter_scripts(text: str) -> list[str]:
+    """The Unicode script of each letter of `text` (LATIN, CYRILLIC, CJK...)."""
+    return [unicodedata.name(ch, "?").split()[0] for ch in text if ch.isalpha()]
+
+
 def script(text: str) -> str | None:
-    """The Unicode script most of `text`'s letters are in (LATIN, CYRILLIC, CJK...)."""
-    found = Counter(unicodedata.name(ch, "?").split()[0] for ch in text if ch.isalpha())
+    """The Unicode script most of `text`'s letters are in."""
+    found = Counter(letter_scripts(text))
     return found.most_common(1)[0][0] if found else None
 
 

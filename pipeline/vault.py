@@ -21,7 +21,7 @@ class VaultScan:
     root: Path
     notes: tuple[Note, ...]
     failures: tuple[Failure, ...]
-    pages: tuple[Note, ...]  # notes of no video (no videoId, no citations): translated only
+    pages: tuple[Note, ...]  # notes of no (usable) videoId: translated, never aligned
     problems: tuple[NoteProblem, ...]
     by_video: dict[str, tuple[Note, ...]] = field(hash=False, compare=False)
 

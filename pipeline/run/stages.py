@@ -182,8 +182,8 @@ def translate_language(notes: Sequence[Note], lang: str, ctx: RunContext
     `note_lang`, else detected, else the run's source language): one batch per source
     language. A note already in `lang` is not translated but taken as written (`as_written`,
     a warning says so), unless it is in the run's source language, which is never
-    translated. `lang` may be a variant
-    (`pt-BR`): translated into its language, named by the variant."""
+    translated. `lang` may be a variant (`pt-BR`): translated into its language, named by
+    the variant."""
     s = ctx.settings
     groups: dict[str, list[Note]] = {}
     said: dict[str, NoteLanguage] = {}

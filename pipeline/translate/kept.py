@@ -6,11 +6,10 @@ the source language, one-word names."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 
 from ..glossary.lines import VaultLines
-from ..langid import likelihood
+from ..langid import letter_scripts, likelihood
 from ..model import Block, Note
 from .markup.segment import Template, Unit, segment_block, segment_text
 
@@ -50,7 +49,7 @@ def in_language(text: str, lang: str) -> bool:
     """Whether most letters of `text` are in the script of `lang` (a Russian video title
     quoted in an English note is not sent to an en->pt engine: it is kept as written)."""
     want = _SCRIPTS.get(lang, "LATIN")
-    letters = [unicodedata.name(ch, "?").split()[0] for ch in text if ch.isalpha()]
+    letters = letter_scripts(text)
     if not letters:
         return True
     if want == "CJK":
