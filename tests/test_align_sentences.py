@@ -69,7 +69,25 @@ def test_pauses_and_length_end_unpunctuated_sentences() -> None:
     assert all(len(s.text) <= 40 for s in short)
 
 
-fragments = st.lists(st.tuples(st.text(alphabet="ab .?", min_size=1, max_size=20),
+def test_a_sentence_begun_inside_a_fragment_starts_there() -> None:
+    """Community subtitles end a sentence mid-cue: the next one starts at its character,
+    timed in proportion to the cue's characters ("But" after 27 of 38: 2.842 s of 4)."""
+    cues = (Segment(0, 4000, "it is never smooth at all. But Fourier", "en"),
+            Segment(4000, 8000, "thought of infinite sums instead. So", "en"),
+            Segment(8000, 9000, "we go on.", "en"))
+    joined = join_fragments(cues, share=0.6)
+    assert [s.text for s in joined] == ["it is never smooth at all.",
+                                        "But Fourier thought of infinite sums instead.",
+                                        "So we go on."]
+    assert [(s.start_ms, s.end_ms) for s in joined] == [
+        (0, 2737), (2842, 7667), (7778, 9000)]
+    whole = join_fragments(cues, within=False)
+    assert [s.text for s in whole] == [" ".join(c.text for c in cues)]
+    # punctuation only inside the cues still makes them punctuated captions
+    assert is_fragmented([Segment(0, 1000, "one. Two", "en"), Segment(1000, 2000, "three", "en")])
+
+
+fragments = st.lists(st.tuples(st.text(alphabet="aB .?", min_size=1, max_size=20),
                                st.integers(0, 3000)), min_size=1, max_size=30)
 
 
@@ -81,9 +99,15 @@ def test_joining_keeps_every_word_in_order_and_time(rows: list[tuple[str, int]])
         t += gap + 1000
     joined = join_fragments(segs, max_chars=50)
     assert " ".join(s.text for s in joined).split() == " ".join(s.text for s in segs).split()
-    assert [s.start_ms for s in joined] == sorted(s.start_ms for s in joined)
-    assert joined[0].start_ms == segs[0].start_ms and joined[-1].end_ms == segs[-1].end_ms
-    assert {s.start_ms for s in joined} <= {s.start_ms for s in segs}
+    assert all(a.end_ms <= b.start_ms for a, b in zip(joined, joined[1:], strict=False))
+    assert all(s.start_ms <= s.end_ms for s in joined)
+    worded = [s for s in segs if s.text.strip()]
+    if is_fragmented(segs):
+        assert joined[0].start_ms >= worded[0].start_ms
+        assert joined[-1].end_ms <= worded[-1].end_ms
+    # every sentence starts and ends inside the fragments it is made of
+    spans = [(s.start_ms, s.end_ms) for s in segs]
+    assert all(any(a <= j.start_ms <= b for a, b in spans) for j in joined)
 
 
 def test_the_aligner_checks_claims_against_joined_sentences() -> None:

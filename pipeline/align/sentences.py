@@ -1,8 +1,12 @@
 """Caption fragments joined into the sentences they make up.
 
 YouTube captions come in 2-5 s fragments that cut sentences anywhere; a claim is rarely
-said within one. `join_fragments` joins consecutive fragments into sentences: a sentence
-ends at a fragment ending with sentence punctuation, at a pause, or when it grows too long.
+said within one. `join_fragments` cuts the fragments' running text into its sentences:
+at sentence punctuation, inside a fragment too ("... ни прерывистый. Но Фурье думал
+больше" ends one sentence and starts the next: `pipeline.sentence_ends`), at a pause, and
+a sentence that grows too long at a fragment boundary. A sentence's times are read off
+the fragments it spans, inside a fragment in proportion to its characters, so a
+suggestion at the start of a sentence begun mid-fragment points into that fragment.
 A transcript already cut into sentences, or not punctuated (automatic captions), comes
 back as it is: windows of fragments (`AlignSettings.sentence_chars`) stand in for its
 sentences. Pure: segments in, segments out.
@@ -10,10 +14,13 @@ sentences. Pure: segments in, segments out.
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from itertools import accumulate
 
 from ..model import Segment
+from ..sentence_ends import sentence_ends
 
 __all__ = ["ends_sentence", "is_fragmented", "join_fragments"]
 
@@ -26,39 +33,88 @@ def ends_sentence(text: str) -> bool:
 
 def is_fragmented(segments: Sequence[Segment], share: float = 0.6) -> bool:
     """Punctuated captions, not sentences: fewer than `share` of the segments end a
-    sentence, but some do (at least 2%: unpunctuated captions are left as they are)."""
+    sentence, but the text has sentence ends (at least one per 50 segments, at their ends
+    or inside them: unpunctuated captions are left as they are)."""
     if not segments:
         return False
     ended = sum(ends_sentence(s.text) for s in segments)
-    return 0.02 * len(segments) <= ended < share * len(segments)
+    if ended >= share * len(segments):
+        return False
+    inside = sum(len(sentence_ends(s.text.strip())) for s in segments)
+    return ended + inside >= 0.02 * len(segments)
 
 
 def join_fragments(segments: Sequence[Segment], *, max_chars: int = 300,
-                   max_gap_ms: int = 1_500, share: float = 0.6) -> tuple[Segment, ...]:
+                   max_gap_ms: int = 1_500, share: float = 0.6,
+                   within: bool = True) -> tuple[Segment, ...]:
     """The sentences `segments` make up (unchanged unless `is_fragmented`).
 
-    A sentence runs from a fragment to the first one that ends with sentence punctuation,
-    that is followed by a pause longer than `max_gap_ms`, or that brings the text past
-    `max_chars`; it starts where its first fragment starts and ends where its last ends.
+    Sentences end at a fragment ending with sentence punctuation, at a sentence end inside
+    a fragment (`within`), and at a fragment followed by a pause longer than `max_gap_ms`;
+    one longer than `max_chars` is cut at the fragment boundaries that keep its pieces
+    within it. A sentence starts at the time of its first character and ends at that of
+    its last, each read off its fragment in proportion to the characters before it.
     """
     if not is_fragmented(segments, share):
         return tuple(segments)
     out: list[Segment] = []
-    run: list[Segment] = []
-
-    def close() -> None:
-        if run:
-            text = " ".join(s.text.strip() for s in run if s.text.strip())
-            out.append(Segment(run[0].start_ms, run[-1].end_ms, text, run[0].language))
-            run.clear()
-
-    for i, seg in enumerate(segments):
-        if run and sum(len(s.text) + 1 for s in run) + len(seg.text) > max_chars:
-            close()
-        run.append(seg)
-        nxt = segments[i + 1] if i + 1 < len(segments) else None
-        if (ends_sentence(seg.text) or nxt is None
-                or nxt.start_ms - seg.end_ms > max_gap_ms):
-            close()
-    close()
+    for run in _runs(segments, max_gap_ms):
+        out.extend(_Run(run).sentences(max_chars, within))
     return tuple(out)
+
+
+def _runs(segments: Sequence[Segment], max_gap_ms: int) -> Iterator[list[Segment]]:
+    """The fragments with words, in runs without a pause longer than `max_gap_ms`."""
+    run: list[Segment] = []
+    for seg in segments:
+        if not seg.text.strip():
+            continue
+        if run and seg.start_ms - run[-1].end_ms > max_gap_ms:
+            yield run
+            run = []
+        run.append(seg)
+    if run:
+        yield run
+
+
+class _Run:
+    """Fragments' texts joined by one space; any character's time."""
+
+    def __init__(self, run: list[Segment]) -> None:
+        self.run = run
+        self.texts = [s.text.strip() for s in run]
+        self.starts = [0, *accumulate(len(t) + 1 for t in self.texts)][:-1]
+        self.text = " ".join(self.texts)
+
+    def time(self, at: int, end: bool = False) -> int:
+        """When character `at` starts (`end`: when character `at - 1` ends)."""
+        i = bisect.bisect_right(self.starts, at - 1 if end else at) - 1
+        seg, size = self.run[i], max(len(self.texts[i]), 1)
+        share = min(max((at - self.starts[i]) / size, 0.0), 1.0)
+        return seg.start_ms + round(share * (seg.end_ms - seg.start_ms))
+
+    def sentences(self, max_chars: int, within: bool) -> list[Segment]:
+        cuts = {at + len(t) + 1 for at, t in zip(self.starts, self.texts, strict=True)
+                if ends_sentence(t)}
+        if within:
+            cuts.update(sentence_ends(self.text))
+        bounds = [0, *sorted(c for c in cuts if 0 < c < len(self.text)), len(self.text)]
+        out: list[Segment] = []
+        for a, b in zip(bounds, bounds[1:], strict=False):
+            for x, y in self._within(a, b, max_chars):
+                text = self.text[x:y].strip()
+                if text:
+                    x += len(self.text[x:y]) - len(self.text[x:y].lstrip())
+                    out.append(Segment(self.time(x), self.time(x + len(text), end=True), text,
+                                       self.run[0].language))
+        return out
+
+    def _within(self, a: int, b: int, max_chars: int) -> Iterator[tuple[int, int]]:
+        """[a, b) cut at fragment starts into pieces of at most `max_chars` where it can."""
+        start = prev = a
+        for at in [*(s for s in self.starts if a < s < b), b]:
+            if at - start > max_chars and prev > start:
+                yield start, prev
+                start = prev
+            prev = at
+        yield start, b

@@ -41,8 +41,10 @@ class AlignSettings:
     sentence_chars: int = 120
     # caption fragments (most segments not ending a sentence) are first joined into the
     # sentences they make up (`sentences.join_fragments`: punctuation, pauses longer than
-    # `join_gap_ms`, at most `join_chars` characters); claims are checked against those
+    # `join_gap_ms`, at most `join_chars` characters); claims are checked against those.
+    # `join_within`: sentences also end (and start) at punctuation inside a fragment
     join_fragments: bool = True
+    join_within: bool = True
     join_chars: int = 300
     join_gap_ms: int = 1_500
     # time tolerance: a citation is supported by segments overlapping
@@ -128,7 +130,8 @@ class AlignSettings:
         """The segments claims are checked against (caption fragments joined)."""
         if not self.join_fragments:
             return tuple(segments)
-        return join_fragments(segments, max_chars=self.join_chars, max_gap_ms=self.join_gap_ms)
+        return join_fragments(segments, max_chars=self.join_chars, max_gap_ms=self.join_gap_ms,
+                              within=self.join_within)
 
     def _sentence_run(self, segments: Sequence[Segment]) -> int:
         if self.sentence_chars <= 0 or not segments:

@@ -6,10 +6,10 @@ back without their last one; a 2,000-word input came back as 3,482 words of repe
 and argos models decode at most `max_decoding_length` tokens. So every text is cut before
 it reaches an engine (`split`):
 
-1. at line breaks and sentence ends: `.` `!` `?` `…` (and closing quotes or brackets)
-   followed by a space and a capital, a digit, an opening quote or a letter of a script
-   without case, not after an
-   abbreviation or an initial (`ABBREVIATIONS`); `。` `！` `？` anywhere;
+1. at line breaks and sentence ends (`pipeline.sentence_ends`: `.` `!` `?` `…` and
+   closing quotes or brackets followed by a space and a capital, a digit, an opening
+   quote or a letter of a script without case, not after an abbreviation or an initial;
+   `。` `！` `？` anywhere);
 2. a sentence still over `limit` (`size`: words, a CJK character counting as one, and
    at least one per 8 characters) at the boundary nearest its middle, leaving at least 3
    words each side: after `;` `:` and spaced dashes, else after commas, else before a
@@ -31,12 +31,9 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
-__all__ = ["ABBREVIATIONS", "CONJUNCTIONS", "sentences", "size", "split"]
+from ..sentence_ends import ABBREVIATIONS, sentences
 
-ABBREVIATIONS = frozenset({
-    "e.g", "i.e", "vs", "mr", "mrs", "ms", "dr", "st", "prof", "gen", "col", "lt", "sgt",
-    "u.s", "u.k", "u.n", "no", "fig", "approx", "jr", "sr", "cf", "al", "inc", "ltd",
-})
+__all__ = ["ABBREVIATIONS", "CONJUNCTIONS", "sentences", "size", "split"]
 
 CONJUNCTIONS = {
     "en": "and but or so because which who whom whose where when while although though "
@@ -54,13 +51,6 @@ CONJUNCTIONS = {
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _HAN = re.compile(f"[{_CJK}]")
 _UNITS = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+")
-_END = re.compile(
-    r"[.!?…]+[\"'”’»)\]]*[ \t]+"          # a sentence end, then a space
-    r"|[。！？]+[」』”’）)]*[ \t]*"          # a CJK sentence end
-    r"|\n\s*"                             # a line break
-)
-_OPENERS = "\"'“‘«([{¿¡-–—"
-_WORD_BEFORE = re.compile(r"[\w.]+$")
 _MIN_SIDE = 3  # words each side of a clause cut
 
 
@@ -72,30 +62,6 @@ def size(text: str, cjk: float = 1.0) -> int:
         han = len(_HAN.findall(text))
         units = round(units - han + cjk * han)
     return max(units, -(-len(text.strip()) // 8))
-
-
-def sentences(text: str) -> list[str]:
-    """`text` cut after each sentence end and line break; the pieces concatenate to it."""
-    cuts = []
-    for m in _END.finditer(text):
-        end = m.end()
-        if end >= len(text):
-            break
-        mark = m.group()
-        if mark[0] in "。！？\n":
-            cuts.append(end)
-            continue
-        nxt = text[end]
-        caseless = nxt.isalpha() and nxt.lower() == nxt.upper()  # CJK, Arabic, Hebrew...
-        if not (nxt.isupper() or nxt.isdigit() or nxt in _OPENERS or caseless):
-            continue
-        if mark[0] == ".":
-            word = _WORD_BEFORE.search(text, max(0, m.start() - 30), m.start())
-            if word and (word.group().lower() in ABBREVIATIONS
-                         or re.fullmatch(r"[A-Z]", word.group())):
-                continue
-        cuts.append(end)
-    return _pieces(text, cuts)
 
 
 def split(text: str, limit: int, lang: str = "en") -> list[str]:
@@ -141,8 +107,3 @@ def _nearest_middle(pattern: re.Pattern[str], side: int) -> Callable[[str], int 
                 return at
         return None
     return best
-
-
-def _pieces(text: str, cuts: list[int]) -> list[str]:
-    bounds = [0, *cuts, len(text)]
-    return [text[a:b] for a, b in zip(bounds, bounds[1:], strict=False) if b > a]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ..split import ABBREVIATIONS
+from ...sentence_ends import ABBREVIATIONS
 from .unit import PREFIXES, Tok, TokKind, Unit, _wordy, choose_prefix
 
 __all__ = ["PREFIXES", "Tok", "Unit", "choose_prefix", "line_parts", "sentences", "tokenize"]
