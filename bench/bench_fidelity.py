@@ -44,6 +44,7 @@ sys.path.insert(0, str(REPO))
 
 import sacrebleu  # noqa: E402
 
+from pipeline.align import E5WordVectors, word_vectors  # noqa: E402
 from pipeline.glossary import Glossary  # noqa: E402
 from pipeline.glossary.morph import lemmas  # noqa: E402
 from pipeline.notes import parse_note  # noqa: E402
@@ -203,14 +204,14 @@ def shares_a_stem(a: str, b: str) -> bool:
                for x in wa for y in wb)
 
 
-def translate(sources: list[str], glossary: Glossary, engine: BergamotEngine) \
-        -> tuple[list[str], Counting, object, float]:
+def translate(sources: list[str], glossary: Glossary, engine: BergamotEngine,
+              words: E5WordVectors | None = None) -> tuple[list[str], Counting, object, float]:
     counting = Counting(engine)
     notes = [parse_note(note_text(sources[i:i + PER_NOTE], i // PER_NOTE),
                         Path(f"bench/n{i // PER_NOTE}.md"))
              for i in range(0, len(sources), PER_NOTE)]
     t0 = time.perf_counter()
-    out, stats = translate_notes_with_stats(notes, "pt", counting, glossary)
+    out, stats = translate_notes_with_stats(notes, "pt", counting, glossary, alike=words)
     seconds = time.perf_counter() - t0
     lines = [ln for tn in out for ln in out_lines("".join(tn.blocks))]
     if len(lines) != len(sources):
@@ -227,6 +228,8 @@ def main() -> None:
     ap.add_argument("--sentences", type=int, default=200)
     ap.add_argument("--seed", type=int, default=18)
     ap.add_argument("--tag", default="")
+    ap.add_argument("--no-words", action="store_true",
+                    help="place markup without word vectors (E5WordVectors), as before")
     args = ap.parse_args()
     rows = load_sentences(args.sentences, args.seed)
     rng = random.Random(args.seed)
@@ -238,7 +241,8 @@ def main() -> None:
     glossary = Glossary.load(REPO / "glossary")
     engine = BergamotEngine()
     plain, pc, _, pt = translate([str(r["src"]) for r in rows], glossary, engine)
-    markup, mc, mstats, mt = translate(marked, glossary, engine)
+    words = None if args.no_words else word_vectors(REPO / ".interlinear-cache")
+    markup, mc, mstats, mt = translate(marked, glossary, engine, words)
     stripped = [strip(x) for x in markup]
     plain_s = [strip(x) for x in plain]
     refs = [str(r["ref"]) for r in rows]

@@ -173,3 +173,4 @@ class TranslatedNote:
     claims: tuple[tuple[int, str], ...] = ()  # claim index -> the claim's text in `lang`
     source: str = "en"  # the note's own language (front matter `note_lang`, or detected)
     detected: float | None = None  # the detection's confidence, when it was detected
+    placed_by: str = ""  # the word vectors' model, when they placed a link or bold

@@ -120,6 +120,46 @@ def test_forced_label_appended_when_nothing_renders_it() -> None:
     assert place(u, said, cands, "pt", back={}, alone={}).how == ("forced", "found")
 
 
+class Spelled:
+    """Word similarities by a fixed dictionary (source word -> its translation's words)."""
+
+    model_id = "test-spelled"
+
+    def __init__(self, pairs: dict[str, str]) -> None:
+        self.pairs = pairs
+        self.asked = 0
+
+    def similarity(self, source, target):  # type: ignore[no-untyped-def]
+        import numpy as np
+        self.asked += 1
+        sim = np.full((len(source), len(target)), 0.1)
+        for i, w in enumerate(source):
+            for j, t in enumerate(target):
+                if t.lower() in self.pairs.get(w.lower(), "").split():
+                    sim[i, j] = 0.9
+        return sim
+
+
+def test_a_label_nothing_else_places_is_matched_by_word_vectors() -> None:
+    """No candidate, no way back: the words the label's words align with both ways, widened
+    by a neighbour that aligns with the label; the sentence stays the flat translation's."""
+    u = unit_of("For example, this happens **throughout** calculus every day.")
+    said = "Por exemplo, isso acontece em todo o cálculo todos os dias."
+    words = Spelled({"throughout": "todo", "example": "exemplo", "calculus": "cálculo",
+                     "happens": "acontece", "day": "dias", "every": "todos"})
+    got = place(u, said, {0: ["zzz"]}, "pt", back={}, alone={0: "ao longo"}, alike=words)
+    assert got.how == ("matched",) and words.asked == 1
+    assert got.text == "Por exemplo, isso acontece em **todo** o cálculo todos os dias."
+    # "em" aligns best with "throughout" too: the span grows by it
+    words.pairs["throughout"] = "todo em"
+    got = place(u, said, {0: ["zzz"]}, "pt", back={}, alone={0: "ao longo"}, alike=words)
+    assert got.text == "Por exemplo, isso acontece **em todo** o cálculo todos os dias."
+    # no word aligned both ways, or unable: appended as before
+    for nothing in (Spelled({}), None):
+        got = place(u, said, {0: ["zzz"]}, "pt", back={}, alone={0: "ao longo"}, alike=nothing)
+        assert got.how == ("appended",) and got.text.endswith("(**ao longo**).")
+
+
 def test_label_never_found_far_from_its_place() -> None:
     """A rendering far from the label's place (over half the sentence and 6 words away)
     is another word's: "what's [[going]] on" is not the "vou" of "vou fazer você

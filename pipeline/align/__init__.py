@@ -31,12 +31,13 @@ from .readings import Reading, as_written, is_mmss_form, readings
 from .report import STATUSES, alignment_report, check_json, summary_counts
 from .resolve import context_window, segment_index_at, segments_near
 from .settings import AlignSettings
+from .word_vectors import E5WordVectors, word_vectors
 
 __all__ = [
-    "STATUSES", "AlignSettings", "Aligner", "ClaimInput", "E5Embedder", "Embedder",
+    "STATUSES", "AlignSettings", "Aligner", "ClaimInput", "E5Embedder", "E5WordVectors", "Embedder",
     "EmbeddingCache", "Evidence", "OnnxE5Embedder", "Reading", "TranscriptVectors", "align_note",
     "alignment_report", "as_written", "blended", "cached_embeddings", "centred", "check_json",
     "chosen_embedder", "claim_inputs", "context_window", "decide", "e5_embedder", "evidence",
     "is_mmss_form", "pooled_windows", "readings", "segment_index_at", "segments_near",
-    "summary_counts", "support_matrix", "transcript_vectors",
+    "summary_counts", "support_matrix", "transcript_vectors", "word_vectors",
 ]

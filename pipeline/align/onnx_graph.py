@@ -60,8 +60,12 @@ class _Builder:
 
 
 def build_graph(bundle: E5Bundle, split: Sequence[Sequence[int]] = (),
-                split_in: Sequence[Sequence[int]] = ()) -> Any:
+                split_in: Sequence[Sequence[int]] = (), layers: int | None = None) -> Any:
     """The fp32 encoder graph (an `onnx.ModelProto`).
+
+    `layers`: only the first that many layers, and their output per token (`states`,
+    batch x tokens x hidden) rather than the pooled row: contextual token vectors for word
+    alignment (`word_vectors`).
 
     `split[layer]`: FFN channels computed on a side path of their own (matrices `fs`, kept
     fp32 by `quantize`) and silenced in the main one, whose GELU gives 0 for them (their
@@ -92,7 +96,7 @@ def build_graph(bundle: E5Bundle, split: Sequence[Sequence[int]] = (),
         return norm(b.op("Add", [y, x]), ln)
 
     x = norm("embeddings", "emb.ln")
-    for layer in range(cfg.layers):
+    for layer in range(cfg.layers if layers is None else layers):
         p = f"l{layer}"
         qkv_w = np.concatenate([bundle.matrix(f"{p}.{n}.w", hid, hid) for n in "qkv"]).T
         qkv_b = np.concatenate([bundle.vector(f"{p}.{n}.b") for n in "qkv"])
@@ -126,17 +130,21 @@ def build_graph(bundle: E5Bundle, split: Sequence[Sequence[int]] = (),
             fo = b.op("Add", [fo, b.op("MatMul", [sgelu, b.const(f"{p}.fs.w", fo_w[side])])])
         x = add_norm(fo, x, f"{p}.fo", f"{p}.oln")
 
-    mask3 = b.op("Unsqueeze", ["mask", b.const("axes2", np.array([2], dtype=np.int64))])
-    total = b.op("ReduceSum", [b.op("Mul", [x, mask3]), axis1], keepdims=0)
-    count = b.op("ReduceSum", ["mask", axis1], keepdims=1)
-    b.nodes.append(b.h.make_node("Div", [total, count], ["pooled"], name="pooled"))
+    if layers is None:
+        mask3 = b.op("Unsqueeze", ["mask", b.const("axes2", np.array([2], dtype=np.int64))])
+        total = b.op("ReduceSum", [b.op("Mul", [x, mask3]), axis1], keepdims=0)
+        count = b.op("ReduceSum", ["mask", axis1], keepdims=1)
+        b.nodes.append(b.h.make_node("Div", [total, count], ["pooled"], name="pooled"))
+        out = b.h.make_tensor_value_info("pooled", TensorProto.FLOAT, ["batch", hid])
+    else:
+        b.nodes.append(b.h.make_node("Identity", [x], ["states"], name="states"))
+        out = b.h.make_tensor_value_info("states", TensorProto.FLOAT, ["batch", "tokens", hid])
 
     graph = b.h.make_graph(
         b.nodes, "multilingual-e5-small",
         [b.h.make_tensor_value_info("embeddings", TensorProto.FLOAT, ["batch", "tokens", hid]),
          b.h.make_tensor_value_info("mask", TensorProto.FLOAT, ["batch", "tokens"])],
-        [b.h.make_tensor_value_info("pooled", TensorProto.FLOAT, ["batch", hid])],
-        b.inits)
+        [out], b.inits)
     model = b.h.make_model(graph, opset_imports=[b.h.make_opsetid("", OPSET),
                                                  b.h.make_opsetid(ms, 1)],
                            producer_name="interlinear")

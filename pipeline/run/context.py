@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ..align import Aligner, AlignSettings, chosen_embedder
+from ..align import Aligner, AlignSettings, E5WordVectors, chosen_embedder, word_vectors
 from ..errors import ConfigError, ModelMissingError
 from ..glossary import Glossary
 from ..glossary.lines import FILE_NAME as VAULT_LINES
@@ -161,6 +161,7 @@ class RunContext:
     aligner: Aligner
     store: ResultStore
     detect: Detect  # a note's or transcript's language, answers kept in the cache
+    words: E5WordVectors | None = None  # where lexical matching places no link or bold
 
     @property
     def layout(self) -> Layout:
@@ -213,7 +214,7 @@ def compose(settings: RunSettings, *, glossary: Glossary | None = None,
     aligner = Aligner(align, chosen_embedder(settings.cache_dir), settings.cache_dir / "embeddings")
     return RunContext(settings, glossary, memory, engines(settings, memory, glossary), source,
                       local, aligner, ResultStore(settings.cache_dir / "results"),
-                      Detector(settings.cache_dir / "langid"))
+                      Detector(settings.cache_dir / "langid"), word_vectors(settings.cache_dir))
 
 
 _build_lock = threading.Lock()

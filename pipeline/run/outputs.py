@@ -313,6 +313,7 @@ def render_note(
                       **({} if aligned.value.video_id is None else {"alignment": signature}),
                       note=note_key(note, ctx).removesuffix(".md"),
                       lang=lang, **_note_lang(tr),
+                      **({"markup_placed_by": tr.placed_by} if tr.placed_by else {}),
                       **_quotes_by(quote_engine, transcript_lang, lang),
                       **untranslated(quotes, track_missing))
     record = (TaskRecord("render", item, "ran"),)

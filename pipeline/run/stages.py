@@ -5,8 +5,9 @@ one language, in one batch).
 Keys (see `store.stage_key`: each also holds the package version and the code's fingerprint):
 - align: note text, transcript content, aligner signature;
 - translate: note text, languages (the note's own: `langid.note_language`), engine,
-  model, engine options, and the renderings of only the glossary terms the note contains
-  (`glossary_terms_key`; for a note not in English, also in English: a pivot's first leg).
+  model, engine options, the word vectors that place markup (`E5WordVectors`), and the
+  renderings of only the glossary terms the note contains (`glossary_terms_key`; for a
+  note not in English, also in English: a pivot's first leg).
 Results with failures are not stored, so the next run tries again.
 """
 
@@ -162,6 +163,7 @@ def translation_key(note: Note, lang: str, ctx: RunContext, source: str | None =
     source = source or ctx.settings.source_lang
     text = note.render()
     return stage_key("translate", text, source, lang, ctx.engines.ident(source, lang),
+                     ctx.words.model_id if ctx.words else "no word vectors",
                      glossary_terms_key(ctx.glossary, text, model_language(lang)),
                      ctx.glossary.lines.kept_in([text]),
                      *([glossary_terms_key(ctx.glossary.from_lang(source), text, PIVOT)]
@@ -267,7 +269,8 @@ def _translate_fresh(notes: Sequence[Note], source: str, lang: str,
     model = model_language(lang)
     made = [replace(tr, lang=lang, source=source, detected=said[str(tr.note.path)].confidence)
             for tr in translate_notes(notes, model, ctx.engines.get(source, model),
-                                      ctx.glossary, source=source)]
+                                      ctx.glossary, source=source,
+                                      alike=ctx.words)]
     claims = [(str(n.path), c.index, c.text) for n in notes for c in n.claims if c.text]
     batch = translate_safely(ctx.engines.plain(source, model), [c[2] for c in claims],
                              source, model)

@@ -16,6 +16,7 @@ such as anchors, keep their placeholders). Each unit then ends in one mode:
   is a really [[handy]]" -> "... realmente útil"; leads travel in lists too); a label
   found on fewer words than it has grows by a word at its edge whose translation back
   renders one of its words ("eu [[want to take | quero levar]]"); when none renders it,
+  the words contextual word vectors align with the label (`alike`): `matched`; else
   `appended` (its own translation, marked, in parentheses at the sentence's end: the only
   words added), and `forced` (the markers around the words at the label's place) only
   when the engine has no way back or the label no translation of its own. The words are
@@ -64,7 +65,7 @@ from .engines.base import TranslationEngine
 from .kept import kept_units, plan_block
 from .markup.fallback import flat, labels
 from .markup.inline import choose_prefix
-from .markup.place import atomized, place, room
+from .markup.place import WordSimilarity, atomized, place, room
 from .markup.segment import Unit
 
 
@@ -134,10 +135,11 @@ def translate_notes(
     *,
     source: str = "en",
     strategies: Sequence[str] | None = None,
+    alike: WordSimilarity | None = None,
 ) -> list[TranslatedNote]:
     """Each note translated into `target`, in order (see `translate_notes_with_stats`)."""
     return translate_notes_with_stats(notes, target, engine, glossary, source=source,
-                                      strategies=strategies)[0]
+                                      strategies=strategies, alike=alike)[0]
 
 
 def translate_notes_with_stats(
@@ -148,7 +150,10 @@ def translate_notes_with_stats(
     *,
     source: str = "en",
     strategies: Sequence[str] | None = None,
+    alike: WordSimilarity | None = None,
 ) -> tuple[list[TranslatedNote], TranslationStats]:
+    """`alike`: word similarities of a sentence and its translation (`E5WordVectors`), for
+    the labels no lexical match places (`markup.place`: "matched")."""
     engine = bounded = BoundedEngine(engine)  # glossary repair's re-translations too
     stats = TranslationStats(notes=len(notes))
     limit = bounded.bounds.max_chars
@@ -258,14 +263,17 @@ def translate_notes_with_stats(
     translated = []
     for note, plan in zip(notes, plans, strict=True):
         blocks, failures, terms, title = [], [], _Terms(), note.title
+        matched = False
         for block, template in zip(note.blocks, plan, strict=True):
             if len(block.text) > limit:  # kept as written, never sent
                 failures.append(f"{excerpt(block.text)} (a block of {len(block.text):,} "
                                 f"characters: too long to translate, the limit is {limit:,})")
             rendered = []
             for unit in template.units:
-                how, text, failed, segs = _render(unit, mode[unit], main, second, hint, back,
-                                                  flats, work, pieces, gl, target, source)
+                how, text, failed, segs, by_words = _render(
+                    unit, mode[unit], main, second, hint, back, flats, work, pieces, gl, target,
+                    source, alike)
+                matched = matched or by_words
                 stats.modes[how] += 1
                 stats.unit_modes.append((unit.original, how))
                 rendered.append(text)
@@ -286,6 +294,7 @@ def translate_notes_with_stats(
             note=note, lang=target, blocks=tuple(blocks), title=title, engine=name,
             model=model, glossary_hash=glossary.hash, terms=terms.checks(),
             failures=tuple(dict.fromkeys(failures)),
+            placed_by=alike.model_id if matched and alike is not None else "",
         ))
     return translated, stats
 
@@ -482,24 +491,26 @@ def _used_segments(units: list[Unit], mode: dict[Unit, str], main: _Batch, secon
 def _render(unit: Unit, how: str, main: _Batch, second: _Batch,
             hint: dict[Unit, dict[int, str]], back: dict[str, str], flats: dict[Unit, Unit],
             work: dict[Unit, Unit], pieces: _Batch, gl: Glossary, lang: str,
-            source: str) -> tuple[str, str, list[str], list[_Seg]]:
-    """How the unit ended, its translated text, the source texts kept untranslated, and
-    the segments used."""
+            source: str, alike: WordSimilarity | None = None
+            ) -> tuple[str, str, list[str], list[_Seg], bool]:
+    """How the unit ended, its translated text, the source texts kept untranslated, the
+    segments used, and whether `alike` placed a pair."""
     if how == "kept":
-        return how, unit.original, [], []
+        return how, unit.original, [], [], False
     if how == "failed":
-        return how, unit.original, [unit.original], []
+        return how, unit.original, [unit.original], [], False
     if how == "masked":
         seg = main.segs[work[unit].text]
-        return how, work[unit].restore(seg.output or "") or unit.original, [], [seg]
+        return how, work[unit].restore(seg.output or "") or unit.original, [], [seg], False
     if how == "placed":
         seg = main.segs[flats[unit].text]
         said = flats[unit].restore(seg.output or "") or ""
         placed = place(unit, said, _candidates(unit, second, gl, lang), lang, hint.get(unit),
-                       back, _alone(unit, second, gl, lang, hint.get(unit)), source)
-        worst = next((h for h in ("forced", "appended", "loose", "aligned") if h in placed.how),
+                       back, _alone(unit, second, gl, lang, hint.get(unit)), source, alike)
+        worst = next((h for h in ("forced", "appended", "matched", "loose", "aligned")
+                      if h in placed.how),
                      how)
-        return worst, placed.text, [], [seg]
+        return worst, placed.text, [], [seg], "matched" in placed.how
     outs, failures, used = [], [], []
     for piece in work[unit].pieces():
         p = pieces.segs[piece]
@@ -509,7 +520,7 @@ def _render(unit: Unit, how: str, main: _Batch, second: _Batch,
         else:
             outs.append(p.output)
             used.append(p)
-    return how, work[unit].assemble(outs), failures, used
+    return how, work[unit].assemble(outs), failures, used, False
 
 
 class _Terms:

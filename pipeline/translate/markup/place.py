@@ -34,10 +34,14 @@ span found with fewer long words than its label grows by the word at an edge who
 back-translation renders a word of the label and no neighbour's ("[[want to take |
 quero]] levar", "levar" back as "take": "[[want to take | quero levar]]"; `_edges` are
 asked in `Placement.ask`).
-When no window renders the label, it is never put on words that do not translate it: its
-markers go around the label's own translation (`alone`), in parentheses at the end of the
-sentence ("appended": "... para quem o identificar ([[gold | ouro]])."), the only words
-added.
+When no window renders the label, the words that translate it are asked of contextual
+word vectors (`alike`: a similarity per source word and translation word, e.g.
+`align.E5WordVectors`): the free words that are the most similar of the label's words and
+whose most similar source word is in the label ("matched": "this happens
+**throughout** calculus", "isso acontece **em todo** o cálculo"), near the label's place.
+Failing that too, it is never put on words that do not translate it: its markers go
+around the label's own translation (`alone`), in parentheses at the end of the sentence
+("appended": "... para quem o identificar ([[gold | ouro]])."), the only words added.
 
 A label-less wiki-link `[[United States]]` is a pair whose open marker is `[[`: its target
 stays, and the words found become its label, `[[United States|Estados Unidos]]`
@@ -52,12 +56,24 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
+from typing import Protocol
+
+import numpy as np
 
 from ...glossary.morph import lemmas
 from .unit import Tok, Unit
 
-__all__ = ["FAR", "FAR_WORDS", "LOOSE", "THRESHOLD", "Placement", "alias_open", "atomized",
-           "place", "render_pair", "room", "score"]
+
+class WordSimilarity(Protocol):
+    """Word-by-word similarities of a sentence and its translation (`E5WordVectors`)."""
+
+    model_id: str
+
+    def similarity(self, source: Sequence[str], target: Sequence[str]) -> np.ndarray | None:
+        """A row per word of `source`, a column per word of `target`; None when unable."""
+
+__all__ = ["FAR", "FAR_WORDS", "LOOSE", "THRESHOLD", "Placement", "WordSimilarity",
+           "alias_open", "atomized", "place", "render_pair", "room", "score"]
 
 THRESHOLD, LOOSE, SHORT = 0.5, 0.3, 0.3
 NEAR = 0.25  # how far (share of the sentence) from the label's place a window is asked
@@ -101,18 +117,21 @@ def render_pair(open_tok: Tok, close_tok: Tok, target: str, label: str) -> str:
 @dataclass(frozen=True)
 class Placement:
     text: str
-    how: tuple[str, ...]  # per pair, in source order: found, loose, aligned, forced, appended
+    how: tuple[str, ...]  # per pair, in source order: found, loose, aligned, matched,
+    # forced, appended
     ask: tuple[str, ...] = ()  # windows to translate back (when `place` had no `back`)
 
 
 def place(unit: Unit, text: str, candidates: Mapping[int, Sequence[str]], lang: str,
           hint: Mapping[int, str] | None = None, back: Mapping[str, str] | None = None,
-          alone: Mapping[int, str] | None = None, source: str = "en") -> Placement:
+          alone: Mapping[int, str] | None = None, source: str = "en",
+          alike: WordSimilarity | None = None) -> Placement:
     """`text` (the flat unit's restored translation) with each pair's markers put back;
     `hint`: per pair, the label's rendering in context as the engine read it (a candidate
     after `candidates`, and not a sure one). Without `back`, pairs forced or found only by
     their hint are placed as they are and their windows listed in `ask`; with it, they
-    are aligned, or (forced ones) appended when `alone` has their label (see the module)."""
+    are aligned, or (forced ones) matched by `alike`, or appended when `alone` has their
+    label (see the module)."""
     pairs: dict[int, list[int]] = {}
     for i, tok in enumerate(unit.toks):
         if tok.kind in ("open", "close"):
@@ -156,6 +175,9 @@ def place(unit: Unit, text: str, candidates: Mapping[int, Sequence[str]], lang: 
                     span, how[-1] = aligned, "aligned"
                 if span is not None and how[-1] != "forced":
                     span = _unshared(span, words, back, others, lw, source)
+                elif aligned is None and how[-1] == "forced" and (
+                        matched := _matched(unit, o, c, words, used, where, alike)):
+                    span, how[-1] = matched, "matched"
                 elif aligned is None and how[-1] == "forced" and alone and pair in alone:
                     span, how[-1] = None, "appended"
                     appended.append(pair)
@@ -234,6 +256,44 @@ def _aligned(words: list[tuple[int, int, str]], near: list[tuple[int, int]],
     if not lw or best is None or fit(best) < THRESHOLD:
         return None
     return current if fit(current) >= fit(best) else best
+
+
+def _matched(unit: Unit, o: int, c: int, words: list[tuple[int, int, str]], used: set[int],
+             where: float, alike: WordSimilarity | None) -> tuple[int, int] | None:
+    """The free words that translate the pair at `o`..`c` by `alike`: each word of the
+    label's most similar word of the translation, when that word's most similar source
+    word is in the label too (both ways: SimAlign's "argmax"), widened by the words next to
+    them (of 2 letters or more) whose most similar source word is in the label; None when
+    there is none, when the span holds a word placed already, or lies far from the label's
+    place."""
+    if alike is None:
+        return None
+    source: list[str] = []
+    inside: list[bool] = []
+    for k, tok in enumerate(unit.toks):
+        if tok.kind == "text":
+            found = _WORD.findall(tok.raw)
+            source += found
+            inside += [o < k < c] * len(found)
+    sim = alike.similarity(source, [w[2] for w in words]) if any(inside) and words else None
+    if sim is None or sim.shape != (len(source), len(words)):
+        return None
+    best_target, best_source = sim.argmax(axis=1), sim.argmax(axis=0)
+    ours = {i for i, x in enumerate(inside) if x}
+    hits = sorted({int(best_target[i]) for i in ours if int(best_source[best_target[i]]) == i})
+    if not hits:
+        return None
+    a, b = hits[0], hits[-1] + 1
+    def joins(j: int) -> bool:  # a free word of 2 letters or more aligned with the label
+        return j not in used and len(words[j][2]) > 1 and int(best_source[j]) in ours
+
+    while a > 0 and joins(a - 1):
+        a -= 1
+    while b < len(words) and joins(b):
+        b += 1
+    if any(j in used for j in range(a, b)) or _far((a + b) / 2, len(words), where):
+        return None
+    return a, b
 
 
 def _outside(unit: Unit, o: int, c: int, lw: Sequence[str], source: str) -> list[str]:

