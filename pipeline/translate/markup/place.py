@@ -63,15 +63,6 @@ import numpy as np
 from ...glossary.morph import lemmas
 from .unit import Tok, Unit
 
-
-class WordSimilarity(Protocol):
-    """Word-by-word similarities of a sentence and its translation (`E5WordVectors`)."""
-
-    model_id: str
-
-    def similarity(self, source: Sequence[str], target: Sequence[str]) -> np.ndarray | None:
-        """A row per word of `source`, a column per word of `target`; None when unable."""
-
 __all__ = ["FAR", "FAR_WORDS", "LOOSE", "THRESHOLD", "Placement", "WordSimilarity",
            "alias_open", "atomized", "place", "render_pair", "room", "score"]
 
@@ -80,6 +71,15 @@ NEAR = 0.25  # how far (share of the sentence) from the label's place a window i
 FAR, FAR_WORDS = 0.5, 6  # how far from the label's place a window is found at all
 _QUOTES = "\"'“”«»‘’"
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
+
+
+class WordSimilarity(Protocol):
+    """Word-by-word similarities of a sentence and its translation (`E5WordVectors`)."""
+
+    model_id: str
+
+    def similarity(self, source: Sequence[str], target: Sequence[str]) -> np.ndarray | None:
+        """A row per word of `source`, a column per word of `target`; None when unable."""
 
 
 def alias_open(tok: Tok) -> bool:
@@ -117,8 +117,7 @@ def render_pair(open_tok: Tok, close_tok: Tok, target: str, label: str) -> str:
 @dataclass(frozen=True)
 class Placement:
     text: str
-    how: tuple[str, ...]  # per pair, in source order: found, loose, aligned, matched,
-    # forced, appended
+    how: tuple[str, ...]  # per pair, in order: found/loose/aligned/matched/forced/appended
     ask: tuple[str, ...] = ()  # windows to translate back (when `place` had no `back`)
 
 
@@ -176,7 +175,7 @@ def place(unit: Unit, text: str, candidates: Mapping[int, Sequence[str]], lang: 
                 if span is not None and how[-1] != "forced":
                     span = _unshared(span, words, back, others, lw, source)
                 elif aligned is None and how[-1] == "forced" and (
-                        matched := _matched(unit, o, c, words, used, where, alike)):
+                        matched := _matched(unit, o, c, words, used, where, alike, spare)):
                     span, how[-1] = matched, "matched"
                 elif aligned is None and how[-1] == "forced" and alone and pair in alone:
                     span, how[-1] = None, "appended"
@@ -188,7 +187,7 @@ def place(unit: Unit, text: str, candidates: Mapping[int, Sequence[str]], lang: 
             if back is None:
                 ask.update((words[i][2], None) for i in _edges(span, words, used, lw))
             else:
-                span = _grown(span, words, used, back, lw, others, source)
+                span = _grown(span, words, used, back, lw, others, source, spare)
         used.update(range(*span))
         spans.append((*span, pair))
     out = text
@@ -259,13 +258,14 @@ def _aligned(words: list[tuple[int, int, str]], near: list[tuple[int, int]],
 
 
 def _matched(unit: Unit, o: int, c: int, words: list[tuple[int, int, str]], used: set[int],
-             where: float, alike: WordSimilarity | None) -> tuple[int, int] | None:
+             where: float, alike: WordSimilarity | None, most: int
+             ) -> tuple[int, int] | None:
     """The free words that translate the pair at `o`..`c` by `alike`: each word of the
     label's most similar word of the translation, when that word's most similar source
     word is in the label too (both ways: SimAlign's "argmax"), widened by the words next to
     them (of 2 letters or more) whose most similar source word is in the label; None when
-    there is none, when the span holds a word placed already, or lies far from the label's
-    place."""
+    there is none, when the span holds a word placed already, takes more than `most` words
+    (the pairs after it keep a word each), or lies far from the label's place."""
     if alike is None:
         return None
     source: list[str] = []
@@ -287,11 +287,12 @@ def _matched(unit: Unit, o: int, c: int, words: list[tuple[int, int, str]], used
     def joins(j: int) -> bool:  # a free word of 2 letters or more aligned with the label
         return j not in used and len(words[j][2]) > 1 and int(best_source[j]) in ours
 
-    while a > 0 and joins(a - 1):
+    while a > 0 and b - a < most and joins(a - 1):
         a -= 1
-    while b < len(words) and joins(b):
+    while b < len(words) and b - a < most and joins(b):
         b += 1
-    if any(j in used for j in range(a, b)) or _far((a + b) / 2, len(words), where):
+    if (b - a > most or any(j in used for j in range(a, b))
+            or _far((a + b) / 2, len(words), where)):
         return None
     return a, b
 
@@ -337,13 +338,16 @@ def _edges(span: tuple[int, int], words: list[tuple[int, int, str]], used: set[i
 
 def _grown(span: tuple[int, int], words: list[tuple[int, int, str]], used: set[int],
            back: Mapping[str, str], lw: Sequence[str], others: Sequence[str],
-           source: str) -> tuple[int, int]:
+           source: str, most: int) -> tuple[int, int]:
     """A span found with fewer long words than its label, with the word just outside it
     whose translation back renders a word of the label (of 4 letters or more) and no
     neighbour's: "eu [[want to take | quero levar]]", "levar" back as "take"; "os [[various
-    inputs | vários insumos]]". One word at each edge at most."""
+    inputs | vários insumos]]". One word at each edge at most, and `most` words in all
+    (the pairs after it keep a word each)."""
     a, b = span
     for i in _edges(span, words, used, lw):
+        if max(b, i + 1) - min(a, i) > most:
+            continue
         said = [_fold(x) for x in _WORD.findall(back.get(words[i][2], "")) if len(x) > 3]
         if any(_sim(x, w, source) >= 0.8 for x in said for w in lw if len(w) > 3) \
                 and not all(_neighbours(x, others, lw, source) for x in said):
