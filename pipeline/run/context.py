@@ -211,10 +211,12 @@ def compose(settings: RunSettings, *, glossary: Glossary | None = None,
     local = build_source(settings.transcripts, cache_dir=transcripts, offline=True)
     align = AlignSettings(context_before=settings.context_window,
                           context_after=settings.context_window)
-    aligner = Aligner(align, chosen_embedder(settings.cache_dir), settings.cache_dir / "embeddings")
+    words = word_vectors(settings.cache_dir)
+    aligner = Aligner(align, chosen_embedder(settings.cache_dir), settings.cache_dir / "embeddings",
+                      words=words)
     return RunContext(settings, glossary, memory, engines(settings, memory, glossary), source,
                       local, aligner, ResultStore(settings.cache_dir / "results"),
-                      Detector(settings.cache_dir / "langid"), word_vectors(settings.cache_dir))
+                      Detector(settings.cache_dir / "langid"), words)
 
 
 _build_lock = threading.Lock()
