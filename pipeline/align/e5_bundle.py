@@ -190,6 +190,13 @@ class E5Bundle:
         """A Q4_0 matrix dequantised to fp32, shape (rows, cols) (out, in)."""
         return dequantise(self.q4_blocks(name, rows, cols)).reshape(rows, cols)
 
+    def inputs(self, ids: np.ndarray) -> np.ndarray:
+        """The encoder's input for token rows `ids` (batch x tokens): word, position and
+        token-type embeddings summed, fp32."""
+        width = np.shape(ids)[1]
+        return (self.word_rows(ids) + self.positions[:width] + self.token_type).astype(
+            np.float32)
+
     def word_rows(self, ids: np.ndarray) -> np.ndarray:
         """Word embeddings of `ids` (any shape), fp32, shape ids.shape + (hidden,)."""
         flat = np.asarray(ids, dtype=np.int64).reshape(-1)

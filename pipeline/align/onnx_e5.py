@@ -114,6 +114,16 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def model_folder(cache_dir: Path, weights: Path) -> Path:
+    """The cache folder of the model files built from the bundled file `weights`: keyed by
+    its sha256 and the graph format."""
+    try:
+        digest = weights_sha256(weights)[:16]
+    except OSError as exc:
+        raise ModelMissingError(f"cannot read {weights}: {exc}") from None
+    return Path(cache_dir) / "onnx-e5" / f"{digest}-g{GRAPH_FORMAT}"
+
+
 def available_cores() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
@@ -154,12 +164,8 @@ class OnnxE5Embedder:
     def model_path(self) -> Path:
         """Where the model file is (or goes): keyed by the bundled file's sha256."""
         if self._path is None:
-            try:
-                digest = weights_sha256(self.weights)[:16]
-            except OSError as exc:
-                raise ModelMissingError(f"cannot read {self.weights}: {exc}") from None
-            self._path = (self.cache_dir / "onnx-e5" / f"{digest}-g{GRAPH_FORMAT}"
-                          / f"e5-small-{self.precision}.onnx")
+            self._path = model_folder(self.cache_dir, self.weights) / \
+                f"e5-small-{self.precision}.onnx"
         return self._path
 
     def bundle(self) -> E5Bundle:
@@ -235,8 +241,7 @@ class OnnxE5Embedder:
         for j, r in enumerate(rows):
             ids[j, :len(r)] = r
             mask[j, :len(r)] = 1.0
-        x = bundle.word_rows(ids) + bundle.positions[:width] + bundle.token_type
-        feed = {"embeddings": x.astype(np.float32), "mask": mask}
+        feed = {"embeddings": bundle.inputs(ids), "mask": mask}
         out = self.session().run(["pooled"], feed)
         return np.asarray(out[0], dtype=np.float32)
 

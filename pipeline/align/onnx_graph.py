@@ -183,8 +183,7 @@ def outlier_channels(bundle: E5Bundle, per_layer: int = 1
     tok = bundle.tokenizer
     for text in CALIBRATION:
         row = np.array([[tok.bos, *tok.content_ids(text), tok.eos]])
-        x = bundle.word_rows(row) + bundle.positions[:row.shape[1]] + bundle.token_type
-        outs = session.run(gelu + ffn_in, {"embeddings": x.astype(np.float32),
+        outs = session.run(gelu + ffn_in, {"embeddings": bundle.inputs(row),
                                            "mask": np.ones(row.shape, dtype=np.float32)})
         peak = [np.maximum(p, np.abs(o[0]).max(axis=0)) if p.size else np.abs(o[0]).max(axis=0)
                 for p, o in zip(peak, outs, strict=True)]

@@ -101,7 +101,7 @@ class _Run:
         bounds = [0, *sorted(c for c in cuts if 0 < c < len(self.text)), len(self.text)]
         out: list[Segment] = []
         for a, b in zip(bounds, bounds[1:], strict=False):
-            for x, y in self._within(a, b, max_chars):
+            for x, y in self._bounded(a, b, max_chars):
                 text = self.text[x:y].strip()
                 if text:
                     x += len(self.text[x:y]) - len(self.text[x:y].lstrip())
@@ -109,7 +109,7 @@ class _Run:
                                        self.run[0].language))
         return out
 
-    def _within(self, a: int, b: int, max_chars: int) -> Iterator[tuple[int, int]]:
+    def _bounded(self, a: int, b: int, max_chars: int) -> Iterator[tuple[int, int]]:
         """[a, b) cut at fragment starts into pieces of at most `max_chars` where it can."""
         start = prev = a
         for at in [*(s for s in self.starts if a < s < b), b]:

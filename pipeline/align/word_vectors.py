@@ -19,7 +19,7 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -28,7 +28,7 @@ import numpy as np
 from ..errors import ModelMissingError
 from ..fileio import atomic_write_bytes
 from .e5_bundle import E5Bundle, bundled_model_path
-from .onnx_e5 import weights_sha256
+from .onnx_e5 import model_folder
 from .onnx_graph import GRAPH_FORMAT, build_graph
 
 __all__ = ["LAYER", "E5WordVectors", "WordVectors", "word_vectors"]
@@ -69,12 +69,7 @@ class E5WordVectors:
 
     @property
     def model_path(self) -> Path:
-        try:
-            digest = weights_sha256(self.weights)[:16]
-        except OSError as exc:
-            raise ModelMissingError(f"cannot read {self.weights}: {exc}") from None
-        return (self.cache_dir / "onnx-e5" / f"{digest}-g{GRAPH_FORMAT}"
-                / f"e5-small-words-layer{self.layer}.onnx")
+        return model_folder(self.cache_dir, self.weights) / f"e5-small-words-layer{self.layer}.onnx"
 
     def _load(self) -> Any:
         import onnxruntime as ort
@@ -114,8 +109,7 @@ class E5WordVectors:
         ids = [*ids[:limit], tok.eos]
         whose = np.array([*owner[:limit], -1])
         row = np.array([ids])
-        x = bundle.word_rows(row) + bundle.positions[:row.shape[1]] + bundle.token_type
-        states = session.run(["states"], {"embeddings": x.astype(np.float32),
+        states = session.run(["states"], {"embeddings": bundle.inputs(row),
                                           "mask": np.ones(row.shape, dtype=np.float32)})[0][0]
         out = np.zeros((len(words), states.shape[1]), dtype=np.float32)
         for i in range(len(words)):
@@ -128,36 +122,37 @@ class E5WordVectors:
     def similarity(self, source: Sequence[str], target: Sequence[str]) -> np.ndarray | None:
         """Cosine similarities: a row per word of `source`, a column per word of `target`;
         None when the model cannot be built (said once, in the log)."""
-        if self._broken:
-            return None
         if not source or not target:
-            return np.zeros((len(source), len(target)), dtype=np.float32)
-        try:
-            return np.asarray(self.vectors(source) @ self.vectors(target).T)
-        except ModelMissingError as exc:
-            self._broken = True
-            log.warning("markup placement without word vectors: %s", exc)
-            return None
-
+            return None if self._broken else np.zeros((len(source), len(target)),
+                                                      dtype=np.float32)
+        return self._unless_broken(
+            "markup placement", lambda: self.vectors(source) @ self.vectors(target).T)
 
     def recall(self, claim: str, texts: Sequence[str]) -> np.ndarray | None:
         """Per text, the mean over the claim's words (of 4 letters or more, else all) of
         each one's best cosine with a word of the text (BERTScore's recall, across
         languages); None when the model cannot be built."""
+        words = _WORD.findall(claim)
+        keep = [i for i, w in enumerate(words) if len(w) > 3] or list(range(len(words)))
+
+        def found() -> np.ndarray:
+            if not keep:
+                return np.zeros(len(texts), dtype=np.float32)
+            mine = self._text_vectors(claim)[keep]
+            return np.array([float((mine @ self._text_vectors(t).T).max(axis=1).mean())
+                             for t in texts], dtype=np.float32)
+
+        return self._unless_broken("citation suggestions", found)
+
+    def _unless_broken(self, use: str, make: Callable[[], np.ndarray]) -> np.ndarray | None:
+        """`make()`, or None once the model could not be built (said once, in the log)."""
         if self._broken:
             return None
         try:
-            mine = self._text_vectors(claim)
-            words = _WORD.findall(claim)
-            keep = [i for i, w in enumerate(words) if len(w) > 3] or list(range(len(words)))
-            if not keep:
-                return np.zeros(len(texts), dtype=np.float32)
-            mine = mine[keep]
-            return np.array([float((mine @ self._text_vectors(t).T).max(axis=1).mean())
-                             for t in texts], dtype=np.float32)
+            return np.asarray(make())
         except ModelMissingError as exc:
             self._broken = True
-            log.warning("citation suggestions without word vectors: %s", exc)
+            log.warning("%s without word vectors: %s", use, exc)
             return None
 
     def _text_vectors(self, text: str) -> np.ndarray:
