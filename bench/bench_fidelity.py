@@ -14,10 +14,14 @@ usage: nice .venv/bin/python bench/bench_fidelity.py [--sentences N] [--seed S] 
 4. Scores, after stripping the markup: chrF (sacrebleu) of plain and markup against the
    references (all, reviewed, the sentences carrying markup), chrF of markup against plain;
    the per-path table (unit modes); labels: the share that shares no word with the span's
-   own translation (the span translated alone; also against the span's rendering in its
-   sentence, the words the translation of the sentence's prefix up to the span's end has
-   and that up to its start has not; against neither; and, stem-aware, against the span
-   alone with inflected forms as one word: "derivado" and "derivada", "um" and "uma"),
+   own translation: the span translated alone; the span's rendering in its sentence, read
+   off the engine by two probes (the words the translation of the sentence's prefix up to
+   the span's end has and that up to its start has not; the words the translation of the
+   whole sentence has and that of the sentence without the span has not), a label
+   sharing a word with either probe's rendering being placed right; against none of the
+   three; and, stem-aware, against the span alone with inflected forms as one word:
+   "derivado" and "derivada", "um" and "uma"); beside them, a control: how often the
+   probes accept a wrong label, the word after each label in the translation,
    English left inside links,
    tokens the engine invented (in the markup output, absent from the plain output and the source),
    labels appended to a sentence (none of its words render them);
@@ -260,18 +264,22 @@ def main() -> None:
     # the words the translation of the sentence up to the span's end has and that of the
     # sentence up to its start has not ("It is a fundamental distribution in probability"
     # against "... distribution in": "probabilidade"); bench-only calls, not counted
-    prefixes: dict[tuple[int, str], tuple[str, str]] = {}
+    # ... and by deletion: the words the translation of the whole sentence has and that of
+    # the sentence without the span has not ("It's meant to be loosely analogous" against
+    # "It's to be loosely analogous": "tem a intenção")
+    probes: dict[tuple[int, str], list[tuple[str, str]]] = {}
     for i, ss in enumerate(spans):
         words = str(rows[i]["src"]).split(" ")
         for s in ss:
             at, size = int(s["at"]), len(s["span"].split())
-            prefixes[(i, s["span"])] = (" ".join(words[:at + size]), " ".join(words[:at]))
-    asked = sorted({x for pair in prefixes.values() for x in pair if x})
+            probes[(i, s["span"])] = [
+                (" ".join(words[:at + size]), " ".join(words[:at])),
+                (" ".join(words), " ".join(words[:at] + words[at + size:]))]
+    asked = sorted({x for pairs in probes.values() for pair in pairs for x in pair if x})
     said = dict(zip(asked, (o or "" for o in translate_safely(engine, asked, "en", "pt").outputs),
                     strict=True))
 
-    def in_context(i: int, span: str) -> str:
-        with_span, without = (said.get(x, "") for x in prefixes[(i, span)])
+    def added_words(with_span: str, without: str) -> str:
         before = Counter(fold(without))
         added = []
         for w in fold(with_span):
@@ -281,11 +289,16 @@ def main() -> None:
                 added.append(w)
         return " ".join(added)
 
+    def in_context(i: int, span: str) -> list[str]:
+        """The span's rendering in its sentence by each probe (prefix, deletion)."""
+        return [added_words(*(said.get(x, "") for x in pair)) for pair in probes[(i, span)]]
+
     labels = mislabelled = english = stem_misses = 0
-    context_misses = both_misses = 0
+    context_misses = both_misses = prefix_misses = controls = controls_accepted = 0
     gloss = re.compile(r" \((?:\[\[[^\[\]]*\]\]|\*\*[^*]+\*\*)\)")  # an appended label
     appended = sum(len(gloss.findall(out)) for out in markup)
     examples: list[str] = []
+    context_examples: list[str] = []
     for i, ss in enumerate(spans):
         out = markup[i]
         links = {m.group(1).strip(): (m.group(2) or m.group(1)) for m in _LINK.finditer(out)}
@@ -301,15 +314,30 @@ def main() -> None:
                 continue  # kept as written by the engine: nothing to measure
             if fold(label) == fold(s["span"]):
                 english += 1
-            ctx = in_context(i, s["span"])
-            missed_ctx = bool(ctx) and not shares_a_word(label, ctx)
+            prefix, deletion = in_context(i, s["span"])
+            prefix_misses += bool(prefix) and not shares_a_word(label, prefix)
+            found = [x for x in (prefix, deletion) if x]
+            missed_ctx = bool(found) and not any(shares_a_word(label, x) for x in found)
             context_misses += missed_ctx
+            # the control: the word after the label (before it at the end), a wrong label
+            # the probes should not accept
+            flat = strip(out)
+            at = flat.find(label)
+            after = re.findall(r"[^\W_]+", flat[at + len(label):]) if at >= 0 else []
+            before = re.findall(r"[^\W_]+", flat[:at]) if at >= 0 else []
+            wrong = after[0] if after else before[-1] if before else ""
+            if found and wrong and not shares_a_word(wrong, label):
+                controls += 1
+                controls_accepted += any(shares_a_word(wrong, x) for x in found)
+            if missed_ctx:
+                context_examples.append(f"{s['span']!r} -> {label!r} (in context: {prefix!r} "
+                                        f"/ {deletion!r}; alone: {own!r}) in: {out}")
             stem_misses += not shares_a_stem(label, own)
             if not shares_a_word(label, own):
                 mislabelled += 1
-                both_misses += missed_ctx or not ctx
+                both_misses += missed_ctx or not found
                 examples.append(f"{s['span']!r} -> {label!r} (alone: {own!r}; in context: "
-                                f"{ctx!r}) in: {out}")
+                                f"{prefix!r} / {deletion!r}) in: {out}")
     invented = []
     for i in has:
         extra = set(stripped[i].split()) - set(plain_s[i].split())
@@ -341,7 +369,9 @@ def main() -> None:
         "same_as_plain": sum(a == b for a, b in zip(stripped, plain_s, strict=True)),
         "labels": labels, "mislabelled": mislabelled,
         "mislabelled_share": round(mislabelled / max(1, labels), 4),
+        "mislabelled_in_context_prefix": prefix_misses,
         "mislabelled_in_context": context_misses,
+        "control_wrong_labels": controls, "control_wrong_labels_accepted": controls_accepted,
         "mislabelled_in_context_share": round(context_misses / max(1, labels), 4),
         "mislabelled_stem": stem_misses,
         "mislabelled_stem_share": round(stem_misses / max(1, labels), 4),
@@ -356,6 +386,7 @@ def main() -> None:
         "modes_markup": dict(getattr(mstats, "modes", {})),
         "placements": dict(getattr(mstats, "placements", {})),
         "paths": table, "mislabel_examples": examples,
+        "context_miss_examples": context_examples,
         "path_examples": {p: [markup[i] for i in ix] for p, ix in sorted(paths.items())
                           if p not in ("placed", "masked")},
     }
@@ -377,8 +408,10 @@ def main() -> None:
           f"markup vs plain chrF {report['chrf_markup_vs_plain']}; identical "
           f"{report['same_as_plain']}/{n}; labels {labels}, mislabelled {mislabelled} "
           f"({report['mislabelled_share']:.1%}; against the rendering in context "
-          f"{context_misses}, {report['mislabelled_in_context_share']:.1%}; against "
-          f"neither {both_misses}, {report['mislabelled_both_share']:.1%}; stem-aware "
+          f"{context_misses}, {report['mislabelled_in_context_share']:.1%} (by the prefix "
+          f"probe alone {prefix_misses}; the next word as a wrong label accepted by the "
+          f"probes {controls_accepted} of {controls}); against none {both_misses}, "
+          f"{report['mislabelled_both_share']:.1%}; stem-aware "
           f"{stem_misses}, {report['mislabelled_stem_share']:.1%}), "
           f"English left in labels {english}, "
           f"appended (in parentheses at the sentence's end) {appended}; "
@@ -387,6 +420,8 @@ def main() -> None:
     md += [f"| {p} | {r['sentences']} | {r['plain']} | {r['markup']} | {r['same_as_plain']} |"
            for p, r in table.items()]
     md += ["", "mislabel examples:", *[f"- {e}" for e in examples[:12]]]
+    md += ["", "labels that miss the rendering in context:",
+           *[f"- {e}" for e in context_examples]]
     (RESULTS / f"{name}.md").write_text("\n".join(md) + "\n", encoding="utf-8")
     print("\n".join(md))
 
