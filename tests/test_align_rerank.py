@@ -88,3 +88,28 @@ def test_an_english_sentence_recalls_its_russian_translation(tmp_path: Path) -> 
         assert found is not None and found.shape == (5,)
         right += int(found.argmax()) == 2
     assert right >= 0.8 * (len(rows) - 4)
+
+
+def test_recall_answers_are_kept_in_the_vector_cache(tmp_path: Path) -> None:
+    """A warm alignment asks no model: answers come back from disk, keyed by the model."""
+    from pipeline.align import Aligner, EmbeddingCache
+    from pipeline.align.word_vectors import CachedRecall
+
+    favours = Favours("octopus")
+    texts = ["sentence 3", "sentence 6 octopus"]
+    first = CachedRecall(favours, EmbeddingCache(tmp_path)).recall("Octopus arms", texts)
+    again = CachedRecall(favours, EmbeddingCache(tmp_path)).recall("Octopus arms", texts)
+    assert first is not None and again is not None
+    assert again.tolist() == first.tolist() == [0.0, 1.0]
+    assert favours.asked == [texts]
+    other = Favours("sentence")
+    other.model_id = "test-other"
+    assert CachedRecall(other, EmbeddingCache(tmp_path)).recall(
+        "Octopus arms", texts).tolist() == [1.0, 1.0]
+    (entry,) = [p for p in tmp_path.rglob("*.vec") if b"test-favours" in p.read_bytes()]
+    entry.write_bytes(entry.read_bytes()[:-2])  # damaged: asked again, never trusted
+    cache = EmbeddingCache(tmp_path)
+    assert CachedRecall(favours, cache).recall("Octopus arms", texts).tolist() == [0.0, 1.0]
+    assert len(favours.asked) == 2 and cache.take_warnings()
+    assert isinstance(Aligner(words=favours, cache_dir=tmp_path)._recall(), CachedRecall)
+    assert Aligner(words=favours)._recall() is favours

@@ -79,3 +79,16 @@ def test_bold_the_engine_rendered_unlike_its_own_translation_is_placed(
     assert got.text in ("Por exemplo, isso acontece em **todo** o cálculo.",
                         "Por exemplo, isso acontece **em todo** o cálculo.",
                         "Por exemplo, isso acontece **em todo o** cálculo.")
+
+
+def test_recall_run_side_by_side_equals_one_text_at_a_time(words: E5WordVectors) -> None:
+    claim = "The derivative measures how fast a function changes"
+    texts = ["Производная показывает, как быстро меняется функция.",
+             "Интеграл равен площади под графиком.", "Мы начнём с простого примера."]
+    alone = E5WordVectors(words.cache_dir)
+    alone.threads = 1
+    side = E5WordVectors(words.cache_dir)
+    side.threads = 2
+    one, two = alone.recall(claim, texts), side.recall(claim, texts)
+    assert one is not None and two is not None
+    assert np.array_equal(one, two) and int(one.argmax()) == 0

@@ -16,7 +16,7 @@ from .evidence import TranscriptVectors, blended, evidence, transcript_vectors
 from .readings import as_written
 from .settings import AlignSettings
 from .use_embed import UseEmbedder, use_embedder
-from .word_vectors import WordVectors
+from .word_vectors import CachedRecall, WordVectors
 
 __all__ = ["Aligner", "align_note", "claim_inputs"]
 
@@ -103,6 +103,12 @@ class Aligner:
             self._vectors[key] = tv
         return tv
 
+    def _recall(self) -> WordVectors | None:
+        """The word vectors, their answers kept in the vector cache when there is one."""
+        if self.words is None or self.cache is None:
+            return self.words
+        return CachedRecall(self.words, self.cache)
+
     def second_for(self, language: str | None, settings: AlignSettings) -> UseEmbedder | None:
         """The second embedder, if it gives an opinion on claims against a transcript in
         `language`: only across languages (`second_opinion` is set only there) and where it
@@ -150,7 +156,7 @@ class Aligner:
                 ev = blended(ev, evidence(self.claim_vectors(texts, second),
                                           self.vectors(transcript, second),
                                           settings.centre_transcript), settings.second_opinion)
-            checks = decide(claims, ev, transcript.segments, limit, settings, self.words)
+            checks = decide(claims, ev, transcript.segments, limit, settings, self._recall())
         else:
             checks = []
         checks.sort(key=lambda ch: ch.citation.index)

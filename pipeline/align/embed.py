@@ -35,6 +35,7 @@ __all__ = [
 
 CACHE_FORMAT = 2  # in every key; 1 was `KEY.npy` + `KEY.json`, without a checksum
 Kind = Literal["query", "passage"]
+Stored = Literal["query", "passage", "recall"]  # what a cache entry holds (`CachedRecall`)
 
 
 @runtime_checkable
@@ -119,14 +120,14 @@ class EmbeddingCache:
         self._lock = threading.Lock()
 
     @staticmethod
-    def signature(model_id: str, kind: Kind, texts: Sequence[str]) -> Signature:
+    def signature(model_id: str, kind: Stored, texts: Sequence[str]) -> Signature:
         """What an entry holds: the model's vectors of `texts` embedded as `kind` (they do
         not depend on this package's version)."""
         return Signature("embeddings", {"format": CACHE_FORMAT, "model": model_id,
                                         "kind": kind, "texts": list(texts)}, version=None)
 
     @staticmethod
-    def key(model_id: str, kind: Kind, texts: Sequence[str]) -> str:
+    def key(model_id: str, kind: Stored, texts: Sequence[str]) -> str:
         return EmbeddingCache.signature(model_id, kind, texts).key
 
     def path(self, key: str) -> Path:
@@ -169,7 +170,7 @@ class EmbeddingCache:
             with contextlib.suppress(OSError):
                 os.replace(path, path.with_name(path.name + ".damaged"))
 
-    def store(self, key: str, vectors: np.ndarray, model_id: str, kind: Kind) -> None:
+    def store(self, key: str, vectors: np.ndarray, model_id: str, kind: Stored) -> None:
         body = np.ascontiguousarray(vectors, dtype=_DTYPE).tobytes()
         info = {"format": CACHE_FORMAT, "model": model_id, "kind": kind,
                 "shape": list(vectors.shape), "dtype": _DTYPE,

@@ -10,7 +10,10 @@ sentence given as its words. Markup placement asks it where no lexical match is 
 (`translate.markup.place`: `similarity`), and across languages the aligner asks how well a
 claim's words find words in the few best places for a suspect citation (`decide`:
 `recall`). The model file is built on first use into the cache folder like
-`OnnxE5Embedder`'s (no download, no weights in the repository).
+`OnnxE5Embedder`'s (no download, no weights in the repository). The texts of one `recall`
+are run side by side, one a core (as `OnnxE5Embedder` runs sentences), and its answers are
+kept on disk with the aligner's vectors (`CachedRecall`), so a warm alignment asks no
+model.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -28,10 +32,11 @@ import numpy as np
 from ..errors import ModelMissingError
 from ..fileio import atomic_write_bytes
 from .e5_bundle import E5Bundle, bundled_model_path
-from .onnx_e5 import model_folder
+from .embed import EmbeddingCache
+from .onnx_e5 import available_cores, model_folder
 from .onnx_graph import GRAPH_FORMAT, build_graph
 
-__all__ = ["LAYER", "E5WordVectors", "WordVectors", "word_vectors"]
+__all__ = ["LAYER", "CachedRecall", "E5WordVectors", "WordVectors", "word_vectors"]
 
 log = logging.getLogger(__name__)
 LAYER = 6  # of 12: middle layers align words best (SimAlign: layer 8 of 12 for mBERT)
@@ -66,6 +71,7 @@ class E5WordVectors:
         self._session: Any = None
         self._broken = False
         self._texts: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.threads = available_cores()
 
     @property
     def model_path(self) -> Path:
@@ -138,6 +144,7 @@ class E5WordVectors:
         def found() -> np.ndarray:
             if not keep:
                 return np.zeros(len(texts), dtype=np.float32)
+            self._remember([claim, *texts])
             mine = self._text_vectors(claim)[keep]
             return np.array([float((mine @ self._text_vectors(t).T).max(axis=1).mean())
                              for t in texts], dtype=np.float32)
@@ -155,6 +162,18 @@ class E5WordVectors:
             log.warning("%s without word vectors: %s", use, exc)
             return None
 
+    def _remember(self, texts: Sequence[str]) -> None:
+        """The vectors of those of `texts` not remembered yet, computed side by side."""
+        with self._lock:
+            todo = list(dict.fromkeys(t for t in texts if t not in self._texts))
+        if len(todo) < 2 or self.threads < 2:
+            return
+        if self._session is None:
+            self.vectors(["-"])  # the model loaded once, before the workers ask
+        with ThreadPoolExecutor(min(self.threads, len(todo)),
+                                thread_name_prefix="interlinear-words") as pool:
+            list(pool.map(self._text_vectors, todo))
+
     def _text_vectors(self, text: str) -> np.ndarray:
         """The vectors of `text`'s words (a dash for a text without words), remembered."""
         with self._lock:
@@ -168,6 +187,26 @@ class E5WordVectors:
             while len(self._texts) > _REMEMBERED:
                 self._texts.popitem(last=False)
         return got
+
+
+class CachedRecall:
+    """A `WordVectors` whose `recall` answers are kept in an `EmbeddingCache` (one entry
+    per claim and texts, keyed by the model id: a column of similarities, checked like
+    any entry)."""
+
+    def __init__(self, words: WordVectors, cache: EmbeddingCache) -> None:
+        self.words, self.cache = words, cache
+        self.model_id = words.model_id
+
+    def recall(self, claim: str, texts: Sequence[str]) -> np.ndarray | None:
+        key = EmbeddingCache.key(self.model_id, "recall", [claim, *texts])
+        hit = self.cache.load(key, len(texts))
+        if hit is not None:
+            return np.asarray(hit[:, 0])
+        found = self.words.recall(claim, texts)
+        if found is not None and len(texts):
+            self.cache.store(key, found.reshape(-1, 1), self.model_id, "recall")
+        return found
 
 
 def word_vectors(cache_dir: Path) -> E5WordVectors | None:
