@@ -503,21 +503,27 @@ def test_control_overwritten_vectors_do_change_the_alignment(tmp_path: Path) -> 
 
 
 def test_suggestion_starts_its_sentence_on_caption_fragments() -> None:
-    """The demo's caption fragments: from the middle of the Erdogan sentence (00:10:49.9)
-    back to its start (00:10:45) and on to its end; no sentence end within reach: the
-    segment itself."""
+    """The demo's caption fragments, not joined: from the middle of the Erdogan sentence
+    (00:10:49.9) back to its start (00:10:45) and on to its end; no sentence end within
+    reach: the segment itself. Joined, the fragments are that sentence already."""
     from pipeline.align.decide import sentence_at
 
     rows = json.loads((Path(__file__).parents[1] / "examples" / "transcripts"
                         / "chIqmlJA2i0.ru.json").read_text(encoding="utf-8"))
     segs = [Segment(round(r["start"] * 1000), round((r["start"] + r["duration"]) * 1000),
                     r["text"], "ru") for r in rows]
+    apart = AlignSettings(join_fragments=False)
     mid = next(i for i, s in enumerate(segs) if s.start_ms == 649_915)
-    said = sentence_at(segs, mid, AlignSettings())
+    said = sentence_at(segs, mid, apart)
     assert said[0].start_ms == 645_000 and said[0].text.startswith("Второй признак")
     assert said[-1].text.endswith("с Зеленским.") and len(said) == 3
+    joined = AlignSettings().sentences(segs)
+    (erdogan,) = [i for i, s in enumerate(joined) if s.text.startswith("Второй признак")]
+    assert sentence_at(joined, erdogan, AlignSettings()) == (joined[erdogan],)
+    assert joined[erdogan].start_ms == 645_000 and joined[erdogan].text.endswith("Зеленским.")
     bare = [Segment(i * 1000, i * 1000 + 900, f"word{i}", "en") for i in range(20)]
-    assert sentence_at(bare, 15, AlignSettings())[0] == bare[15]
-    assert sentence_at(bare, 3, AlignSettings())[0] == bare[3]  # not punctuated: kept
+    assert sentence_at(bare, 15, apart)[0] == bare[15]
+    assert sentence_at(bare, 3, apart)[0] == bare[3]  # not punctuated: kept
     dotted = [*bare[:2], replace(bare[2], text="word2."), *bare[3:]]
-    assert sentence_at(dotted, 1, AlignSettings())[0] == bare[0]  # the first sentence
+    assert sentence_at(dotted, 1, apart)[0] == bare[0]  # the first sentence
+    assert sentence_at(dotted, 1, AlignSettings()) == (bare[1],)

@@ -87,6 +87,25 @@ def test_a_sentence_begun_inside_a_fragment_starts_there() -> None:
     assert is_fragmented([Segment(0, 1000, "one. Two", "en"), Segment(1000, 2000, "three", "en")])
 
 
+def test_a_capitalised_common_word_after_an_open_fragment_starts_a_sentence() -> None:
+    """Subtitles that drop a period: "... un oxymore" | "Une variation ..." is cut there,
+    as the transcript writes "une" in lower case elsewhere; a name ("Fourier", never in
+    lower case) does not cut, nor a capital after punctuation of any kind (a comma)."""
+    cues = (Segment(0, 3000, "Mais quand on y pense, c'est en fait un oxymore", "fr"),
+            Segment(3100, 6000, "Une variation se définit sur une durée", "fr"),
+            Segment(6100, 9000, "Fourier pensait autrement.", "fr"),
+            Segment(9100, 12000, "Et c'est une idée,", "fr"),
+            Segment(12100, 15000, "Vraiment étrange, vraiment.", "fr"))
+    joined = join_fragments(cues)
+    assert [s.text for s in joined] == [
+        "Mais quand on y pense, c'est en fait un oxymore",
+        "Une variation se définit sur une durée Fourier pensait autrement.",
+        "Et c'est une idée, Vraiment étrange, vraiment."]
+    assert [(s.start_ms, s.end_ms) for s in joined] == [(0, 3000), (3100, 9000),
+                                                        (9100, 15000)]
+    assert len(join_fragments(cues, capitals=False)) == 2
+
+
 fragments = st.lists(st.tuples(st.text(alphabet="aB .?", min_size=1, max_size=20),
                                st.integers(0, 3000)), min_size=1, max_size=30)
 

@@ -143,9 +143,14 @@ def sentence_at(segments: Sequence[Segment], i: int, st: AlignSettings) -> tuple
     that ends a sentence (caption fragments walked back over, at most `sentence_back`
     segments and `sentence_back_ms`; `i` itself when no sentence end is found that near,
     or the transcript is not punctuated there)
-    to the first from `i` on that ends one (as far)."""
+    to the first from `i` on that ends one (as far). Segments joined into sentences
+    (`join_fragments`) are sentences already: `i` itself (walking back over one that ends
+    at a pause, at a capitalised start or at the length limit put a suggestion a sentence
+    or more early)."""
     if not 0 <= i < len(segments):
         return ()
+    if st.join_fragments:
+        return (segments[i],)
     j = i
     while (j > 0 and not ends_sentence(segments[j - 1].text) and i - j < st.sentence_back
            and segments[i].start_ms - segments[j - 1].start_ms <= st.sentence_back_ms):

@@ -42,9 +42,12 @@ class AlignSettings:
     # caption fragments (most segments not ending a sentence) are first joined into the
     # sentences they make up (`sentences.join_fragments`: punctuation, pauses longer than
     # `join_gap_ms`, at most `join_chars` characters); claims are checked against those.
-    # `join_within`: sentences also end (and start) at punctuation inside a fragment
+    # `join_within`: sentences also end (and start) at punctuation inside a fragment;
+    # `join_capitals`: and before a fragment starting with a capitalised common word after
+    # one without closing punctuation
     join_fragments: bool = True
     join_within: bool = True
+    join_capitals: bool = True
     join_chars: int = 300
     join_gap_ms: int = 1_500
     # time tolerance: a citation is supported by segments overlapping
@@ -63,8 +66,9 @@ class AlignSettings:
     # `suggest_order_weight`
     order_weight: float = 0.02
     suggest_order_weight: float = 0.02
-    # a suggestion points at the start of its sentence: on caption fragments, back over at
-    # most this many segments to the one after the last ending with sentence punctuation
+    # a suggestion points at the start of its sentence: on caption fragments not joined
+    # into sentences (`join_fragments` off), back over at most this many segments to the
+    # one after the last ending with sentence punctuation
     sentence_back: int = 6
     sentence_back_ms: int = 30_000
     order_slack_ms: int = 30_000
@@ -137,7 +141,7 @@ class AlignSettings:
         if not self.join_fragments:
             return tuple(segments)
         return join_fragments(segments, max_chars=self.join_chars, max_gap_ms=self.join_gap_ms,
-                              within=self.join_within)
+                              within=self.join_within, capitals=self.join_capitals)
 
     def _sentence_run(self, segments: Sequence[Segment]) -> int:
         if self.sentence_chars <= 0 or not segments:
