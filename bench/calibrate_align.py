@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/calibrate_align.py [--corpus DIR] [--cache DIR] [--seeds 1,2,3]
                                               [--rounds N] [--cached-only] [--langs en,ru]
-                                              [--onnx] [--no-join] [--max-fa P]
+                                              [--onnx] [--no-join] [--no-words] [--no-tails]
+                                              [--max-fa P]
 
 Data: the 3blue1brown notes whose videos have transcripts (62 videos), with the English
 transcript and the Russian timed translation standing in as the transcript (the
@@ -39,6 +40,7 @@ import random
 import re
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,6 +62,7 @@ from pipeline.align import (  # noqa: E402
     evidence,
     word_vectors,
 )
+from pipeline.align.refine import refined  # noqa: E402
 from pipeline.align.word_vectors import WordVectors  # noqa: E402
 from pipeline.errors import TranscriptError  # noqa: E402
 from pipeline.model import Segment, Transcript  # noqa: E402
@@ -86,6 +89,8 @@ class Item:
     limit_ms: int
     duration_ms: int
     best_en: list[int]  # per claim: index of the best English sentence
+    claim_vectors: dict[int, np.ndarray]  # by claim index (suggestions moved to tails)
+    fragments: tuple[Segment, ...] = ()  # a caption file's fragments, before joining
 
 
 def lang_of(kind: str) -> str:
@@ -93,19 +98,19 @@ def lang_of(kind: str) -> str:
     return kind.split("/")[0]
 
 
-def caption_file(corpus: Path, video: str, kind: str, aligner: Aligner) -> Transcript | None:
-    """`transcripts/VIDEO/LANG/FILE.srt` of the corpus, as the aligner checks against it."""
+def caption_file(corpus: Path, video: str, kind: str) -> Transcript | None:
+    """`transcripts/VIDEO/LANG/FILE.srt` of the corpus, its fragments as they are."""
     path = corpus / "transcripts" / video / f"{kind}.srt"
     if not path.is_file():
         return None
     lang = lang_of(kind)
     parsed = parse_srt(path.read_text(encoding="utf-8-sig"), video_id=video, where=str(path),
                        language=lang)
-    return aligner.prepared(Transcript(video, lang, parsed.segments))
+    return Transcript(video, lang, parsed.segments)
 
 
 def load(corpus: Path, cache: Path, langs: tuple[str, ...], cached_only: bool,
-         join: bool = True, onnx: bool = False) -> list[Item]:
+         join: bool = True, onnx: bool = False) -> tuple[list[Item], Aligner]:
     durations = {ln.split("\t")[0]: int(float(ln.split("\t")[2]) * 1000)
                  for ln in (corpus / "videos.tsv").read_text().splitlines()[1:]}
     src = LocalSource(corpus / "transcripts")
@@ -124,11 +129,14 @@ def load(corpus: Path, cache: Path, langs: tuple[str, ...], cached_only: bool,
         if cached_only and not _cached(aligner, texts, "query"):
             continue
         trs: dict[str, Transcript] = {}
+        given: dict[str, tuple[Segment, ...]] = {}
         for lang in ("en", *langs):
             if "/" in lang:
-                cap = caption_file(corpus, note.video_id, lang, aligner)
+                cap = caption_file(corpus, note.video_id, lang)
                 if cap is not None and cap.segments:
-                    trs[lang] = cap
+                    trs[lang] = aligner.prepared(cap)
+                    if trs[lang] is not cap:
+                        given[lang] = cap.segments
                 continue
             try:
                 trs[lang] = aligner.prepared(src.fetch(note.video_id, original=lang))
@@ -158,8 +166,9 @@ def load(corpus: Path, cache: Path, langs: tuple[str, ...], cached_only: bool,
             limit = tr.segments[-1].end_ms + settings.end_grace_ms
             items.append(Item(f"3blue1brown/{path.name}", note.video_id, lang, claims, ev,
                               ev_c, opinion, tr.segments, limit, durations[note.video_id],
-                              best_en))
-    return items
+                              best_en, {c.index: qv[row] for row, c in enumerate(claims)},
+                              given.get(lang, ())))
+    return items, aligner
 
 
 def _cached(aligner: Aligner, texts: list[str], kind: str) -> bool:
@@ -217,7 +226,9 @@ def perturb(item: Item, en_starts: np.ndarray, en_ends: np.ndarray, seed: int
 
 def score(items: list[Item], settings: AlignSettings, seeds: list[int],
           en_times: dict[str, tuple[np.ndarray, np.ndarray]],
-          words: WordVectors | None = None) -> dict[str, dict[str, float]]:
+          words: WordVectors | None = None,
+          passages: Callable[[list[str]], np.ndarray] | None = None
+          ) -> dict[str, dict[str, float]]:
     res: dict[str, dict[str, list[int]]] = {
         lang: {"mmss": [0, 0], "shift": [0, 0], "none": [0, 0]}
         for lang in dict.fromkeys(it.lang for it in items)}
@@ -231,8 +242,10 @@ def score(items: list[Item], settings: AlignSettings, seeds: list[int],
             if item.second is not None:
                 ev = blended(ev, item.second[resolved.centre_transcript],
                              resolved.second_opinion)
-            checks = {c.citation.index: c for c in
-                      decide(claims, ev, item.segments, item.limit_ms, resolved, words)}
+            decided = decide(claims, ev, item.segments, item.limit_ms, resolved, words)
+            if item.fragments and resolved.refine_tails and passages is not None:
+                decided = refined(decided, item.claim_vectors, item.fragments, passages)
+            checks = {c.citation.index: c for c in decided}
             for case in cases:
                 c = checks[case.anchor]
                 if case.kind == "mmss":
@@ -304,6 +317,8 @@ def main() -> int:
                     help="caption fragments as they are (not joined into sentences)")
     ap.add_argument("--no-words", action="store_true",
                     help="suggestions without word vectors' re-ranking (rerank_weight)")
+    ap.add_argument("--no-tails", action="store_true",
+                    help="suggestions on joined captions not moved to tails (refine_tails)")
     ap.add_argument("--cached-only", action="store_true",
                     help="use only notes whose embeddings are already cached")
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "calibrate_align.json")
@@ -315,8 +330,10 @@ def main() -> int:
     langs = tuple(args.langs.split(","))
     t0 = time.perf_counter()
     # the English sentence times define the perturbation, whatever is scored
-    items = load(args.corpus, args.cache, tuple(dict.fromkeys(("en", *langs))),
-                 args.cached_only, not args.no_join, args.onnx)
+    items, aligner = load(args.corpus, args.cache, tuple(dict.fromkeys(("en", *langs))),
+                          args.cached_only, not args.no_join, args.onnx)
+    # suggestions on joined captions moved to tails (`refine.refined`)
+    passages = None if args.no_tails else aligner.passage_vectors
     en_times = {it.video: (it.ev.starts, it.ev.ends) for it in items if it.lang == "en"}
     words = None if args.no_words else word_vectors(args.cache.parent)
     items = [it for it in items if it.lang in langs]
@@ -327,7 +344,7 @@ def main() -> int:
     if base.claims_language not in {lang_of(k) for k in langs}:
         base = base.for_transcript(lang_of(langs[0]), captions="/" in langs[0])
     chosen_change: dict[str, Any] = {}
-    best = score(parts["calibration"], base, seeds, en_times, words)
+    best = score(parts["calibration"], base, seeds, en_times, words, passages)
     print(_row("cal defaults", {}, best))
     evaluations = 1
     for rnd in range(args.rounds):
@@ -338,7 +355,7 @@ def main() -> int:
                     continue
                 trial = {**chosen_change, name: value}
                 r = score(parts["calibration"], dataclasses.replace(base, **trial), seeds,
-                          en_times, words)
+                          en_times, words, passages)
                 evaluations += 1
                 if ((acceptable(r, args.max_fa), objective(r))
                         > (acceptable(best, args.max_fa), objective(best) + 0.2)):
@@ -348,8 +365,8 @@ def main() -> int:
             break
     chosen_cal = best
     chosen = dataclasses.replace(base, **chosen_change)
-    held = score(parts["heldout"], chosen, seeds, en_times, words)
-    default_held = score(parts["heldout"], base, seeds, en_times, words)
+    held = score(parts["heldout"], chosen, seeds, en_times, words, passages)
+    default_held = score(parts["heldout"], base, seeds, en_times, words, passages)
     print(_row("HELD-OUT chosen", chosen_change, held))
     print(_row("HELD-OUT defaults", {}, default_held))
     out = {

@@ -14,6 +14,7 @@ from .decide import ClaimInput, decide
 from .embed import E5Embedder, Embedder, EmbeddingCache, cached_embeddings
 from .evidence import TranscriptVectors, blended, evidence, transcript_vectors
 from .readings import as_written
+from .refine import refined
 from .settings import AlignSettings
 from .use_embed import UseEmbedder, use_embedder
 from .word_vectors import CachedRecall, WordVectors
@@ -131,6 +132,10 @@ class Aligner:
                       ) -> np.ndarray:
         return cached_embeddings(embedder or self.embedder, self.cache, texts, "query")
 
+    def passage_vectors(self, texts: list[str]) -> np.ndarray:
+        """`texts` embedded as passages by the main embedder (unit rows, cached)."""
+        return cached_embeddings(self.embedder, self.cache, texts, "passage")
+
     def align(self, note: Note, transcript: Transcript | None,
               duration_ms: int | None = None) -> NoteAlignment:
         claims = claim_inputs(note)
@@ -157,6 +162,10 @@ class Aligner:
                                           self.vectors(transcript, second),
                                           settings.centre_transcript), settings.second_opinion)
             checks = decide(claims, ev, transcript.segments, limit, settings, self._recall())
+            if transcript is not given and settings.refine_tails:
+                vecs = self.claim_vectors(texts)
+                checks = refined(checks, {ci.index: vecs[row] for row, ci in enumerate(claims)},
+                                 given.segments, self.passage_vectors)
         else:
             checks = []
         checks.sort(key=lambda ch: ch.citation.index)

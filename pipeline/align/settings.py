@@ -50,6 +50,9 @@ class AlignSettings:
     join_capitals: bool = True
     join_chars: int = 300
     join_gap_ms: int = 1_500
+    # on joined captions a suggestion moves to the tail of its sentence (from a fragment
+    # inside it on) that the claim is most similar to (`refine.refined`)
+    refine_tails: bool = True
     # time tolerance: a citation is supported by segments overlapping
     # [t - tolerance_before_ms, t + tolerance_after_ms]
     tolerance_before_ms: int = 3_000
