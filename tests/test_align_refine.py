@@ -91,7 +91,8 @@ class Words:
 
 def test_the_aligner_suggests_the_tail_on_joined_captions(tmp_path: Path) -> None:
     """Subtitles that merge two sentences: the claim about the second is suggested where
-    the second's fragment starts, not at the merged sentence's start; off, at its start."""
+    the second's fragment starts, not at the merged sentence's start; off (the default
+    within one language), at its start. Across languages it is on."""
     frags = [Segment(i * 4000, i * 4000 + 3900, text, "en") for i, text in enumerate((
         "Glaciers carve valleys over", "thousands of years and nothing",
         "about glaciers is quick, which is why", "octopus arms hold most of their neurons.",
@@ -101,9 +102,11 @@ def test_the_aligner_suggests_the_tail_on_joined_captions(tmp_path: Path) -> Non
             "- Octopus arms hold most of their neurons "
             '<a class="yt-timestamp" data-t="00:00:20">[00:00:20]</a>\n')
     note = parse_note(text, Path("vault/chan/slug.md"))
-    (check,) = Aligner(AlignSettings(), Words(), tmp_path).align(note, tr).checks
+    (check,) = Aligner(AlignSettings(refine_tails=True), Words(), tmp_path).align(note, tr).checks
     assert check.status == "suspect" and check.suggested_ms == 12_000
     assert check.suggestion[0].text == "octopus arms hold most of their neurons."
-    off = Aligner(AlignSettings(refine_tails=False), Words(), tmp_path).align(note, tr).checks
+    off = Aligner(AlignSettings(), Words(), tmp_path).align(note, tr).checks
     assert off[0].suggested_ms == 0
     assert off[0].suggestion[0].text.startswith("Glaciers carve")
+    assert AlignSettings().for_transcript("ru", frags, captions=True).refine_tails
+    assert not AlignSettings().for_transcript("ru", frags).refine_tails

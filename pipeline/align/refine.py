@@ -6,7 +6,10 @@ sentence and the start of the next: suggested at its start, a suspect citation p
 sentence early. `refined` weighs, for each suggestion on joined captions, the sentence
 against its tails from each caption fragment that starts inside it (the fragment's own
 time, no estimate) and keeps the tail the claim is most similar to (the sentence itself
-when none is more similar). Pure but for the embedder it is given.
+when none is more similar). The settings ask for it across languages
+(`AlignSettings.refine_tails` in `cross_lingual_captions`): on captions in the claims'
+language sentences line up and it only moved suggestions inside the right one. Pure but
+for the embedder it is given.
 """
 
 from __future__ import annotations

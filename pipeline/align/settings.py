@@ -51,8 +51,9 @@ class AlignSettings:
     join_chars: int = 300
     join_gap_ms: int = 1_500
     # on joined captions a suggestion moves to the tail of its sentence (from a fragment
-    # inside it on) that the claim is most similar to (`refine.refined`)
-    refine_tails: bool = True
+    # inside it on) that the claim is most similar to (`refine.refined`): across
+    # languages (`cross_lingual_captions`), where subtitles merge sentences
+    refine_tails: bool = False
     # time tolerance: a citation is supported by segments overlapping
     # [t - tolerance_before_ms, t + tolerance_after_ms]
     tolerance_before_ms: int = 3_000
@@ -115,7 +116,7 @@ class AlignSettings:
     # replace the ones above: `captions` in the claims' language, `cross_lingual_captions`
     # (after `cross_lingual`) in another; calibrated apart on the corpus's caption files
     captions: tuple[tuple[str, object], ...] = ()
-    cross_lingual_captions: tuple[tuple[str, object], ...] = ()
+    cross_lingual_captions: tuple[tuple[str, object], ...] = (("refine_tails", True),)
 
     def for_transcript(self, language: str | None, segments: Sequence[Segment] = (),
                        captions: bool = False) -> AlignSettings:
