@@ -3,6 +3,7 @@ most similar to (`pipeline.align.refine`)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,19 @@ def test_tails_start_at_the_fragments_inside_the_sentence() -> None:
     assert got[0].text.startswith("une variation") and got[1].text.startswith("et à un")
     assert all(sentence.text.endswith(t.text) for t in got)
     assert tails(CUES[1], CUES) == []  # no fragment starts strictly inside one fragment
+
+
+def test_a_fragment_after_a_comma_goes_on_with_its_sentence() -> None:
+    """The demo's Erdogan sentence (10:45) is cut into fragments after commas: no tail, so
+    the suggestion stays where the sentence, and the claim about Erdogan, begins."""
+    rows = json.loads((Path(__file__).parents[1] / "examples" / "transcripts"
+                       / "chIqmlJA2i0.ru.json").read_text(encoding="utf-8"))
+    segs = [Segment(round(r["start"] * 1000), round((r["start"] + r["duration"]) * 1000),
+                    r["text"], "ru") for r in rows]
+    (erdogan,) = [s for s in join_fragments(segs) if s.text.startswith("Второй признак")]
+    inside = [f for f in segs if erdogan.start_ms < f.start_ms < erdogan.end_ms]
+    assert len(inside) == 2 and erdogan.start_ms == 645_000
+    assert tails(erdogan, segs) == []
 
 
 @given(st.lists(st.text(alphabet="ab cd.", min_size=1, max_size=12), min_size=1, max_size=12))
