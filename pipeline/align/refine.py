@@ -71,8 +71,8 @@ def refined(checks: Sequence[CitationCheck], claim_vectors: dict[int, np.ndarray
             out.append(check)
             continue
         sims = passages([sentence.text, *(t.text for t in options)]) @ vec
-        best = int(np.argmax(sims))
-        if best == 0 or sims[best] <= sims[0]:
+        best = int(np.argmax(sims))  # the first of equals: the sentence on a tie
+        if best == 0:
             out.append(check)
             continue
         tail = options[best - 1]

@@ -168,8 +168,6 @@ class E5WordVectors:
             todo = list(dict.fromkeys(t for t in texts if t not in self._texts))
         if len(todo) < 2 or self.threads < 2:
             return
-        if self._session is None:
-            self.vectors(["-"])  # the model loaded once, before the workers ask
         with ThreadPoolExecutor(min(self.threads, len(todo)),
                                 thread_name_prefix="interlinear-words") as pool:
             list(pool.map(self._text_vectors, todo))
