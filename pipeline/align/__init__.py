@@ -15,6 +15,7 @@ time tolerance and the claim's place among the note's other claims.
 """
 
 from .aligner import Aligner, align_note, claim_inputs
+from .close import CloseCalls, precise_embedder
 from .decide import ClaimInput, decide, support_matrix
 from .embed import E5Embedder, Embedder, EmbeddingCache, cached_embeddings
 from .evidence import (
@@ -34,10 +35,11 @@ from .settings import AlignSettings
 from .word_vectors import E5WordVectors, word_vectors
 
 __all__ = [
-    "STATUSES", "AlignSettings", "Aligner", "ClaimInput", "E5Embedder", "E5WordVectors", "Embedder",
-    "EmbeddingCache", "Evidence", "OnnxE5Embedder", "Reading", "TranscriptVectors", "align_note",
-    "alignment_report", "as_written", "blended", "cached_embeddings", "centred", "check_json",
-    "chosen_embedder", "claim_inputs", "context_window", "decide", "e5_embedder", "evidence",
-    "is_mmss_form", "pooled_windows", "readings", "segment_index_at", "segments_near",
-    "summary_counts", "support_matrix", "transcript_vectors", "word_vectors",
+    "STATUSES", "AlignSettings", "Aligner", "ClaimInput", "CloseCalls", "E5Embedder",
+    "E5WordVectors", "Embedder", "EmbeddingCache", "Evidence", "OnnxE5Embedder", "Reading",
+    "TranscriptVectors", "align_note", "alignment_report", "as_written", "blended",
+    "cached_embeddings", "centred", "check_json", "chosen_embedder", "claim_inputs",
+    "context_window", "decide", "e5_embedder", "evidence", "is_mmss_form", "pooled_windows",
+    "precise_embedder", "readings", "segment_index_at", "segments_near", "summary_counts",
+    "support_matrix", "transcript_vectors", "word_vectors",
 ]

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..model import CitationCheck, Note, NoteAlignment, Transcript
 from ..signature import Signature
+from .close import CloseCalls
 from .decide import ClaimInput, decide
 from .embed import E5Embedder, Embedder, EmbeddingCache, cached_embeddings
 from .evidence import TranscriptVectors, blended, evidence, transcript_vectors
@@ -65,16 +66,20 @@ class Aligner:
     is in their keys) and its model id is in the aligner's `identity`. Contextual word
     vectors (`words`, `E5WordVectors`) re-rank the few best places for a suspect citation
     where the settings ask (`rerank_weight`: across languages); their model id is in the
-    identity too.
+    identity too. Where the main embedder is quantised, `precise` (the same model in fp32:
+    `close.precise_embedder`) decides close calls between the sentences a suspect
+    citation might point at (`AlignSettings.close_margin`); its model id is in the
+    identity as well.
     """
 
     def __init__(self, settings: AlignSettings | None = None, embedder: Embedder | None = None,
                  cache_dir: Path | None = None, second: UseEmbedder | None = None,
-                 words: WordVectors | None = None) -> None:
+                 words: WordVectors | None = None, precise: Embedder | None = None) -> None:
         self.settings = settings or AlignSettings()
         self._embedder = embedder
         self.second = second if second is not None else use_embedder()
         self.words = words
+        self.precise = precise
         self.cache = EmbeddingCache(cache_dir) if cache_dir is not None else None
         self._vectors: dict[tuple[str, str], TranscriptVectors] = {}
 
@@ -89,7 +94,8 @@ class Aligner:
         return Signature("aligner", {
             "settings": self.settings.signature(), "model": self.embedder.model_id,
             "second": self.second.model_id if self.second is not None else None,
-            "words": self.words.model_id if self.words is not None else None})
+            "words": self.words.model_id if self.words is not None else None,
+            "precise": self.precise.model_id if self.precise is not None else None})
 
     def vectors(self, transcript: Transcript, embedder: Embedder | None = None
                 ) -> TranscriptVectors:
@@ -161,7 +167,10 @@ class Aligner:
                 ev = blended(ev, evidence(self.claim_vectors(texts, second),
                                           self.vectors(transcript, second),
                                           settings.centre_transcript), settings.second_opinion)
-            checks = decide(claims, ev, transcript.segments, limit, settings, self._recall())
+            close = (CloseCalls(self.precise, self.cache) if self.precise is not None
+                     else None)
+            checks = decide(claims, ev, transcript.segments, limit, settings, self._recall(),
+                            close)
             if transcript is not given and settings.refine_tails:
                 vecs = self.claim_vectors(texts)
                 checks = refined(checks, {ci.index: vecs[row] for row, ci in enumerate(claims)},

@@ -8,7 +8,9 @@ mostly follow the video: a claim is expected between the places its neighbours c
 from the neighbours whose own citations are trusted). Impossible times are read again
 (`readings`) and the best-supported possible reading kept. Across languages the search for
 a suspect citation's place may ask contextual word vectors (`words`: `WordVectors.recall`)
-to re-rank its few best segments; everything else is numpy on the evidence.
+to re-rank its few best segments; within one language, close calls between the sentences
+it might point at are decided by the model in fp32 (`close`: `close.CloseCalls`);
+everything else is numpy on the evidence.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model import Citation, CitationCheck, CitationStatus, Segment
+from .close import CloseCalls
 from .evidence import Evidence, hub_adjusted
 from .readings import Reading, is_mmss_form, readings
 from .resolve import context_window
@@ -70,10 +73,10 @@ class _Claims:
 
     def __init__(self, ev: Evidence, claims: Sequence[ClaimInput], settings: AlignSettings,
                  limit_ms: int, segments: Sequence[Segment] = (),
-                 words: WordVectors | None = None) -> None:
+                 words: WordVectors | None = None, close: CloseCalls | None = None) -> None:
         self.ev, self.settings, self.limit_ms = ev, settings, limit_ms
         self.texts = [c.text for c in claims]
-        self.segments, self.words = segments, words
+        self.segments, self.words, self.close = segments, words, close
         self.support = support_matrix(ev, settings.windows)
         self.suggest = (self.support if settings.suggest_windows == settings.windows
                         else support_matrix(ev, settings.suggest_windows))
@@ -112,7 +115,7 @@ class _Claims:
     def suggestion(self, row: int) -> int:
         """Index of the segment that best supports the claim (within the best window)."""
         score = self.suggest[row] - self.settings.suggest_order_weight * self.outside[row]
-        i = self._reranked(row, score)
+        i = self._closest(row, score, self._reranked(row, score))
         # the window that won may start before the sentence that carries the claim
         single = self.ev.sims[1][row]
         span = max((k for k, w in self.ev.sims.items()
@@ -120,6 +123,20 @@ class _Claims:
                     and abs(float(w[row, i]) - float(self.suggest[row, i])) < 1e-6), default=1)
         return i + int(single[i:i + span].argmax())
 
+
+    def _closest(self, row: int, score: np.ndarray, best: int) -> int:
+        """`best`, or among single sentences, the best at full precision of those within
+        `close_margin` of it (`close.CloseCalls`), with the same order prior."""
+        st = self.settings
+        if (self.close is None or st.close_margin <= 0 or st.suggest_windows != (1,)
+                or not self.texts[row].strip() or len(self.segments) != len(score)):
+            return best
+        top = np.argsort(-score, kind="stable")[:st.close_top]
+        top = top[score[top] >= score[best] - st.close_margin]
+        if len(top) < 2:
+            return best
+        sims = self.close.similarities(self.texts[row], [self.segments[i].text for i in top])
+        return int(top[int(np.argmax(sims - st.suggest_order_weight * self.outside[row, top]))])
 
     def _reranked(self, row: int, score: np.ndarray) -> int:
         """The best of `score`, or with `rerank_weight` and word vectors, the best of its
@@ -174,10 +191,12 @@ def _possible(rs: Sequence[Reading], limit_ms: int) -> list[Reading]:
 def decide(
     claims: Sequence[ClaimInput], ev: Evidence, segments: Sequence[Segment],
     limit_ms: int, settings: AlignSettings, words: WordVectors | None = None,
+    close: CloseCalls | None = None,
 ) -> list[CitationCheck]:
-    """One check per citation of `claims`, in the claims' order (`words`: see the module)."""
+    """One check per citation of `claims`, in the claims' order (`words`, `close`: see
+    the module)."""
     ev = hub_adjusted(ev, settings.hub_weight, settings.hub_k)
-    cl = _Claims(ev, claims, settings, limit_ms, segments, words)
+    cl = _Claims(ev, claims, settings, limit_ms, segments, words, close)
     st = settings
     # pass 1: citations whose own place is (nearly) the best anchor the order prior
     anchors: list[tuple[int, int]] = []

@@ -35,7 +35,8 @@ __all__ = [
 
 CACHE_FORMAT = 2  # in every key; 1 was `KEY.npy` + `KEY.json`, without a checksum
 Kind = Literal["query", "passage"]
-Stored = Literal["query", "passage", "recall"]  # what a cache entry holds (`CachedRecall`)
+Stored = Literal["query", "passage", "recall", "close"]  # what an entry holds (`CachedRecall`,
+# `close.CloseCalls`: a column of similarities)
 
 
 @runtime_checkable

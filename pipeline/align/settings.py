@@ -11,7 +11,7 @@ import numpy as np
 from ..errors import ConfigError
 from ..model import Segment
 from ..signature import Signature
-from .sentences import join_fragments
+from .sentences import ends_sentence, join_fragments
 
 __all__ = ["MAX_RUN", "AlignSettings"]
 
@@ -92,6 +92,11 @@ class AlignSettings:
     # vectors), with this weight; only across languages (README, Citation checking)
     rerank_weight: float = 0.0
     rerank_top: int = 5
+    # the place suggested among single sentences: those within this margin of the best are
+    # scored again by the model in fp32 when the run's embedder is quantised
+    # (`close.CloseCalls`; at most `close_top` of them); within one language
+    close_margin: float = 0.01
+    close_top: int = 5
     # each unit of a reading's cost (0 as written, 1 for MM:SS:00 ...) costs this much support
     reading_cost: float = 0.01
     # claims shorter than this are not judged suspect (too little text to compare)
@@ -110,7 +115,7 @@ class AlignSettings:
         ("repair_margin", 1.0), ("reading_cost", 0.02), ("order_weight", 0.08),
         ("suggest_order_weight", 0.12), ("order_slack_ms", 0), ("windows", (1, 2)),
         ("suggest_windows", (1, 2)), ("hub_weight", 0.75), ("second_opinion", 0.3),
-        ("rerank_weight", 0.4),
+        ("rerank_weight", 0.4), ("close_margin", 0.0),
     )
     # against caption fragments joined into sentences (`join_fragments`) these values
     # replace the ones above: `captions` in the claims' language, `cross_lingual_captions`
@@ -135,7 +140,9 @@ class AlignSettings:
                          **overrides)
         runs = range(1, st._sentence_run(segments) + 1)
         windows = tuple(sorted({*st.windows, *runs}))
-        suggest = tuple(sorted({*st.suggest_windows, *runs}))
+        # a transcript timed by sentences: a suggestion is one of them, the best
+        suggest = st.suggest_windows if not captions and _sentences(segments) else tuple(
+            sorted({*st.suggest_windows, *runs}))
         if (windows, suggest) != (st.windows, st.suggest_windows):
             st = replace(st, windows=windows, suggest_windows=suggest)
         return st
@@ -184,6 +191,10 @@ class AlignSettings:
     def signature(self) -> Signature:
         """Every setting: what, besides the model, produced an alignment."""
         return Signature("align-settings", asdict(self))
+
+
+def _sentences(segments: Sequence[Segment], share: float = 0.6) -> bool:
+    return sum(ends_sentence(s.text) for s in segments) >= share * len(segments)
 
 
 def _base(language: str | None) -> str:

@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ..align import Aligner, AlignSettings, E5WordVectors, chosen_embedder, word_vectors
+from ..align import (
+    Aligner,
+    AlignSettings,
+    E5WordVectors,
+    chosen_embedder,
+    precise_embedder,
+    word_vectors,
+)
 from ..errors import ConfigError, ModelMissingError
 from ..glossary import Glossary
 from ..glossary.lines import FILE_NAME as VAULT_LINES
@@ -212,8 +219,9 @@ def compose(settings: RunSettings, *, glossary: Glossary | None = None,
     align = AlignSettings(context_before=settings.context_window,
                           context_after=settings.context_window)
     words = word_vectors(settings.cache_dir)
-    aligner = Aligner(align, chosen_embedder(settings.cache_dir), settings.cache_dir / "embeddings",
-                      words=words)
+    embedder = chosen_embedder(settings.cache_dir)
+    aligner = Aligner(align, embedder, settings.cache_dir / "embeddings", words=words,
+                      precise=precise_embedder(embedder, settings.cache_dir))
     return RunContext(settings, glossary, memory, engines(settings, memory, glossary), source,
                       local, aligner, ResultStore(settings.cache_dir / "results"),
                       Detector(settings.cache_dir / "langid"), words)

