@@ -253,6 +253,28 @@ def test_known_duration_decides_what_is_impossible() -> None:
     assert (c.status, c.resolved_ms, c.suggested_ms) == ("suspect", 2_000, 110_000)
 
 
+def test_a_transcript_that_stops_before_the_video_does() -> None:
+    """The transcript ends at 119 s, the note cites 00:05:10 as written: the video runs at
+    least that long, so `04:30:00` is read as 00:04:30 unchecked, not given up."""
+    text = note(("Cats sleep sixteen hours each day", "00:00:10"),
+                ("Marathon runners eat carbohydrates", "04:30:00"),  # MM:SS:00, past the end
+                ("Penguins in winter storms", "00:05:10"),
+                ("Violin strings vibrate", "06:00:00"))              # past what the note cites
+    got = align(text)
+    assert [s for s, _ in got][:2] == ["ok", "repaired"] and got[3][0] == "out_of_range"
+    repaired = got[1][1]
+    assert repaired.resolved_ms == 270_000 and repaired.suggested_ms is None
+    assert "past the transcript's end (00:02:09)" in repaired.reason
+    assert "up to 00:05:10" in repaired.reason and "not checked" in repaired.reason
+    # a known duration is the end: nothing past it is read as a time in the video
+    n = parse_note(text, Path("vault/chan/slug.md"))
+    known = Aligner(embedder=WordEmbedder()).align(n, transcript(), duration_ms=130_000)
+    assert known.checks[1].status == "out_of_range"
+    # without the later citation, nothing shows that the video runs on
+    alone = align(note(("Marathon runners eat carbohydrates", "04:30:00")))
+    assert alone[0][0] == "out_of_range"
+
+
 def test_settings_validate_and_sign() -> None:
     with pytest.raises(ConfigError):
         AlignSettings(context_before=-1)

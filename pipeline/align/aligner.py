@@ -11,7 +11,7 @@ import numpy as np
 from ..model import CitationCheck, Note, NoteAlignment, Transcript
 from ..signature import Signature
 from .close import CloseCalls
-from .decide import ClaimInput, decide
+from .decide import ClaimInput, cited_reach, decide
 from .embed import E5Embedder, Embedder, EmbeddingCache, cached_embeddings
 from .evidence import TranscriptVectors, blended, evidence, transcript_vectors
 from .readings import as_written
@@ -169,8 +169,9 @@ class Aligner:
                                           settings.centre_transcript), settings.second_opinion)
             close = (CloseCalls(self.precise, self.cache) if self.precise is not None
                      else None)
+            reach = cited_reach(claims) if duration_ms is None else None
             checks = decide(claims, ev, transcript.segments, limit, settings, self._recall(),
-                            close)
+                            close, reach)
             if transcript is not given and settings.refine_tails:
                 vecs = self.claim_vectors(texts)
                 checks = refined(checks, {ci.index: vecs[row] for row, ci in enumerate(claims)},

@@ -29,7 +29,7 @@ from .sentences import ends_sentence
 from .settings import AlignSettings
 from .word_vectors import WordVectors
 
-__all__ = ["ClaimInput", "decide", "support_matrix"]
+__all__ = ["ClaimInput", "cited_reach", "decide", "support_matrix"]
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,7 @@ class _Claims:
                  limit_ms: int, segments: Sequence[Segment] = (),
                  words: WordVectors | None = None, close: CloseCalls | None = None) -> None:
         self.ev, self.settings, self.limit_ms = ev, settings, limit_ms
+        self.reach_ms = limit_ms  # how far the video runs, as far as is known (`decide`)
         self.texts = [c.text for c in claims]
         self.segments, self.words, self.close = segments, words, close
         self.support = support_matrix(ev, settings.windows)
@@ -188,15 +189,32 @@ def _possible(rs: Sequence[Reading], limit_ms: int) -> list[Reading]:
     return [r for r in rs if 0 <= r.ms <= limit_ms]
 
 
+def cited_reach(claims: Sequence[ClaimInput]) -> int:
+    """The latest time the note cites as written, but in the `MM:SS:00` form: the video
+    runs at least that long (a transcript that stops earlier is incomplete)."""
+    times = [r.ms for c in claims for cite in c.citations if not is_mmss_form(cite.written)
+             for r in readings(cite.written) if r.rule == "as_written"]
+    return max(times, default=0)
+
+
+def _clock(ms: int) -> str:
+    s = ms // 1000
+    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
 def decide(
     claims: Sequence[ClaimInput], ev: Evidence, segments: Sequence[Segment],
     limit_ms: int, settings: AlignSettings, words: WordVectors | None = None,
-    close: CloseCalls | None = None,
+    close: CloseCalls | None = None, reach_ms: int | None = None,
 ) -> list[CitationCheck]:
     """One check per citation of `claims`, in the claims' order (`words`, `close`: see
-    the module)."""
+    the module). `limit_ms`: the video's end, or the transcript's when the video's length
+    is not known; then `reach_ms` (`cited_reach`), when later, is how far the video runs
+    as far as the note shows: a `MM:SS:00` time read as `00:MM:SS` between the two is
+    repaired unchecked (the transcript stops before the video does)."""
     ev = hub_adjusted(ev, settings.hub_weight, settings.hub_k)
     cl = _Claims(ev, claims, settings, limit_ms, segments, words, close)
+    cl.reach_ms = max(limit_ms, reach_ms or 0)
     st = settings
     # pass 1: citations whose own place is (nearly) the best anchor the order prior
     anchors: list[tuple[int, int]] = []
@@ -245,6 +263,12 @@ def _check(cl: _Claims, row: int, claim: ClaimInput, c: Citation,
 
     checkable = cl.checkable[row]
     if not possible:
+        late = [r for r in rs if r.rule == "mmss_00" and cl.limit_ms < r.ms <= cl.reach_ms]
+        if late:
+            return made("repaired", late[0], None, False,
+                        f"read as MM:SS ({c.written} -> {late[0].ms // 1000} s), past the "
+                        f"transcript's end ({_clock(cl.limit_ms)}); the note cites up to "
+                        f"{_clock(cl.reach_ms)}, so the video runs on: not checked")
         what = "cannot be read as a time" if literal is None else "lies beyond the video"
         return made("out_of_range", None, None, checkable,
                     f"{c.written!r} {what}, and no reading of it lies inside the video")
