@@ -284,7 +284,7 @@ GRID: dict[str, list[Any]] = {
     "repair_margin": [0.02, 0.04, 0.06, 0.1, 0.15, 1.0],
     "trust_margin": [0.0, 0.005, 0.01, 0.02, 0.03, 0.04, 0.06],
     "order_weight": [0.0, 0.01, 0.02, 0.03, 0.04, 0.06, 0.08],
-    "suggest_order_weight": [0.0, 0.02, 0.04, 0.06, 0.08, 0.12, 0.2],
+    "suggest_order_weight": [0.0, 0.01, 0.02, 0.04, 0.06, 0.08, 0.12, 0.2],
     "reading_cost": [0.01, 0.02, 0.03],
     "hub_weight": [0.0, 0.25, 0.5, 0.75],
     "second_opinion": [0.0, 0.2, 0.3, 0.4, 0.5],
@@ -295,6 +295,7 @@ GRID: dict[str, list[Any]] = {
     "suggest_windows": [(1,), (1, 2), (1, 2, 3)],
     "tolerance_before_ms": [1_000, 3_000, 5_000],
     "tolerance_after_ms": [2_000, 5_000, 8_000, 12_000],
+    "close_margin": [0.0, 0.005, 0.01, 0.02],
 }
 
 

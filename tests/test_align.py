@@ -282,7 +282,7 @@ def test_settings_validate_and_sign() -> None:
         AlignSettings(windows=(2, 3))
     assert AlignSettings().signature() != AlignSettings(suspect_margin=0.5).signature()
     assert AlignSettings().signature() == AlignSettings().signature()
-    assert dict(AlignSettings().signature().fields)["suspect_margin"] == 0.02
+    assert dict(AlignSettings().signature().fields)["suspect_margin"] == 0.015
 
 
 def test_aligner_signature_holds_settings_and_model() -> None:

@@ -59,23 +59,23 @@ class AlignSettings:
     tolerance_before_ms: int = 3_000
     tolerance_after_ms: int = 8_000
     # `suspect` when the best-supported place beats the cited place by more than this
-    suspect_margin: float = 0.02
+    suspect_margin: float = 0.015
     # a trusted citation (its own place is (nearly) the best): anchors the order prior
-    trust_margin: float = 0.01
+    trust_margin: float = 0.04
     # a repaired reading must be supported within this margin of the best place
     repair_margin: float = 0.06
     # order prior: places outside the span of the neighbouring trusted citations (plus
     # slack) lose up to `order_weight` of support, reached `order_scale_ms` outside it;
     # in the search for a suspect citation's suggested place they lose up to
     # `suggest_order_weight`
-    order_weight: float = 0.02
-    suggest_order_weight: float = 0.02
+    order_weight: float = 0.01
+    suggest_order_weight: float = 0.01
     # a suggestion points at the start of its sentence: on caption fragments not joined
     # into sentences (`join_fragments` off), back over at most this many segments to the
     # one after the last ending with sentence punctuation
     sentence_back: int = 6
     sentence_back_ms: int = 30_000
-    order_slack_ms: int = 30_000
+    order_slack_ms: int = 0
     order_scale_ms: int = 120_000
     # similarities less this much of each sentence's hubness (its mean similarity to its
     # `hub_k` most similar claims of the note): generic sentences stop attracting claims
