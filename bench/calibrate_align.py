@@ -350,8 +350,7 @@ def main() -> int:
     en_times = {it.video: (it.ev.starts, it.ev.ends) for it in items if it.lang == "en"}
     words = None if args.no_words else word_vectors(args.cache.parent)
     # close calls decided in fp32 where the embedder is quantised (`close.CloseCalls`)
-    close = (CloseCalls(aligner.precise, aligner.cache) if aligner.precise is not None
-             and not args.no_close else None)
+    close = None if args.no_close else aligner.close
     items = [it for it in items if it.lang in langs]
     print(f"loaded {len(items)} note x language items in {time.perf_counter() - t0:.1f} s")
     parts = {p: [it for it in items if split(it.video) == p] for p in ("calibration", "heldout")}

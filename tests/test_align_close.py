@@ -12,6 +12,7 @@ import pytest
 
 from pipeline.align import AlignSettings, ClaimInput, CloseCalls, decide, precise_embedder
 from pipeline.align.evidence import Evidence
+from pipeline.errors import ModelMissingError
 from pipeline.model import Segment
 
 from .conftest import CORPUS
@@ -99,6 +100,28 @@ def test_answers_are_kept_in_the_vector_cache(tmp_path: Path) -> None:
     other = Prefers("sentence", "test-other")
     assert CloseCalls(other, EmbeddingCache(tmp_path)).similarities(
         "Octopus", texts).tolist() == [1.0, 1.0]
+
+
+class Unbuildable(Prefers):
+    """An fp32 model whose file cannot be had."""
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        self.asked.append(list(texts))
+        raise ModelMissingError("cannot build e5-small-fp32.onnx: No space left on device")
+
+
+def test_without_the_fp32_model_close_calls_stay_as_int8_decides(tmp_path: Path) -> None:
+    from pipeline.align import EmbeddingCache
+
+    claims, ev, segs = case(0.860, 0.855)
+    cache = EmbeddingCache(tmp_path)
+    close = CloseCalls(Unbuildable("octopus"), cache)
+    for _ in range(2):
+        (check,) = decide(claims, ev, segs, 100_000, AlignSettings(), close=close)
+        assert check.status == "suspect" and check.suggested_ms == 30_000
+    assert len(close.embedder.asked) == 1  # tried once, then not again
+    (warning,) = cache.take_warnings()
+    assert "without the fp32 model" in warning and "No space left" in warning
 
 
 def test_the_precise_model_is_the_quantised_ones_fp32(tmp_path: Path) -> None:

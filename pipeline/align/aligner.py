@@ -81,6 +81,7 @@ class Aligner:
         self.words = words
         self.precise = precise
         self.cache = EmbeddingCache(cache_dir) if cache_dir is not None else None
+        self.close = CloseCalls(precise, self.cache) if precise is not None else None
         self._vectors: dict[tuple[str, str], TranscriptVectors] = {}
 
     @property
@@ -167,11 +168,9 @@ class Aligner:
                 ev = blended(ev, evidence(self.claim_vectors(texts, second),
                                           self.vectors(transcript, second),
                                           settings.centre_transcript), settings.second_opinion)
-            close = (CloseCalls(self.precise, self.cache) if self.precise is not None
-                     else None)
             reach = cited_reach(claims) if duration_ms is None else None
             checks = decide(claims, ev, transcript.segments, limit, settings, self._recall(),
-                            close, reach)
+                            self.close, reach)
             if transcript is not given and settings.refine_tails:
                 vecs = self.claim_vectors(texts)
                 checks = refined(checks, {ci.index: vecs[row] for row, ci in enumerate(claims)},

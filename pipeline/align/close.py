@@ -12,15 +12,19 @@ Only those few texts are embedded again; their similarities are kept in the vect
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from ..errors import ModelMissingError
 from .embed import Embedder, EmbeddingCache, normalise
 from .onnx_e5 import OnnxE5Embedder
 
 __all__ = ["CloseCalls", "precise_embedder"]
+
+log = logging.getLogger(__name__)
 
 
 def precise_embedder(embedder: Embedder, cache_dir: Path) -> Embedder | None:
@@ -32,21 +36,38 @@ def precise_embedder(embedder: Embedder, cache_dir: Path) -> Embedder | None:
 
 
 class CloseCalls:
-    """How similar a claim is to a few texts, by `embedder`, the answers kept in `cache`."""
+    """How similar a claim is to a few texts, by `embedder`, the answers kept in `cache`.
+
+    When the fp32 model cannot be had (`ModelMissingError`: its file cannot be built or
+    loaded), close calls stay as the quantised vectors decide them; that is said once, in
+    the log and among the cache's warnings (a run lists them, and does not keep
+    alignments made while there are any, so the next run tries again)."""
 
     def __init__(self, embedder: Embedder, cache: EmbeddingCache | None) -> None:
         self.embedder, self.cache = embedder, cache
         self.model_id = embedder.model_id
+        self.unavailable: str | None = None
 
-    def similarities(self, claim: str, texts: Sequence[str]) -> np.ndarray:
-        """Cosine of `claim` (as a query) with each of `texts` (as passages)."""
+    def similarities(self, claim: str, texts: Sequence[str]) -> np.ndarray | None:
+        """Cosine of `claim` (as a query) with each of `texts` (as passages), or None
+        without the model."""
         key = EmbeddingCache.key(self.model_id, "close", [claim, *texts])
         if self.cache is not None:
             hit = self.cache.load(key, len(texts))
             if hit is not None:
                 return np.asarray(hit[:, 0])
-        query = normalise(self.embedder.embed_queries([claim]))[0]
-        sims = normalise(self.embedder.embed_passages(list(texts))) @ query
+        if self.unavailable is not None:
+            return None
+        try:
+            query = normalise(self.embedder.embed_queries([claim]))[0]
+            sims = normalise(self.embedder.embed_passages(list(texts))) @ query
+        except ModelMissingError as exc:
+            self.unavailable = str(exc)
+            message = f"close calls decided without the fp32 model: {exc}"
+            log.warning("%s", message)
+            if self.cache is not None:
+                self.cache.warn(message)
+            return None
         if self.cache is not None and len(texts):
             self.cache.store(key, sims.reshape(-1, 1).astype(np.float32), self.model_id,
                              "close")

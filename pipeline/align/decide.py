@@ -137,6 +137,8 @@ class _Claims:
         if len(top) < 2:
             return best
         sims = self.close.similarities(self.texts[row], [self.segments[i].text for i in top])
+        if sims is None:
+            return best
         return int(top[int(np.argmax(sims - st.suggest_order_weight * self.outside[row, top]))])
 
     def _reranked(self, row: int, score: np.ndarray) -> int:

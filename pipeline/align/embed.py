@@ -134,8 +134,14 @@ class EmbeddingCache:
     def path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.vec"
 
+    def warn(self, message: str) -> None:
+        """A problem met with what the cache serves (a model it could not have), reported
+        with the damaged entries by `take_warnings`."""
+        with self._lock:
+            self._warnings.append(message)
+
     def take_warnings(self) -> tuple[str, ...]:
-        """Damaged entries found since the last call, one line each."""
+        """Damaged entries (and `warn`ings) since the last call, one line each."""
         with self._lock:
             taken, self._warnings = tuple(self._warnings), []
         return taken
