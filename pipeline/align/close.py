@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelMissingError
-from .embed import Embedder, EmbeddingCache, normalise
+from .embed import Embedder, EmbeddingCache, cached_column, normalise
 from .onnx_e5 import OnnxE5Embedder
 
 __all__ = ["CloseCalls", "precise_embedder"]
@@ -51,16 +51,15 @@ class CloseCalls:
     def similarities(self, claim: str, texts: Sequence[str]) -> np.ndarray | None:
         """Cosine of `claim` (as a query) with each of `texts` (as passages), or None
         without the model."""
-        key = EmbeddingCache.key(self.model_id, "close", [claim, *texts])
-        if self.cache is not None:
-            hit = self.cache.load(key, len(texts))
-            if hit is not None:
-                return np.asarray(hit[:, 0])
+        return cached_column(self.cache, self.model_id, "close", claim, texts,
+                             lambda: self._compute(claim, texts))
+
+    def _compute(self, claim: str, texts: Sequence[str]) -> np.ndarray | None:
         if self.unavailable is not None:
             return None
         try:
             query = normalise(self.embedder.embed_queries([claim]))[0]
-            sims = normalise(self.embedder.embed_passages(list(texts))) @ query
+            return np.asarray(normalise(self.embedder.embed_passages(list(texts))) @ query)
         except ModelMissingError as exc:
             self.unavailable = str(exc)
             message = f"close calls decided without the fp32 model: {exc}"
@@ -68,7 +67,3 @@ class CloseCalls:
             if self.cache is not None:
                 self.cache.warn(message)
             return None
-        if self.cache is not None and len(texts):
-            self.cache.store(key, sims.reshape(-1, 1).astype(np.float32), self.model_id,
-                             "close")
-        return np.asarray(sims)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model import Citation, CitationCheck, CitationStatus, Segment
+from ..timecode import hms
 from .close import CloseCalls
 from .evidence import Evidence, hub_adjusted
 from .readings import Reading, is_mmss_form, readings
@@ -73,9 +74,10 @@ class _Claims:
 
     def __init__(self, ev: Evidence, claims: Sequence[ClaimInput], settings: AlignSettings,
                  limit_ms: int, segments: Sequence[Segment] = (),
-                 words: WordVectors | None = None, close: CloseCalls | None = None) -> None:
+                 words: WordVectors | None = None, close: CloseCalls | None = None,
+                 reach_ms: int | None = None) -> None:
         self.ev, self.settings, self.limit_ms = ev, settings, limit_ms
-        self.reach_ms = limit_ms  # how far the video runs, as far as is known (`decide`)
+        self.reach_ms = max(limit_ms, reach_ms or 0)  # how far the video runs (`decide`)
         self.texts = [c.text for c in claims]
         self.segments, self.words, self.close = segments, words, close
         self.support = support_matrix(ev, settings.windows)
@@ -199,11 +201,6 @@ def cited_reach(claims: Sequence[ClaimInput]) -> int:
     return max(times, default=0)
 
 
-def _clock(ms: int) -> str:
-    s = ms // 1000
-    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
-
-
 def decide(
     claims: Sequence[ClaimInput], ev: Evidence, segments: Sequence[Segment],
     limit_ms: int, settings: AlignSettings, words: WordVectors | None = None,
@@ -215,8 +212,7 @@ def decide(
     as far as the note shows: a `MM:SS:00` time read as `00:MM:SS` between the two is
     repaired unchecked (the transcript stops before the video does)."""
     ev = hub_adjusted(ev, settings.hub_weight, settings.hub_k)
-    cl = _Claims(ev, claims, settings, limit_ms, segments, words, close)
-    cl.reach_ms = max(limit_ms, reach_ms or 0)
+    cl = _Claims(ev, claims, settings, limit_ms, segments, words, close, reach_ms)
     st = settings
     # pass 1: citations whose own place is (nearly) the best anchor the order prior
     anchors: list[tuple[int, int]] = []
@@ -269,8 +265,8 @@ def _check(cl: _Claims, row: int, claim: ClaimInput, c: Citation,
         if late:
             return made("repaired", late[0], None, False,
                         f"read as MM:SS ({c.written} -> {late[0].ms // 1000} s), past the "
-                        f"transcript's end ({_clock(cl.limit_ms)}); the note cites up to "
-                        f"{_clock(cl.reach_ms)}, so the video runs on: not checked")
+                        f"transcript's end ({hms(cl.limit_ms)}); the note cites up to "
+                        f"{hms(cl.reach_ms)}, so the video runs on: not checked")
         what = "cannot be read as a time" if literal is None else "lies beyond the video"
         return made("out_of_range", None, None, checkable,
                     f"{c.written!r} {what}, and no reading of it lies inside the video")

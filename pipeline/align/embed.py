@@ -14,7 +14,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -30,7 +30,8 @@ from ..signature import Signature
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "CACHE_FORMAT", "E5Embedder", "Embedder", "EmbeddingCache", "cached_embeddings", "normalise",
+    "CACHE_FORMAT", "E5Embedder", "Embedder", "EmbeddingCache", "cached_column",
+    "cached_embeddings", "normalise",
 ]
 
 CACHE_FORMAT = 2  # in every key; 1 was `KEY.npy` + `KEY.json`, without a checksum
@@ -228,3 +229,19 @@ def cached_embeddings(
     if cache is not None and len(texts):
         cache.store(key, vectors, embedder.model_id, kind)
     return vectors
+
+
+def cached_column(cache: EmbeddingCache | None, model_id: str, kind: Stored, claim: str,
+                  texts: Sequence[str], compute: Callable[[], np.ndarray | None]
+                  ) -> np.ndarray | None:
+    """A claim's score for each of `texts` (`CachedRecall`, `close.CloseCalls`), from the
+    cache when there, else `compute()`d and stored (an answer of None is not stored)."""
+    key = EmbeddingCache.key(model_id, kind, [claim, *texts])
+    if cache is not None:
+        hit = cache.load(key, len(texts))
+        if hit is not None:
+            return np.asarray(hit[:, 0])
+    found = compute()
+    if found is not None and cache is not None and len(texts):
+        cache.store(key, np.asarray(found, dtype=np.float32).reshape(-1, 1), model_id, kind)
+    return found

@@ -22,7 +22,7 @@ from itertools import accumulate
 from ..model import Segment
 from ..sentence_ends import sentence_ends
 
-__all__ = ["ends_sentence", "is_fragmented", "join_fragments"]
+__all__ = ["ends_sentence", "is_fragmented", "join_fragments", "timed_by_sentences"]
 
 _SENTENCE_END = re.compile(r"[.!?\u2026\u3002\uff01\uff1f][\"'\u00bb\u201d\u2019)\]]*$")
 _OPEN_END = re.compile(r"[^\w\s]$")  # a fragment ending in punctuation of any kind
@@ -34,15 +34,18 @@ def ends_sentence(text: str) -> bool:
     return _SENTENCE_END.search(text.rstrip()) is not None
 
 
+def timed_by_sentences(segments: Sequence[Segment], share: float = 0.6) -> bool:
+    """At least `share` of the segments end a sentence: each segment is one."""
+    return sum(ends_sentence(s.text) for s in segments) >= share * len(segments)
+
+
 def is_fragmented(segments: Sequence[Segment], share: float = 0.6) -> bool:
     """Punctuated captions, not sentences: fewer than `share` of the segments end a
     sentence, but the text has sentence ends (at least one per 50 segments, at their ends
     or inside them: unpunctuated captions are left as they are)."""
-    if not segments:
+    if not segments or timed_by_sentences(segments, share):
         return False
     ended = sum(ends_sentence(s.text) for s in segments)
-    if ended >= share * len(segments):
-        return False
     inside = sum(len(sentence_ends(s.text.strip())) for s in segments)
     return ended + inside >= 0.02 * len(segments)
 

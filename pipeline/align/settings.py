@@ -11,7 +11,7 @@ import numpy as np
 from ..errors import ConfigError
 from ..model import Segment
 from ..signature import Signature
-from .sentences import ends_sentence, join_fragments
+from .sentences import join_fragments, timed_by_sentences
 
 __all__ = ["MAX_RUN", "AlignSettings"]
 
@@ -141,7 +141,7 @@ class AlignSettings:
         runs = range(1, st._sentence_run(segments) + 1)
         windows = tuple(sorted({*st.windows, *runs}))
         # a transcript timed by sentences: a suggestion is one of them, the best
-        suggest = st.suggest_windows if not captions and _sentences(segments) else tuple(
+        suggest = st.suggest_windows if not captions and timed_by_sentences(segments) else tuple(
             sorted({*st.suggest_windows, *runs}))
         if (windows, suggest) != (st.windows, st.suggest_windows):
             st = replace(st, windows=windows, suggest_windows=suggest)
@@ -191,10 +191,6 @@ class AlignSettings:
     def signature(self) -> Signature:
         """Every setting: what, besides the model, produced an alignment."""
         return Signature("align-settings", asdict(self))
-
-
-def _sentences(segments: Sequence[Segment], share: float = 0.6) -> bool:
-    return sum(ends_sentence(s.text) for s in segments) >= share * len(segments)
 
 
 def _base(language: str | None) -> str:

@@ -32,7 +32,7 @@ import numpy as np
 from ..errors import ModelMissingError
 from ..fileio import atomic_write_bytes
 from .e5_bundle import E5Bundle, bundled_model_path
-from .embed import EmbeddingCache
+from .embed import EmbeddingCache, cached_column
 from .onnx_e5 import available_cores, model_folder
 from .onnx_graph import GRAPH_FORMAT, build_graph
 
@@ -197,14 +197,8 @@ class CachedRecall:
         self.model_id = words.model_id
 
     def recall(self, claim: str, texts: Sequence[str]) -> np.ndarray | None:
-        key = EmbeddingCache.key(self.model_id, "recall", [claim, *texts])
-        hit = self.cache.load(key, len(texts))
-        if hit is not None:
-            return np.asarray(hit[:, 0])
-        found = self.words.recall(claim, texts)
-        if found is not None and len(texts):
-            self.cache.store(key, found.reshape(-1, 1), self.model_id, "recall")
-        return found
+        return cached_column(self.cache, self.model_id, "recall", claim, texts,
+                             lambda: self.words.recall(claim, texts))
 
 
 def word_vectors(cache_dir: Path) -> E5WordVectors | None:
