@@ -264,8 +264,14 @@ def test_a_transcript_that_stops_before_the_video_does() -> None:
     assert [s for s, _ in got][:2] == ["ok", "repaired"] and got[3][0] == "out_of_range"
     repaired = got[1][1]
     assert repaired.resolved_ms == 270_000 and repaired.suggested_ms is None
+    assert repaired.segment is None and repaired.context == ()  # no quote of the last line
     assert "past the transcript's end (00:02:09)" in repaired.reason
     assert "up to 00:05:10" in repaired.reason and "not checked" in repaired.reason
+    # a time as written past the transcript but not past the note's reach is the video's:
+    # not read as another time (00:05:10 -> 5 s), not checked
+    late = got[2][1]
+    assert (late.status, late.resolved_ms, late.segment) == ("no_transcript", 310_000, None)
+    assert "stops before the video does" in late.reason
     # a known duration is the end: nothing past it is read as a time in the video
     n = parse_note(text, Path("vault/chan/slug.md"))
     known = Aligner(embedder=WordEmbedder()).align(n, transcript(), duration_ms=130_000)

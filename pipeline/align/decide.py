@@ -247,7 +247,9 @@ def _check(cl: _Claims, row: int, claim: ClaimInput, c: Citation,
     def made(status: CitationStatus, reading: Reading | None, j: _Judged | None,
              suggest: bool, reason: str) -> CitationCheck:
         resolved = reading.ms if reading is not None else None
-        seg_i = _at(cl.ev, resolved) if resolved is not None else None
+        # past the transcript's end (an unchecked repair) nothing of it is quoted
+        seg_i = (_at(cl.ev, resolved) if resolved is not None and resolved <= cl.limit_ms
+                 else None)
         said = sentence_at(segments, cl.suggestion(row), st) if suggest else ()
         sug = said[0].start_ms if said else None
         return CitationCheck(
@@ -260,6 +262,12 @@ def _check(cl: _Claims, row: int, claim: ClaimInput, c: Citation,
         )
 
     checkable = cl.checkable[row]
+    if (literal is not None and cl.limit_ms < literal.ms <= cl.reach_ms
+            and not is_mmss_form(c.written)):
+        # a time the video has and the transcript does not: not read as another time
+        return made("no_transcript", literal, None, False,
+                    f"past the transcript's end ({hms(cl.limit_ms)}), which stops before the "
+                    f"video does (the note cites up to {hms(cl.reach_ms)}): not checked")
     if not possible:
         late = [r for r in rs if r.rule == "mmss_00" and cl.limit_ms < r.ms <= cl.reach_ms]
         if late:
