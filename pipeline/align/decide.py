@@ -244,13 +244,20 @@ def _check(cl: _Claims, row: int, claim: ClaimInput, c: Citation,
     possible = _possible(rs, cl.limit_ms)
     literal_ok = literal is not None and literal in possible
 
+    best_at: list[int] = []  # the suggestion's segment, searched once
+
+    def suggested() -> int:
+        if not best_at:
+            best_at.append(cl.suggestion(row))
+        return best_at[0]
+
     def made(status: CitationStatus, reading: Reading | None, j: _Judged | None,
              suggest: bool, reason: str) -> CitationCheck:
         resolved = reading.ms if reading is not None else None
         # past the transcript's end (an unchecked repair) nothing of it is quoted
         seg_i = (_at(cl.ev, resolved) if resolved is not None and resolved <= cl.limit_ms
                  else None)
-        said = sentence_at(segments, cl.suggestion(row), st) if suggest else ()
+        said = sentence_at(segments, suggested(), st) if suggest else ()
         sug = said[0].start_ms if said else None
         return CitationCheck(
             citation=c, claim_index=claim.index, status=status, resolved_ms=resolved,
@@ -291,6 +298,11 @@ def _check(cl: _Claims, row: int, claim: ClaimInput, c: Citation,
                 return made("repaired", alt[0].reading, alt[0], False,
                             f"read as MM:SS ({c.written} -> {alt[0].reading.ms // 1000} s): "
                             "that time supports the claim, the time as written does not")
+        if suggested() in _near(cl.ev, literal.ms, st):
+            # a longer window elsewhere won, but of single sentences the cited one is best
+            # (the suggestion would point back here): flagging it would contradict itself
+            return made("ok", literal, j, False, "the transcript at this time supports the "
+                        "claim: of single sentences, the one cited is the best place")
         return made("suspect", literal, j, True,
                     f"support here {j.local:.3f}, {j.margin:.3f} below the best place")
     # impossible as written: the best-supported possible reading
