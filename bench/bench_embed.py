@@ -65,9 +65,10 @@ def cpu_model() -> str:
         info = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
     except OSError:
         return "unknown"
-    fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
-    name = fields.get("model name\t", "").strip() or "unknown"
-    flags = set(fields.get("flags\t\t", "").split())
+    fields = {k.strip(): v.strip() for k, v in (line.split(":", 1) for line in
+                                                 info.splitlines() if ":" in line)}
+    name = fields.get("model name") or "unknown"
+    flags = set(fields.get("flags", "").split())
     have = [f for f in ("avx2", "avx512bw", "avx512_vnni", "avx_vnni", "amx_int8") if f in flags]
     return f"{name} ({', '.join(have) or 'no AVX2'})"
 

@@ -227,7 +227,6 @@ def test_outlier_channels_dwarf_the_others(fast: OnnxE5Embedder) -> None:
     assert len(after_gelu) == 12 and dwarfed >= 8, dwarfed
 
 
-
 def test_int8_weights_take_seven_bits(fast: OnnxE5Embedder) -> None:
     """Every int8 weight of the built model lies in [-64, 64]: a pair of uint8 x int8
     products (at most 2 x 255 x 64 = 32,640) then fits VPMADDUBSW's 16 bits, so CPUs
@@ -241,6 +240,8 @@ def test_int8_weights_take_seven_bits(fast: OnnxE5Embedder) -> None:
                if t.data_type == onnx.TensorProto.INT8 and len(t.dims) == 2]
     assert len(weights) >= 12 * 4  # Q/K/V, attention output, FFN in and out, each layer
     assert max(int(np.abs(w.astype(np.int16)).max()) for w in weights) == 64
+
+
 # -- on the corpus: real transcript sentences, English and Russian ------------------------
 
 def corpus_sentences(corpus: Path) -> tuple[list[str], list[str], list[tuple[str, str]]]:

