@@ -3,7 +3,7 @@
 Pure functions returning text; the caller writes the files (atomically).
 """
 
-from .common import UNTRANSLATED_QUOTES, UNTRANSLATED_TRACK
+from .common import QUOTE_CHARS, UNTRANSLATED_QUOTES, UNTRANSLATED_TRACK, check_quote, quote_text
 from .index import ReviewEntry, review_entry, review_index
 from .markdown import (
     Region,
@@ -20,6 +20,7 @@ from .page import NoteSource, relative_href, review_page_parts
 from .review import CueFlag, review_note_page
 
 __all__ = [
+    "QUOTE_CHARS",
     "UNTRANSLATED_QUOTES",
     "UNTRANSLATED_TRACK",
     "CueFlag",
@@ -29,8 +30,10 @@ __all__ = [
     "bilingual_block_text",
     "bilingual_note",
     "bilingual_note_regions",
+    "check_quote",
     "front_matter",
     "provenance_fields",
+    "quote_text",
     "relative_href",
     "review_entry",
     "review_index",

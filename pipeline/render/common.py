@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..errors import OutputError
-from ..model import Citation, CitationCheck, CitationStatus, Note, NoteAlignment
+from ..model import Citation, CitationCheck, CitationStatus, Note, NoteAlignment, Segment
 from ..notes import ANCHOR, VIDEO_ID
 from ..timecode import hms, youtube_url
 
@@ -38,6 +38,12 @@ _TAG = re.compile(r"<(?:br\s*/?|/?sup|/?sub)>", re.I)
 _CODE_SPAN = re.compile(r"(`+)(?:.+?)(?<!`)\1(?!`)", re.S)
 _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 _ANCHOR_PARTS = re.compile(r'data-t="(?P<t>[^"<>]*)"[^<>]*>(?P<inner>\[[^\]<>\n]*\])</a>$')
+# A quote longer than this (a transcript of minute-long unpunctuated segments) is cut to
+# about this many characters around the cited time: a reviewer reads what was said there,
+# not a wall of text, and only that is translated.
+QUOTE_CHARS = 400
+_SPACE = re.compile(r"\s+")
+_SENTENCE_END = re.compile(r"[.!?…。？！][\"'»”)\]]*\s+")
 
 
 def video_id_ok(video_id: str | None) -> bool:
@@ -70,11 +76,13 @@ class CiteView:
 
     @property
     def quote(self) -> str:
+        return " ".join(check_quote(self.check).split()) if self.check else ""
+
+    @property
+    def said(self) -> str:
+        """For a suggestion: what is said there, from its start (cut as quotes are)."""
         c = self.check
-        if c is None:
-            return ""
-        segs = c.context or ((c.segment,) if c.segment else ())
-        return " ".join(" ".join(s.text.split()) for s in segs)
+        return " ".join(quote_text(c.suggestion, c.suggested_ms).split()) if c else ""
 
     @property
     def resolved_differs(self) -> bool:
@@ -217,3 +225,45 @@ def md_text(text: str) -> str:
     flat = " ".join(text.split())
     flat = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MD_SPECIAL.sub(r"\\\1", flat)
+
+
+def _position(segments: Sequence[Segment], ms: int | None) -> int:
+    """Where `ms` falls in the segments' text joined by single spaces: within its segment,
+    at the fraction of the segment's time gone by."""
+    pos = 0
+    for s in segments:
+        if ms is None or ms < s.start_ms:
+            return pos
+        if ms < s.end_ms:
+            return pos + len(s.text) * (ms - s.start_ms) // max(s.end_ms - s.start_ms, 1)
+        pos += len(s.text) + 1
+    return max(pos - 1, 0)
+
+
+def quote_text(segments: Sequence[Segment], ms: int | None, limit: int = QUOTE_CHARS) -> str:
+    """The segments' text joined; when longer than `limit` characters, about `limit` of it
+    around `ms` (a quarter before, the rest after: a claim is said at or after the time
+    cited), starting at a sentence's start when one is near, cut between words, and
+    marked "…" where cut."""
+    text = " ".join(s.text for s in segments)
+    if len(text) <= limit:
+        return text
+    at = _position(segments, ms)
+    lo = max(0, min(at - limit // 4, len(text) - limit))
+    hi = lo + limit
+    if lo > 0:
+        sentence = _SENTENCE_END.search(text, lo, max(at, lo))
+        space = _SPACE.search(text, lo)
+        cut = sentence or space
+        lo = cut.end() if cut is not None and cut.end() < hi else lo
+    if hi < len(text):
+        spaces = [m.start() for m in _SPACE.finditer(text, lo, hi)]
+        hi = spaces[-1] if spaces else hi
+    return ("… " if lo > 0 else "") + text[lo:hi].strip() + (" …" if hi < len(text) else "")
+
+
+def check_quote(check: CitationCheck) -> str:
+    """What a citation quotes: its context window (else its segment) around the time it
+    resolved to, cut as `quote_text` cuts."""
+    segs = check.context or ((check.segment,) if check.segment else ())
+    return quote_text(segs, check.resolved_ms)

@@ -433,7 +433,7 @@ def _quote_lines(ctx: _Ctx, block: Block) -> list[str]:
             url = video_link(ctx.note.video_id, check.suggested_ms)
             when = hms(check.suggested_ms)
             entry += f" · supported at [{when}]({url})" if url else f" · supported at {when}"
-            said = " ".join(" ".join(s.text.split()) for s in check.suggestion)
+            said = view.said
             if said:
                 entry += f" «{md_text(said)}»"
         lines.append(entry)

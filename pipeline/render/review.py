@@ -331,7 +331,7 @@ def _cite_html(
             link = ext_link(video_link(note.video_id, check.suggested_ms),
                              hms(check.suggested_ms), "ts s-ok")
             reason += f" · supported at {link}"
-            said = " ".join(" ".join(seg.text.split()) for seg in check.suggestion)
+            said = view.said
             if said:
                 qlang = f' lang="{escape(quote_lang)}"' if quote_lang else ""
                 reason += f' <span class="said"{qlang}>«{escape(said)}»</span>'

@@ -32,6 +32,7 @@ from ..render import (
     CueFlag,
     NoteSource,
     bilingual_note_regions,
+    check_quote,
     relative_href,
     review_entry,
     review_note_page,
@@ -391,12 +392,6 @@ def track_missing(tracks: Outcome[None], video_id: str, lang: str) -> str:
     return next((f.reason for f in (*tracks.failures, *tracks.warnings) if f.item == item), "")
 
 
-def quote_text(alignment: NoteAlignment, index: int) -> str:
-    check = alignment.checks[index]
-    segs = check.context or ((check.segment,) if check.segment else ())
-    return " ".join(s.text for s in segs)
-
-
 def quote_translations(alignment: NoteAlignment, transcript_lang: str | None, lang: str,
                        item: str, ctx: RunContext) -> Outcome[dict[int, str]]:
     """Each citation's quote (transcript language) in `lang`, keyed by citation index; a
@@ -405,7 +400,7 @@ def quote_translations(alignment: NoteAlignment, transcript_lang: str | None, la
     if transcript_lang is None:
         return Outcome({})
     idx = [i for i, c in enumerate(alignment.checks) if c.segment is not None]
-    texts = [quote_text(alignment, i) for i in idx]
+    texts = [check_quote(alignment.checks[i]) for i in idx]
     if not texts:
         return Outcome({})
     lang = model_language(lang)
