@@ -199,3 +199,25 @@ def test_a_suggestion_that_points_back_at_the_cited_sentence_is_no_flag() -> Non
                                                     ms=90_000),))]
     (check,) = decide(claims, ev, segs, 100_000, st)
     assert check.status == "suspect" and check.suggested_ms == 30_000
+
+
+def test_an_impossible_time_whose_suggestion_is_its_reading_is_repaired() -> None:
+    """The same on the impossible-as-written path: `00:30:00` in a 100-second video,
+    read as 00:00:30 (segment 3, the best single sentence), is repaired there, not a
+    suspect whose reading "is not supported" and whose suggestion is that reading."""
+    claims, ev, segs = rerank_case(0.86, 0.80, "en")
+    claims = [replace(claims[0], citations=(replace(claims[0].citations[0], written="00:30:00",
+                                                    ms=1_800_000),))]
+    pairs = np.full((1, 9), 0.1, dtype=np.float32)
+    pairs[0, 6] = 0.95  # segments 6 and 7 together: beyond the repair margin
+    ev = Evidence(ev.starts, ev.ends, {1: ev.sims[1], 2: pairs})
+    st = AlignSettings(windows=(1, 2), suggest_windows=(1,))
+    assert st.repair_margin < 0.95 - 0.86
+    (check,) = decide(claims, ev, segs, 100_000, st)
+    assert (check.status, check.resolved_ms, check.suggested_ms) == ("repaired", 30_000, None)
+    assert "the one there is the best place" in check.reason
+    # where the single sentences also lie elsewhere, the reading stays unsupported
+    ev = Evidence(ev.starts, ev.ends, {1: ev.sims[1][:, [0, 1, 2, 8, 4, 5, 6, 7, 3, 9]],
+                                       2: pairs})
+    (check,) = decide(claims, ev, segs, 100_000, st)
+    assert check.status == "suspect" and check.suggested_ms == 80_000, check

@@ -320,5 +320,9 @@ def _check(cl: _Claims, row: int, claim: ClaimInput, c: Citation,
         return made("repaired", j.reading, j, False,
                     f"impossible as written; read by rule {j.reading.rule}, which the "
                     "transcript supports")
+    if suggested() in _near(cl.ev, j.reading.ms, st):  # as for a literal time above
+        return made("repaired", j.reading, j, False,
+                    f"impossible as written; read by rule {j.reading.rule}: of single "
+                    "sentences, the one there is the best place")
     return made("suspect", j.reading, j, True,
                 f"impossible as written; its best reading ({j.reading.rule}) is not supported")
