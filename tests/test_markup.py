@@ -80,6 +80,31 @@ def test_structure_stays_out_of_units() -> None:
         "The function XQX1 at XQX2, see XQX3 the video XQX4 and."]
 
 
+def test_a_bold_title_before_its_own_sentence_is_a_unit_of_its_own() -> None:
+    """`**Title** Sentence...` (a title, then a sentence that starts with a capital) is
+    split as `**Title:**` is; a bold word that begins the sentence itself is not."""
+    assert units_of("*   **Delegation Treatment** Some members were denied access "
+                    f"{ANCHOR}.\n", "list_item") == [
+        "Delegation Treatment:", "Some members were denied access."]
+    assert units_of(f"*   **Rising Key Rate** {ANCHOR}: The key rate is expected to rise.\n",
+                    "list_item") == ["Rising Key Rate", "The key rate is expected to rise."]  # its ":"
+    assert units_of("*   **Economic Pressure** [[w | Western groups]] can apply it.\n",
+                    "list_item") == ["Economic Pressure:", "XQX1 Western groups XQX2 can apply it."]
+    for text in ("*   **Bob's approach** provides a grounded understanding.\n",
+                 "*   **30%** believe the authorities are hiding the picture.\n",
+                 "*   **T**otal Depravity\n",
+                 "*   **Economic Pressure** [[w | western groups]] apply it.\n"):
+        assert len(units_of(text, "list_item")) == 1, text
+    # the title goes to the engine as a label ("Title:"); the colon is taken off again
+    t = segment_text("*   **Delegation Treatment** Some members were denied access.\n",
+                     "list_item")
+    title, sentence = t.units
+    assert title.restore("Tratamento da delegação:") == "Tratamento da delegação"
+    assert t.render([title.restore("Tratamento da delegação:") or "",
+                     sentence.restore("Alguns membros tiveram o acesso negado.") or ""]) \
+        == "*   **Tratamento da delegação** Alguns membros tiveram o acesso negado.\n"
+
+
 def test_table_rows_keep_pipes_and_separator() -> None:
     text = ("| Feature | [[flexible_savings | Flexible Savings]] |\n"
             "| :------ | :--------- |\n"

