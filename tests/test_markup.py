@@ -87,7 +87,7 @@ def test_a_bold_title_before_its_own_sentence_is_a_unit_of_its_own() -> None:
                     f"{ANCHOR}.\n", "list_item") == [
         "Delegation Treatment:", "Some members were denied access."]
     assert units_of(f"*   **Rising Key Rate** {ANCHOR}: The key rate is expected to rise.\n",
-                    "list_item") == ["Rising Key Rate", "The key rate is expected to rise."]  # its ":"
+                    "list_item") == ["Rising Key Rate", "The key rate is expected to rise."]
     assert units_of("*   **Economic Pressure** [[w | Western groups]] can apply it.\n",
                     "list_item") == ["Economic Pressure:", "XQX1 Western groups XQX2 can apply it."]
     for text in ("*   **Bob's approach** provides a grounded understanding.\n",

@@ -281,8 +281,10 @@ def test_bergamot_keeps_a_bold_title_before_its_sentence() -> None:
     note = parse_note(text, Path("n/visit.md"))
     (tn,) = translate_notes([note], "pt", BergamotEngine(), Glossary([]))
     items = "".join(tn.blocks).rstrip("\n").split("\n")[-2:]
-    assert items[0].startswith("*   **Tratamento da delegação** Alguns membros"), items
-    assert items[1].startswith("*   **Incidentes gráficos** O "), items
+    # here "*   **Tratamento da delegação** Alguns membros ..." and "*   **Incidentes
+    # gráficos** O falante ..."; the words may differ a little with the CPU's int8 kernels
+    assert re.match(r"\*   \*\*[^*]*[Dd]elega[^*]*\*\* [A-Z]\w* membros", items[0]), items
+    assert re.match(r"\*   \*\*[^*]*[Ii]ncidentes[^*]*\*\* [A-Z]", items[1]), items
 
 
 def test_bergamot_300_kb_paragraph_is_kept_as_written_and_reported() -> None:
