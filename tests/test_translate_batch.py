@@ -95,7 +95,7 @@ def test_symbols_stay_in_place_even_when_the_engine_loses_the_placeholders() -> 
     # (a sentence whose output ends without its full stop gets the source's)
     assert res.outputs[1] == "ylimaf yM 👨‍👩‍👧 ni sevil 🇵🇹 .won."
     assert res.outputs[2] == "pu sbmuhT 👍🏽 .taht rof."
-    assert res.outputs[3] == "2 oSπ x si² ≈ ½dna , θ .oot."  # each run reversed
+    assert res.outputs[3] == "oS 2π x si² ≈ ½dna , θ .oot."  # each run reversed
     assert not any(ch in "".join(engine.sent) for ch in "✅🎉👨🇵👍π²≈½θ")
 
 
@@ -105,3 +105,23 @@ def test_bounded_engine_answers_empty_for_a_failure_and_keeps_the_capabilities()
     assert BoundedEngine(engine).engine is engine.engine  # never wrapped twice
     assert engine.name == "upper" and capabilities(engine) == frozenset()
     assert translate_safely(engine, ["Far too long here."], "en", "pt").failures
+
+
+class Noting(Upper):
+    """Answers as Bergamot en->pt does for a text it leaves partly in English."""
+
+    name = "noting"
+
+    def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
+        self.sent += texts
+        return [t.replace("Click", "Clique em").rstrip(".") + " (em inglês)." for t in texts]
+
+
+def test_an_invented_in_english_note_is_taken_off() -> None:
+    texts = ['Click "Next".', "Click the title (in English) here."]
+    res = translate_safely(Noting(), texts, "en", "pt")
+    # the source names no language: the note is the engine's; else it may be a translation
+    assert res.outputs == ('Clique em "Next".',
+                           "Clique em the title (in English) here (em inglês).")
+    assert translate_safely(Noting(), texts[:1], "en", "de").outputs == (
+        'Clique em "Next" (em inglês).',)  # another target's words are not touched

@@ -14,7 +14,8 @@ each text this way:
    outputs are joined with the source's spacing;
 4. each piece's output is checked against the piece (`check.suspect`: length ratio,
    repetition); a suspect one is cut in two and translated again, down to pieces of
-   `Bounds.min_words`, and a piece that cannot be cut is sent once more. A text with a
+   `Bounds.min_words`, and a piece that cannot be cut is sent once more (a whole output
+   loses a "(in English)" the engine invented: `check.without_invented_notes`). A text with a
    piece still suspect, or a piece the engine fails on (it raises, even alone), is a
    `SegmentFailure` with the reason; its other pieces are not used.
 
@@ -30,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..errors import InterlinearError, ModelMissingError, TranslationError
-from .check import suspect
+from .check import suspect, without_invented_notes
 from .engines.base import TranslationEngine, capabilities
 from .markup.symbols import symbol_tokens
 from .markup.unit import Tok, Unit, choose_prefix
@@ -211,7 +212,8 @@ class _Run:
                 return got
             why = suspect(piece.core, got)
             if why is None:
-                piece.out = _ended(piece.core, got)
+                piece.out = _ended(piece.core, without_invented_notes(piece.core, got,
+                                                                      self.target))
                 new.append(piece)
                 continue
             smaller = _smaller(piece.text, self.bounds.min_words, self.source)
