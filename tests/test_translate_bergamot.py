@@ -185,6 +185,12 @@ def test_a_300_kb_paragraph_is_reported_as_too_long_without_reaching_the_engine(
     ("We flew to 🇵🇹 last summer.", [" 🇵🇹 "]),
     ("Thumbs up 👍🏽 for that answer.", [" 👍🏽 "]),
     ("The sum is 2π, so x² ≈ ½ and θ grows.", ["2π", "x²", " ≈ ½", "θ"]),
+    # the corpus's notes: a formula's terms, a Greek word in an English sentence
+    ("The flat shadow of a sphere is always a circle with area πr².", ["πr²"]),
+    ("The ratio of its shadow area to its surface area is πr² / 4πr² = 1/4.",
+     ["πr² / 4πr²"]),
+    ("The decay term must also include ω², becoming e^(-αω²t).", ["ω²", "e^(-αω²t)"]),
+    ('The name "Decius" (Latin: Decius, Greek: Δέκιος) is easily misread.', ["Δέκιος"]),
 ])
 def test_symbols_the_engine_drops_are_kept_in_place(engine: BergamotEngine, text: str,
                                                     kept: list[str]) -> None:
@@ -206,3 +212,14 @@ def test_a_native_call_past_its_time_limit_is_a_reported_failure() -> None:
                      res.failures[0].reason)  # the call may not have begun by then
     on_native_thread(lambda: None)  # wait for the late call: later tests get the thread
     assert BergamotEngine().translate(["The table is red."], "en", "pt")[0]
+
+
+def test_bergamots_invented_in_english_is_taken_off(engine: BergamotEngine) -> None:
+    """Real lines of dr_tutoriales notes: the raw engine adds "(em inglês)"; the pipeline's
+    translation does not."""
+    texts = ['Select "Spot Wallet".', 'Click "Next".', "Open OBS Studio:"]
+    raw = engine.translate(texts, "en", "pt")
+    assert any("(em inglês)" in r for r in raw), raw
+    out = translate_safely(engine, texts, "en", "pt").outputs
+    assert not any("(em inglês)" in (o or "") for o in out), out
+    assert out[0] is not None and "Spot Wallet" in out[0] and out[0].endswith(".")

@@ -10,8 +10,11 @@ An atom is a run of non-ASCII characters of the Unicode categories So (emoji, ©
 (€, £), Sm (≤, √), Sk (emoji skin tones) and No (², ½, ₂), with the characters that
 join an emoji sequence (ZWJ, variation selectors, the keycap mark, tag characters) and
 the unassigned code points of the emoji blocks (emoji newer than Python's Unicode
-tables); or one or two Greek letters that are not part of a longer word, unless the
-text is Greek. ASCII symbols ($, +, =, <) are left to the engine.
+tables); or, unless the text is Greek, a whole word that holds a Greek letter (its
+punctuation left out): a formula's term, "πr²", "4πr²", "ω²", "e^(-αt)", or a Greek word
+in an English sentence ("Δέκιος"). Sent as text they came back as "área -r²", "o²",
+"-*²" (the corpus's notes, before: the letter alone was an atom only when it stood
+apart). ASCII symbols ($, +, =, <) are left to the engine.
 """
 
 from __future__ import annotations
@@ -45,19 +48,44 @@ def _symbol_class() -> str:
 
 
 _SYMBOLS = re.compile(f"[{_symbol_class()}]+")
-_GREEK = re.compile(r"(?<![^\W\d_])[\u0370-\u03ff]{1,2}(?![^\W\d_])")
+_GREEK = re.compile(r"\S*[\u0370-\u03ff\u1f00-\u1fff]\S*")
+_PAIRS = (("(", ")"), ("[", "]"), ("{", "}"), ('"', '"'), ("“", "”"), ("«", "»"),
+          ("‘", "’"))
+_TRAILING = ",.;:!?…"
+
+
+def _word(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span `start:end` (a run without spaces) less the punctuation around its word:
+    sentence punctuation after it, and quotes or brackets it does not close (open)."""
+    while end - start > 1:
+        word = text[start:end]
+        if word[-1] in _TRAILING or _stray(word, word[-1], closing=True):
+            end -= 1
+        elif _stray(word, word[0], closing=False):
+            start += 1
+        else:
+            break
+    return start, end
+
+
+def _stray(word: str, ch: str, closing: bool) -> bool:
+    """Whether `ch`, a quote or bracket at the word's end (start), has no partner in it."""
+    for o, c in _PAIRS:
+        if ch == (c if closing else o):
+            if o == c:
+                return word.count(c) % 2 == 1
+            return word.count(o) < word.count(c) if closing else word.count(c) < word.count(o)
+    return False
 
 
 def symbol_tokens(text: str, lang: str = "en") -> list[Tok]:
     """Text and atom tokens whose raws concatenate to `text` (source language `lang`)."""
     spans = [m.span() for m in _SYMBOLS.finditer(text)]
     if not lang.lower().startswith("el"):
-        spans.extend(m.span() for m in _GREEK.finditer(text))
+        spans.extend(_word(text, *m.span()) for m in _GREEK.finditer(text))
     toks: list[Tok] = []
     pos = 0
-    for start, end in sorted(spans):
-        if start < pos:
-            continue
+    for start, end in _union(spans):
         if start > pos:
             toks.append(Tok("text", text[pos:start]))
         toks.append(Tok("atom", text[start:end]))
@@ -65,3 +93,14 @@ def symbol_tokens(text: str, lang: str = "en") -> list[Tok]:
     if pos < len(text):
         toks.append(Tok("text", text[pos:]))
     return toks
+
+
+def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping spans merged, in order."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if out and start < out[-1][1]:
+            out[-1] = (out[-1][0], max(end, out[-1][1]))
+        else:
+            out.append((start, end))
+    return out
