@@ -38,6 +38,9 @@ _HEADING = re.compile(r" {0,3}#{1,6}(?:[ \t]|$)")
 _LIST = re.compile(r"[ \t]*(?:[*+-]|\d{1,9}[.)])(?:[ \t]|$)")
 _RULE = re.compile(r" {0,3}(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$")
 _FENCE = re.compile(r" {0,3}(```|~~~)")
+# display math over several lines (a line that opens `$$` and does not close it, to the
+# line that does): kept as written, as code is; `$$ ... $$` within a line is inline
+_MATH = re.compile(r" {0,3}\$\$(?!.*\$\$)")
 
 _CLAIM_KIND: dict[str, ClaimKind] = {
     "paragraph": "paragraph", "list_item": "list_item", "heading": "heading",
@@ -162,6 +165,11 @@ def _blocks(body: str, first_line: int) -> Iterator[tuple[BlockKind, str, int]]:
             while i < n and not lines[i].lstrip().startswith(fence):
                 i += 1
             i = min(i + 1, n)
+        elif _MATH.match(line):
+            kind, i = "code", i + 1
+            while i < n and "$$" not in lines[i]:
+                i += 1
+            i = min(i + 1, n)
         elif _HEADING.match(line):
             kind, i = "heading", i + 1
         elif _RULE.match(line):
@@ -190,7 +198,7 @@ def _continues(line: str) -> bool:
     bare = line.rstrip("\r\n")
     return bool(bare.strip()) and not (
         _HEADING.match(bare) or _LIST.match(bare) or _RULE.match(bare) or _FENCE.match(bare)
-        or bare.lstrip().startswith(("|", ">"))
+        or _MATH.match(bare) or bare.lstrip().startswith(("|", ">"))
     )
 
 

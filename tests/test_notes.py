@@ -57,6 +57,23 @@ def test_structure_of_a_note() -> None:
         ("bonus_professor", None), ("Russia Ukraine Conflict", "Russia-Ukraine Conflict")]
 
 
+def test_display_math_over_lines_is_kept_as_code_is() -> None:
+    """`$$` opening a formula over several lines (3blue1brown's matrix notes) is one block
+    kept as written: translated line by line, `\\times` came back "-times" and
+    `\\begin{pmatrix}` "-begin-pmatrix". `$$ ... $$` within a line stays inline, with the
+    citation after it."""
+    text = (f"---\ntitle: M\nvideoId: chIqmlJA2i0\n---\n\nThe product is {A.format('00:05:18')}:\n"
+            "$$\n\\begin{pmatrix} (-1 \\times 2) \\\\ 1 \\end{pmatrix}\n$$\n\n"
+            f"$$ E = mc^2 $$ {A.format('00:06:00')}\n")
+    note = parse_note(text, Path("v/3blue1brown/m.md"))
+    assert note.render() == text
+    assert [(b.kind, b.text.count("\n")) for b in note.blocks[1:]] == [
+        ("blank", 1), ("paragraph", 1), ("code", 3), ("blank", 1), ("paragraph", 1)]
+    assert [c.written for c in note.citations] == ["00:05:18", "00:06:00"]
+    unclosed = parse_note("A line.\n$$\nx = 1\n", Path("v/c/u.md"))
+    assert [b.kind for b in unclosed.blocks] == ["paragraph", "code"]
+
+
 def test_anchor_before_any_claim_makes_an_empty_claim() -> None:
     note = parse_note(f"---\ntitle: t\n---\n{A.format('00:00:05')}\n", Path("c/n.md"))
     assert [(c.text, len(c.citations)) for c in note.claims] == [("", 1)]
@@ -139,8 +156,9 @@ def test_every_real_note_round_trips(corpus: Path, seeds: Path) -> None:
 
 _frag = st.sampled_from([
     "---\n", "title: x\n", "videoId: abc\n", "\n", "## h ", "*   ", "1. ", "| a | b |\n", "> q\n",
-    "```\n", "[[t | l]]", "[[t]]", "**b**", A.format("00:01:02"), A.format("1:2"), ", ", ". ",
-    '<a class="yt-timestamp" data-t="x"></a>', "<br/>", "\r\n", "text", "é", "\t",
+    "```\n", "$$\n", "$$ x $$", "[[t | l]]", "[[t]]", "**b**", A.format("00:01:02"),
+    A.format("1:2"), ", ", ". ", '<a class="yt-timestamp" data-t="x"></a>', "<br/>", "\r\n",
+    "text", "é", "\t",
 ])
 
 
