@@ -90,7 +90,11 @@ def test_a_bold_title_before_its_own_sentence_is_a_unit_of_its_own() -> None:
                     "list_item") == ["Rising Key Rate", "The key rate is expected to rise."]
     assert units_of("*   **Economic Pressure** [[w | Western groups]] can apply it.\n",
                     "list_item") == ["Economic Pressure:", "XQX1 Western groups XQX2 can apply it."]
+    # a label that holds inline code (3blue1brown's chain rule note)
+    assert units_of("*   **Sensitivity to Activation `a(L-1)`**: To propagate it back.\n",
+                    "list_item") == ["Sensitivity to Activation", "To propagate it back."]
     for text in ("*   **Bob's approach** provides a grounded understanding.\n",
+                 "[[t | Bob]] Smith said so.\n",
                  "*   **30%** believe the authorities are hiding the picture.\n",
                  "*   **T**otal Depravity\n",
                  "*   **Economic Pressure** [[w | western groups]] apply it.\n"):

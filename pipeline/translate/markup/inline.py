@@ -196,18 +196,23 @@ def _lead_in(sent: list[Tok]) -> list[tuple[list[Tok], str]]:
     inglês)" and "Delegation Treatment" "Delegação Tratamento"). Sent with its sentence, a
     title reads as a run-on start the engine drops or merges: on the corpus's notes, 142 of
     275 such titles were lost or moved into the sentence."""
-    if len(sent) >= 4 and sent[0].kind == "open" and sent[2].kind == "close" \
-            and sent[0].pair == sent[2].pair and sent[1].kind == "text":
-        rest = sent[3:]
+    close = next((i for i, t in enumerate(sent) if i and t.kind == "close"
+                  and t.pair == sent[0].pair), None) if sent and sent[0].kind == "open" else None
+    if close is not None and close + 1 < len(sent):
+        inner, rest = sent[1:close], sent[close + 1:]
+        label = "".join(t.raw for t in inner)
         after = next((t for t in rest if t.kind != "atom" and t.raw.strip()), None)
-        colon = sent[1].raw.rstrip().endswith(":") or (
+        colon = label.rstrip().endswith(":") or (
             after is not None and after.kind == "text" and after.raw.lstrip().startswith(":"))
         first = next((t for t in rest if t.kind == "text" and t.raw.strip()), None)
-        title = (rest[0].kind == "text" and rest[0].raw[:1].isspace() and first is not None
+        title = (sent[0].raw in ("**", "__") and rest[0].kind == "text"
+                 and rest[0].raw[:1].isspace() and first is not None
                  and first.raw.lstrip()[:1].isupper()
-                 and sent[1].raw.rstrip().rstrip("\"'”’»)")[-1:].isalnum())
-        if (colon or title) and any(t.kind == "text" and _wordy(t.raw) for t in rest):
-            return [(sent[:3], "" if colon else ":"), (rest, "")]
+                 and label.rstrip().rstrip("\"'”’»)")[-1:].isalnum())
+        if ((colon or title) and all(t.kind in ("text", "atom") for t in inner)
+                and any(t.kind == "text" and _wordy(t.raw) for t in inner)
+                and any(t.kind == "text" and _wordy(t.raw) for t in rest)):
+            return [(sent[:close + 1], "" if colon else ":"), (rest, "")]
     return [(sent, "")]
 
 
