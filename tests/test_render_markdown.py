@@ -51,8 +51,11 @@ HEAD = re.compile(r"^(#+)\s", re.M)
 LIST = re.compile(r"^\s*(?:[*+-]|\d+\.)\s", re.M)
 # Tags a markdown output may contain: timestamp anchors, line breaks, super/subscripts.
 ALLOWED_TAG = re.compile(
-    r'<(?:a class="yt-timestamp" data-t="[^"<>]*">\[[^\]<>\n]*\]</a>|br\s*/?>|/?su[pb]>)', re.I
+    r'<(?:a class="yt-timestamp" data-t="[^"<>]*">(?:\[[^\]<>\n]*\]|[^\[\]<>\n]*)</a>'
+    r'|br\s*/?>|/?su[pb]>)', re.I
 )
+
+BARE = re.compile(r'<a class="yt-timestamp" data-t="[^"<>]*">[^\[\]<>\n]*</a>')
 
 
 def golden(name: str, text: str) -> None:
@@ -331,6 +334,18 @@ def test_escape_tags_leaves_no_live_tag(text: str) -> None:
     assert re.sub(r"\\(?=[\[(])", "", out.replace("&lt;", "<")) == text
 
 
+def test_a_timestamp_anchor_without_brackets_is_kept_as_the_note_has_it() -> None:
+    """`<a class="yt-timestamp" data-t="00:07:04">00:07:04</a>` (181 in the corpus's
+    notes) was shown as tag text in the translations; the same with anything more is."""
+    bare = '<a class="yt-timestamp" data-t="00:07:04">00:07:04</a>'
+    assert escape_tags(f'Select "Spot Wallet" {bare}.') == f'Select "Spot Wallet" {bare}.'
+    for hostile in ('<a class="yt-timestamp" data-t="1" onclick="x">1</a>',
+                    '<a class="yt-timestamp" data-t="1"><img src=x onerror=alert(1)></a>',
+                    '<a data-t="1" class="yt-timestamp">1</a>'):
+        assert escape_tags(hostile).startswith("&lt;a "), hostile
+        assert live_tags(escape_tags(hostile)) == []
+
+
 @given(st.text(max_size=60))
 def test_md_text_is_inert_and_on_one_line(text: str) -> None:
     out = md_text(text)
@@ -363,7 +378,8 @@ def test_corpus_notes_keep_structure(tmp_path: Path, corpus: Path) -> None:
         assert structure(out) == structure(note.render()), rel
         bi = bilingual_note(note, tr, None, {}, PROVENANCE)
         assert HEAD.findall(body(bi)) == HEAD.findall(body(note.render())), rel
-        assert "<a " not in bi and live_tags(body(bi)) == [], rel
+        # anchors are links there, but those without brackets, kept as the note has them
+        assert "<a " not in BARE.sub("", bi) and live_tags(body(bi)) == [], rel
     tool = TOOLS / "check_translation.py"
     if not tool.exists():
         pytest.skip(f"{tool} not present")
