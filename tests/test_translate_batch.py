@@ -125,3 +125,20 @@ def test_an_invented_in_english_note_is_taken_off() -> None:
                            "Clique em the title (in English) here (em inglês).")
     assert translate_safely(Noting(), texts[:1], "en", "de").outputs == (
         'Clique em "Next" (em inglês).',)  # another target's words are not touched
+
+
+def test_names_in_letters_neither_language_writes_travel_as_atoms() -> None:
+    from pipeline.translate.markup.symbols import symbol_tokens
+
+    def atoms(text: str, source: str, target: str | None) -> list[str]:
+        return [t.raw for t in symbol_tokens(text, source, target) if t.kind == "atom"]
+
+    text = "Erdoğan met Müller and Poincaré in São Paulo and İzmir."
+    assert atoms(text, "en", "pt") == ["Erdoğan", "Müller", "İzmir"]
+    assert atoms(text, "en", "de") == ["Erdoğan", "Poincaré", "São", "İzmir"]  # not ü
+    assert atoms(text, "en", "tr") == ["Poincaré", "São"]  # Turkish writes ğ, ü, İ
+    assert atoms(text, "pt", "en") == ["Erdoğan", "Müller", "İzmir"]  # ã, é: the source's
+    assert atoms(text, "en", "ru") == atoms(text, "en", None) == []  # written its own way
+    assert atoms("Não é possível.", "pt", "en") == []
+    res = translate_safely(Reverser(), [text], "en", "pt")
+    assert all(name in (res.outputs[0] or "") for name in ("Erdoğan", "Müller", "İzmir"))

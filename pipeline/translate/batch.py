@@ -146,7 +146,7 @@ class _Run:
         self.engine, self.source, self.target, self.bounds = engine, source, target, bounds
 
     def texts(self, texts: list[str]) -> BatchResult:
-        plans = [_plan(t, self.source, self.bounds) for t in texts]
+        plans = [_plan(t, self.source, self.target, self.bounds) for t in texts]
         lines = [p for plan in plans if not isinstance(plan, _Failed) for p in plan
                  if isinstance(p, _Line)]
         done = self.strings([line.text for line in lines if line.text])
@@ -257,7 +257,8 @@ class _Run:
         return [o if isinstance(o, str) else "" for o in outs]
 
 
-def _plan(text: str, lang: str, bounds: Bounds) -> list[str | _Line] | _Failed:
+def _plan(text: str, lang: str, target: str, bounds: Bounds
+          ) -> list[str | _Line] | _Failed:
     """Verbatim strings and lines to translate, concatenating to the text."""
     if len(text) > bounds.max_chars:
         return _Failed(f"too long to translate: {len(text):,} characters "
@@ -265,19 +266,19 @@ def _plan(text: str, lang: str, bounds: Bounds) -> list[str | _Line] | _Failed:
     parts: list[str | _Line] = []
     for line in text.splitlines(keepends=True):
         body = line.rstrip("\r\n")
-        toks = symbol_tokens(body, lang)
-        a, b = 0, len(toks)
-        while a < b and (toks[a].kind == "atom" or not toks[a].raw.strip()):
+        toks = symbol_tokens(body, lang, target)
+        a, b = 0, len(toks)  # symbols at the ends stay out; a word (a name, πr²) is said
+        while a < b and (_mute(toks[a]) or not toks[a].raw.strip()):
             a += 1
-        while b > a and (toks[b - 1].kind == "atom" or not toks[b - 1].raw.strip()):
+        while b > a and (_mute(toks[b - 1]) or not toks[b - 1].raw.strip()):
             b -= 1
         middle = "".join(t.raw for t in toks[a:b])
         core = middle.strip()
         head = "".join(t.raw for t in toks[:a]) + middle[:len(middle) - len(middle.lstrip())]
         tail = middle[len(middle.rstrip()):] + "".join(t.raw for t in toks[b:])
         parts.append(head)
-        if not _wordy(core):
-            parts.append(core)
+        if not _wordy(core) or not any(t.kind == "text" and _wordy(t.raw) for t in toks[a:b]):
+            parts.append(core)  # nothing to translate between its atoms ("Erdoğan", "πr²")
         elif any(t.kind == "atom" for t in toks[a:b]):
             unit = Unit(tuple(_stripped(toks[a:b])), choose_prefix(body))
             parts.append(_Line(unit.text if unit.prefix else "", unit))
@@ -287,11 +288,16 @@ def _plan(text: str, lang: str, bounds: Bounds) -> list[str | _Line] | _Failed:
     return [p for p in parts if p != ""]
 
 
+def _mute(tok: Tok) -> bool:
+    """An atom with no letter (an emoji, ©): nothing of the sentence's words."""
+    return tok.kind == "atom" and not any(ch.isalpha() for ch in tok.raw)
+
+
 def _stripped(toks: list[Tok]) -> list[Tok]:
     """The tokens without the whitespace at their two ends."""
     toks = list(toks)
-    toks[0] = Tok("text", toks[0].raw.lstrip())
-    toks[-1] = Tok("text", toks[-1].raw.rstrip())
+    toks[0] = Tok(toks[0].kind, toks[0].raw.lstrip())
+    toks[-1] = Tok(toks[-1].kind, toks[-1].raw.rstrip())
     return toks
 
 
