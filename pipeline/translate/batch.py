@@ -277,7 +277,7 @@ def _plan(text: str, lang: str, target: str, bounds: Bounds
         head = "".join(t.raw for t in toks[:a]) + middle[:len(middle) - len(middle.lstrip())]
         tail = middle[len(middle.rstrip()):] + "".join(t.raw for t in toks[b:])
         parts.append(head)
-        if not _wordy(core) or not any(t.kind == "text" and _wordy(t.raw) for t in toks[a:b]):
+        if not any(t.kind == "text" and _wordy(t.raw) for t in toks[a:b]):
             parts.append(core)  # nothing to translate between its atoms ("Erdoğan", "πr²")
         elif any(t.kind == "atom" for t in toks[a:b]):
             unit = Unit(tuple(_stripped(toks[a:b])), choose_prefix(body))

@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 
 from ...sentence_ends import ABBREVIATIONS
-from .unit import PREFIXES, Tok, TokKind, Unit, _wordy, choose_prefix
+from .unit import PREFIXES, Tok, TokKind, Unit, _wordy, choose_prefix, unclosed, unopened
 
 __all__ = ["PREFIXES", "Tok", "Unit", "choose_prefix", "line_parts", "sentences", "tokenize"]
 
@@ -266,10 +266,10 @@ def _peel(toks: list[Tok], content: str, add: str = "") -> list[str | Unit]:
     def words_of(ts: list[Tok]) -> str:
         return "".join(t.raw for t in ts if t.kind == "text")
 
-    while after and after[0] in _closers(words_of(toks)):
+    while after and after[0] in unclosed(words_of(toks)):
         toks.append(Tok("text", after[0]))
         after = after[1:]
-    while before and before[-1] in _openers(words_of(toks)):
+    while before and before[-1] in unopened(words_of(toks)):
         toks.insert(0, Tok("text", before[-1]))
         before = before[:-1]
     toks = _merge_text(toks)
@@ -282,27 +282,6 @@ def _peel(toks: list[Tok], content: str, add: str = "") -> list[str | Unit]:
         added = add
     unit = Unit(tuple(toks), choose_prefix(content), added)
     return [p for p in (before, unit, after) if p != ""]
-
-
-_QUOTES = (('"', '"'), ("“", "”"), ("«", "»"), ("(", ")"), ("[", "]"))
-
-
-def _closers(text: str) -> set[str]:
-    """Closing quotes and brackets `text` leaves open."""
-    need = set()
-    for o, c in _QUOTES:
-        if (text.count(o) % 2 if o == c else text.count(o) > text.count(c)):
-            need.add(c)
-    return need
-
-
-def _openers(text: str) -> set[str]:
-    """Opening quotes and brackets whose closing one `text` has without them."""
-    need = set()
-    for o, c in _QUOTES:
-        if (text.count(o) % 2 if o == c else text.count(c) > text.count(o)):
-            need.add(o)
-    return need
 
 
 def _merge_text(toks: list[Tok]) -> list[Tok]:

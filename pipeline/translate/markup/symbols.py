@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .unit import Tok
+from .unit import QUOTE_PAIRS, Tok, unclosed, unopened
 
 __all__ = ["ALPHABETS", "symbol_tokens"]
 
@@ -63,8 +63,7 @@ def _symbol_class() -> str:
 
 _SYMBOLS = re.compile(f"[{_symbol_class()}]+")
 _GREEK = re.compile(r"\S*[\u0370-\u03ff\u1f00-\u1fff]\S*")
-_PAIRS = (("(", ")"), ("[", "]"), ("{", "}"), ('"', '"'), ("“", "”"), ("«", "»"),
-          ("‘", "’"))
+_PAIRS = (*QUOTE_PAIRS, ("{", "}"), ("‘", "’"))
 _TRAILING = ",.;:!?…"
 
 
@@ -73,23 +72,14 @@ def _word(text: str, start: int, end: int) -> tuple[int, int]:
     sentence punctuation after it, and quotes or brackets it does not close (open)."""
     while end - start > 1:
         word = text[start:end]
-        if word[-1] in _TRAILING or _stray(word, word[-1], closing=True):
+        if word[-1] in _TRAILING or word[-1] in {c for o, c in _PAIRS
+                                                 if o in unopened(word, _PAIRS)}:
             end -= 1
-        elif _stray(word, word[0], closing=False):
+        elif word[0] in {o for o, c in _PAIRS if c in unclosed(word, _PAIRS)}:
             start += 1
         else:
             break
     return start, end
-
-
-def _stray(word: str, ch: str, closing: bool) -> bool:
-    """Whether `ch`, a quote or bracket at the word's end (start), has no partner in it."""
-    for o, c in _PAIRS:
-        if ch == (c if closing else o):
-            if o == c:
-                return word.count(c) % 2 == 1
-            return word.count(o) < word.count(c) if closing else word.count(c) < word.count(o)
-    return False
 
 
 def symbol_tokens(text: str, lang: str = "en", target: str | None = None) -> list[Tok]:

@@ -171,6 +171,21 @@ class Unit:
         return "".join(out)
 
 
+QUOTE_PAIRS = (('"', '"'), ("“", "”"), ("«", "»"), ("(", ")"), ("[", "]"))
+
+
+def unclosed(text: str, pairs: Sequence[tuple[str, str]] = QUOTE_PAIRS) -> set[str]:
+    """Closing quotes and brackets `text` leaves open."""
+    return {c for o, c in pairs
+            if (text.count(o) % 2 if o == c else text.count(o) > text.count(c))}
+
+
+def unopened(text: str, pairs: Sequence[tuple[str, str]] = QUOTE_PAIRS) -> set[str]:
+    """Opening quotes and brackets whose closing one `text` has without them."""
+    return {o for o, c in pairs
+            if (text.count(o) % 2 if o == c else text.count(c) > text.count(o))}
+
+
 def _same_class(a: str, b: str) -> bool:
     return bool(a) and a.isalnum() == b.isalnum()
 
