@@ -230,3 +230,20 @@ def test_bergamots_invented_in_english_is_taken_off(engine: BergamotEngine) -> N
     out = translate_safely(engine, texts, "en", "pt").outputs
     assert not any("(em inglês)" in (o or "") for o in out), out
     assert out[0] is not None and "Spot Wallet" in out[0] and out[0].endswith(".")
+
+
+def test_title_case_titles_left_in_english_are_translated(engine: BergamotEngine) -> None:
+    """Real headings and bold titles of the corpus's notes, which Bergamot en->pt copied
+    ("Bridging the Gap (a)"); sent with the lines of their notes, the names those write
+    keep their capitals."""
+    titles = ["Donald Trump's Electoral Standing", "Suspicions of Political Murder",
+              "Bridging the Gap", "Plug in the External Drive"]
+    body = ["Polls suggest that Donald Trump is ahead; his electoral standing grew.",
+            "There were suspicions that the political murder was planned.",
+            "This bridging idea closes the gap.", "Plug in the drive, an external one."]
+    raw = engine.translate(titles, "en", "pt")
+    out = translate_safely(engine, titles + body, "en", "pt").outputs[:len(titles)]
+    assert sum(r.startswith(t) for r, t in zip(raw, titles, strict=True)) >= 2, raw
+    for title, got in zip(titles, out, strict=True):
+        assert got is not None and not got.startswith(title) and "(a)" not in got, out
+    assert out[0] is not None and "Donald Trump" in out[0], out

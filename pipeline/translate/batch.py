@@ -15,7 +15,9 @@ each text this way:
 4. each piece's output is checked against the piece (`check.suspect`: length ratio,
    repetition); a suspect one is cut in two and translated again, down to pieces of
    `Bounds.min_words`, and a piece that cannot be cut is sent once more (a whole output
-   loses a "(in English)" the engine invented: `check.without_invented_notes`). A text with a
+   loses a "(in English)" the engine invented: `check.without_invented_notes`; an English
+   Title Case title it left in English is sent once more in sentence case:
+   `titles`). A text with a
    piece still suspect, or a piece the engine fails on (it raises, even alone), is a
    `SegmentFailure` with the reason; its other pieces are not used.
 
@@ -36,6 +38,7 @@ from .engines.base import TranslationEngine, capabilities
 from .markup.symbols import symbol_tokens
 from .markup.unit import Tok, Unit, choose_prefix
 from .split import size, split
+from .titles import common_words, echoed, left_over, sentence_cased
 
 __all__ = ["BatchResult", "BoundedEngine", "Bounds", "SegmentFailure", "translate_safely"]
 
@@ -76,13 +79,15 @@ class Bounds:
 
 def translate_safely(
     engine: TranslationEngine, texts: Sequence[str], source: str, target: str,
-    bounds: Bounds | None = None,
+    bounds: Bounds | None = None, common: Sequence[frozenset[str]] | None = None,
 ) -> BatchResult:
-    """Each text translated whole, or reported in `failures` (see the module)."""
+    """Each text translated whole, or reported in `failures` (see the module).
+    `common`: per text, the words its document shows to be common words (`titles`);
+    without it, those of all `texts`."""
     if isinstance(engine, BoundedEngine):
         bounds = bounds or engine.bounds
         engine = engine.engine
-    return _Run(engine, source, target, bounds or Bounds()).texts(list(texts))
+    return _Run(engine, source, target, bounds or Bounds()).texts(list(texts), common)
 
 
 class BoundedEngine:
@@ -134,21 +139,32 @@ class _Piece:
     text: str  # as cut, spacing included
     out: str | None = None
     again: bool = False  # sent once more after a suspect output
+    sent: str | None = None  # sent instead of the text (a title in sentence case)
+    first: str | None = None  # the output of the text as written, when `sent`
 
     @property
     def core(self) -> str:
-        return self.text.strip()
+        return self.sent or self.text.strip()
 
 
 class _Run:
     def __init__(self, engine: TranslationEngine, source: str, target: str,
                  bounds: Bounds) -> None:
         self.engine, self.source, self.target, self.bounds = engine, source, target, bounds
+        self.titles = source.split("-")[0].lower() == "en"  # Title Case is English's
+        self.common: dict[str, frozenset[str]] = {}  # per line sent: its common words
 
-    def texts(self, texts: list[str]) -> BatchResult:
+    def texts(self, texts: list[str], common: Sequence[frozenset[str]] | None = None
+              ) -> BatchResult:
         plans = [_plan(t, self.source, self.target, self.bounds) for t in texts]
         lines = [p for plan in plans if not isinstance(plan, _Failed) for p in plan
                  if isinstance(p, _Line)]
+        if self.titles:
+            known = common or [common_words(texts)] * len(texts)
+            for plan, words in zip(plans, known, strict=True):
+                for line in plan if not isinstance(plan, _Failed) else ():
+                    if isinstance(line, _Line):
+                        self.common[line.text] = self.common.get(line.text, words) | words
         done = self.strings([line.text for line in lines if line.text])
         outs: dict[int, str | _Failed | None] = {}  # None: put the symbols back run by run
         for line in lines:
@@ -191,7 +207,7 @@ class _Run:
             outs = self._call(todo)
             for t, plan in plans.items():
                 if t not in failed:
-                    result = self._check(plan, outs)
+                    result = self._check(plan, outs, self.common.get(t, frozenset()))
                     if isinstance(result, _Failed):
                         failed[t] = result
                     else:
@@ -199,8 +215,8 @@ class _Run:
         return {t: failed[t] if t in failed else "".join(_joined(p) for p in plan)
                 for t, plan in plans.items()}
 
-    def _check(self, plan: list[_Piece], outs: dict[str, str | _Failed]) -> \
-            list[_Piece] | _Failed:
+    def _check(self, plan: list[_Piece], outs: dict[str, str | _Failed],
+               common: frozenset[str]) -> list[_Piece] | _Failed:
         """The plan with this round's outputs taken or suspect pieces cut again."""
         new: list[_Piece] = []
         for piece in plan:
@@ -212,9 +228,12 @@ class _Run:
                 return got
             why = suspect(piece.core, got)
             if why is None:
-                piece.out = _ended(piece.core, without_invented_notes(piece.core, got,
-                                                                      self.target))
-                new.append(piece)
+                out = _ended(piece.core, without_invented_notes(piece.core, got, self.target))
+                again = self._titled(piece, out, common)
+                new.append(again or self._better(piece, out, common))
+                continue
+            if piece.first is not None:  # the title as written came back whole
+                new.append(self._better(piece, piece.first, common))
                 continue
             smaller = _smaller(piece.text, self.bounds.min_words, self.source)
             if smaller:
@@ -226,6 +245,23 @@ class _Run:
                 where = "" if whole else f"the piece {_excerpt(piece.core)!r}: "
                 return _Failed(f"{self.engine.name}: {where}{why}")
         return new
+
+    def _titled(self, piece: _Piece, out: str, common: frozenset[str]) -> _Piece | None:
+        """The piece to send again in sentence case, if it is a title left in English."""
+        if not self.titles or piece.sent is not None or not echoed(piece.core, out, common):
+            return None
+        cased = sentence_cased(piece.core, common)
+        return _Piece(piece.text, sent=cased, first=out) if cased else None
+
+    @staticmethod
+    def _better(piece: _Piece, out: str, common: frozenset[str]) -> _Piece:
+        """The piece with `out`, or with the first output when that left fewer words."""
+        first, source = piece.first, piece.text.strip()
+        if first is not None and (left_over(source, first, common)
+                                  <= left_over(source, out, common)):
+            out = first
+        piece.out = out
+        return piece
 
     def _call(self, cores: list[str]) -> dict[str, str | _Failed]:
         """The engine's output per text: one call, or one call per text when it raises."""

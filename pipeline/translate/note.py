@@ -67,6 +67,7 @@ from .markup.fallback import flat, labels
 from .markup.inline import choose_prefix
 from .markup.place import WordSimilarity, atomized, place, room
 from .markup.segment import Unit
+from .titles import common_words
 
 
 @dataclass
@@ -100,6 +101,7 @@ class _Seg:
     source: str
     prefix: str
     checks: list[Callable[[str], bool]] = field(default_factory=list)  # for any output
+    common: frozenset[str] = frozenset()  # its notes' common words (`titles`)
     output: str | None = None
     results: list[TermResult] = field(default_factory=list)
 
@@ -110,19 +112,22 @@ class _Batch:
     def __init__(self) -> None:
         self.segs: dict[str, _Seg] = {}
 
-    def add(self, text: str, prefix: str, check: Callable[[str], bool] | None = None) -> _Seg:
+    def add(self, text: str, prefix: str, check: Callable[[str], bool] | None = None,
+            common: frozenset[str] = frozenset()) -> _Seg:
         seg = self.segs.get(text)
         if seg is None:
             seg = self.segs[text] = _Seg(text, prefix)
         if check is not None:
             seg.checks.append(check)
+        seg.common |= common
         return seg
 
     def run(self, engine: TranslationEngine, source: str, target: str) -> None:
         todo = [s for s in self.segs.values() if s.output is None]
         if not todo:
             return
-        result = translate_safely(engine, [s.source for s in todo], source, target)
+        result = translate_safely(engine, [s.source for s in todo], source, target,
+                                  common=[s.common for s in todo])
         for seg, out in zip(todo, result.outputs, strict=True):
             seg.output = " ".join(out.split()) if out is not None else None
 
@@ -159,6 +164,13 @@ def translate_notes_with_stats(
     limit = bounded.bounds.max_chars
     plans = [[plan_block(b, limit, glossary.lines) for b in n.blocks] for n in notes]
     units = list(dict.fromkeys(u for plan in plans for t in plan for u in t.units))
+    # the words each unit's notes write as common words: a title's own note decides how
+    # it is cased again (`titles`), whatever notes share the run
+    common: dict[Unit, frozenset[str]] = {}
+    for note, plan in zip(notes, plans, strict=True):
+        words = common_words(b.text for b in note.blocks)
+        for u in (u for t in plan for u in t.units):
+            common[u] = common.get(u, words) | words
     stats.units = sum(len(t.units) for plan in plans for t in plan)
     t0 = time.perf_counter()
 
@@ -175,10 +187,10 @@ def translate_notes_with_stats(
         f = flat(u)
         if f is not None:
             flats[u] = f
-            main.add(f.text, f.prefix, _restores(f))
+            main.add(f.text, f.prefix, _restores(f), common[u])
         work[u] = atomized(u)
         if f is None:
-            main.add(work[u].text, work[u].prefix, _restores(work[u]))
+            main.add(work[u].text, work[u].prefix, _restores(work[u]), common[u])
     stats.engine_texts = len(main.segs)
     main.run(engine, source, target)
     for u in units:
@@ -239,7 +251,7 @@ def translate_notes_with_stats(
     for u in units:
         if mode[u] == "pieces":
             for piece in work[u].pieces():
-                pieces.add(piece, choose_prefix(piece))
+                pieces.add(piece, choose_prefix(piece), common=common[u])
     pieces.run(engine, source, target)
     stats.seconds_translate = time.perf_counter() - t0
 
