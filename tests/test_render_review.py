@@ -280,3 +280,23 @@ def test_a_page_of_no_video_counts_no_citations() -> None:
     assert "0 no transcript" not in page and "0 suspect" not in page
     assert "Watch on YouTube" not in page
     assert '<a class="mdlink" href="https://www.youtube.com/watch?v=eW_KlByc5Yc" ' in page
+
+
+def test_a_note_without_a_transcript_says_so_once_not_at_every_citation() -> None:
+    from pipeline.align import align_note
+
+    note = sample_note()
+    n = len(note.citations)
+    page = review_note_page(note, sample_translation(note), align_note(note, None), {},
+                            lang="pt")
+    text = unescape(re.sub(r"<[^>]+>", " ", page))
+    assert text.count("o transcript could be had for the video") == 1
+    assert f"video: none of the note's {n} citations could be checked" in text
+    assert "no transcript text here" not in page
+    assert page.count('class="cite"') == n  # each citation still there, with its time
+    # one citation past the transcript's end among checked ones: said where it is
+    al = sample_alignment(note)
+    one = replace(al, checks=(replace(al.checks[0], status="no_transcript", reason="past it"),
+                              *al.checks[1:]))
+    page = review_note_page(note, sample_translation(note), one, {}, lang="pt")
+    assert "could be checked" not in page and "past it" in page

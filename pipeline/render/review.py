@@ -79,6 +79,7 @@ def review_note_page(
     terms = tuple(translated.terms if terms is None and translated else terms or ())
     checks = checks_by_index(alignment)
     views = {c.index: cite_view(c, checks) for c in note.citations}
+    unchecked = _unchecked_note(views)
     quote_lang = alignment.transcript_language if alignment else None
     untranslated = {k: str(v) for k, v in (provenance or {}).items()
                     if k in (UNTRANSLATED_QUOTES, UNTRANSLATED_TRACK) and v}
@@ -109,7 +110,7 @@ def review_note_page(
         problem = any(s in PROBLEMS for s in statuses) or bool(missing)
         cls = f"row w-{worst(statuses)}" + (" problem" if problem else "")
         panel = _claims_html(note, claims, views, quote_translations, quote_lang, lang, missing,
-                             untranslated.get(UNTRANSLATED_QUOTES, ""))
+                             untranslated.get(UNTRANSLATED_QUOTES, ""), bool(unchecked))
         where = f'<div class="where">{source.where(block.line)}</div>' if source else ""
         rows.append(
             f'<section class="{cls}" id="b{i}">{where}'
@@ -122,6 +123,12 @@ def review_note_page(
     header = _note_header(note, lang, title_tr, counts, note_missing, flags, index_href,
                           decided(alignment), source, reviewed)
     panels = _note_panels(note, translated, terms, flags, untranslated, quote_lang, lang)
+    if unchecked:  # said once for the note, not at each of its citations
+        n = len(views)
+        panels = (f'<div class="panel s-no_transcript"><h2>{MARK["no_transcript"]} '
+                  f'{LABEL["no_transcript"]}</h2><p>{escape(unchecked[:1].upper())}'
+                  f"{escape(unchecked[1:])}: none of the note's {n} "
+                  f"citation{'s' if n != 1 else ''} could be checked.</p></div>" + panels)
     colhead = (f'<div class="colhead"><div>Source</div><div>Translation · '
                f"{escape(lang.upper())}</div></div>")
     main = panels + colhead + "\n" + "\n".join(rows)
@@ -277,7 +284,7 @@ def _flag_html(video_id: str | None, flag: CueFlag) -> str:
 def _claims_html(
     note: Note, claims: Sequence[Claim], views: Mapping[int, CiteView],
     quote_translations: Mapping[int, str], quote_lang: str | None, lang: str,
-    missing: Sequence[str], quotes_untranslated: str = "",
+    missing: Sequence[str], quotes_untranslated: str = "", quiet: bool = False,
 ) -> str:
     items = []
     for claim in claims:
@@ -285,7 +292,7 @@ def _claims_html(
         status = worst([v.status for v in cviews])
         fine = "" if status in PROBLEMS else " fine"
         cites = "".join(_cite_html(note, v, quote_translations, quote_lang, lang,
-                                   quotes_untranslated) for v in cviews)
+                                   quotes_untranslated, quiet) for v in cviews)
         items.append(
             f'<div class="claim s-{status}{fine}">'
             f'<span class="badge">{escape(MARK.get(status, ""))} {escape(LABEL[status])}</span>'
@@ -301,12 +308,26 @@ def _claims_html(
     return f'<div class="claims">{"".join(items)}</div>' if items else ""
 
 
+def _unchecked_note(views: Mapping[int, CiteView]) -> str:
+    """Why no citation of the note was checked, when one reason holds for all (no
+    transcript could be had for the video), else ""."""
+    reasons = {v.check.reason if v.status == "no_transcript" and v.check is not None else None
+               for v in views.values()}
+    reason = next(iter(reasons)) if len(reasons) == 1 else None
+    return reason or ""
+
+
 def _cite_html(
     note: Note, view: CiteView, quote_translations: Mapping[int, str],
-    quote_lang: str | None, lang: str, untranslated: str = "",
+    quote_lang: str | None, lang: str, untranslated: str = "", quiet: bool = False,
 ) -> str:
+    """One citation: its time, its quote and why it has its status (`quiet`: the page
+    said why once, for every citation of the note)."""
     check = view.check
     when = _cite_chip(note.video_id, view)
+    if quiet:
+        return f'<div class="cite"><span class="when">{when}</span></div>'
+
     if check is not None and check.decision:
         d = escape(check.decision)
         when += f' <span class="decision d-{d}">{d}</span>'
