@@ -45,11 +45,12 @@ def test_titles_go_to_sentence_case_keeping_names_and_acronyms() -> None:
     assert sentence_cased("Egregor Ritual", frozenset()) is None
 
 
-def test_an_echo_holds_every_common_word_of_the_title() -> None:
-    common = frozenset({"electoral", "standing", "plot", "hole"})
+def test_an_echo_holds_a_common_word_of_the_title() -> None:
+    common = frozenset({"electoral", "standing", "plot", "hole", "lessons", "outlook"})
     assert echoed("Donald Trump's Electoral Standing", "Donald Trump's Electoral Standing (a)",
                   common)
     assert echoed("Plot Hole", "Hole Plot", common)
+    assert echoed("Lessons and Outlook", "Aulas e Outlook", common)  # partly in English
     assert not echoed("Plot Hole", "Furo de roteiro", common)
     assert not echoed("Plot hole here", "Plot hole here", common)  # not a title
     assert left_over("Plot Hole", "Furo de plot", common) == 1
@@ -102,7 +103,7 @@ def test_a_title_left_in_english_is_sent_again_in_sentence_case() -> None:
     res = translate_safely(engine, texts, "en", "pt")
     assert res.ok
     assert res.outputs[0] == "Donald Trump's eleitoral posição"
-    assert res.outputs[1] == "superando a lacuna"
+    assert res.outputs[1] == "Superando a lacuna"  # the title's capital kept
     assert "Donald Trump's electoral standing" in engine.sent
 
 
@@ -149,5 +150,17 @@ def test_a_notes_titles_are_cased_by_that_note_whatever_notes_share_the_run() ->
     engine = TitleEcho()
     both = translate_notes([mine, other], "pt", engine, glossary)[0]
     assert alone.blocks == both.blocks
-    assert "## eleitoral posição" in "".join(both.blocks)
+    assert "## Eleitoral posição" in "".join(both.blocks)
     assert "Electoral standing" in engine.sent
+
+
+def test_the_start_of_a_note_the_engine_broke_off_is_taken_off() -> None:
+    from pipeline.translate.check import without_invented_notes as off
+
+    assert off('"Crushed by Our Own Growth"', '"Esmagado pelo nosso crescimento" (em', "pt") \
+        == '"Esmagado pelo nosso crescimento"'
+    assert off("Suspicious Activity Details", "Detalhes de atividade suspeita (", "pt") == \
+        "Detalhes de atividade suspeita"
+    # the source's own parenthesis left open, or closed in the output: kept
+    assert off("Sine = Opposite / (", "Seno = oposto / (", "pt") == "Seno = oposto / ("
+    assert off("Details (here)", "Detalhes (aqui)", "pt") == "Detalhes (aqui)"

@@ -260,6 +260,8 @@ class _Run:
         if first is not None and (left_over(source, first, common)
                                   <= left_over(source, out, common)):
             out = first
+        elif first is not None and out[:1].islower() and source[:1].isupper():
+            out = out[0].upper() + out[1:]  # the title's capital, lost with its case
         piece.out = out
         return piece
 
