@@ -164,3 +164,11 @@ def test_the_start_of_a_note_the_engine_broke_off_is_taken_off() -> None:
     # the source's own parenthesis left open, or closed in the output: kept
     assert off("Sine = Opposite / (", "Seno = oposto / (", "pt") == "Seno = oposto / ("
     assert off("Details (here)", "Detalhes (aqui)", "pt") == "Detalhes (aqui)"
+
+
+def test_each_text_may_bring_the_common_words_of_its_own_document() -> None:
+    engine = TitleEcho()
+    res = translate_safely(engine, ["Electoral Standing", "Gap Standing"], "en", "pt",
+                           common=[frozenset({"electoral", "standing"}), frozenset()])
+    assert res.outputs == ("Eleitoral posição", "Gap Standing")  # the second: no evidence
+    assert engine.sent.count("Electoral standing") == 1 and "Gap standing" not in engine.sent

@@ -28,6 +28,7 @@ from ..review.store import default_reviewer
 from ..transcripts import FetchRequest, FetchResult, fetch_many
 from ..translate import PIVOT, translate_safely
 from ..translate.note import translate_notes
+from ..translate.titles import common_words
 from .context import RunContext
 from .outcome import Failure, Outcome, TaskRecord
 from .store import content_key, glossary_terms_key, stage_key, transcript_hash
@@ -272,8 +273,9 @@ def _translate_fresh(notes: Sequence[Note], source: str, lang: str,
                                       ctx.glossary, source=source,
                                       alike=ctx.words)]
     claims = [(str(n.path), c.index, c.text) for n in notes for c in n.claims if c.text]
+    common = {str(n.path): common_words(b.text for b in n.blocks) for n in notes}
     batch = translate_safely(ctx.engines.plain(source, model), [c[2] for c in claims],
-                             source, model)
+                             source, model, common=[common[c[0]] for c in claims])
     by_note: dict[str, list[tuple[int, str]]] = {}
     lost: dict[str, list[str]] = {}
     for (path, index, _), out in zip(claims, batch.outputs, strict=True):
