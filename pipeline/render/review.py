@@ -327,7 +327,6 @@ def _cite_html(
     when = _cite_chip(note.video_id, view)
     if quiet:
         return f'<div class="cite"><span class="when">{when}</span></div>'
-
     if check is not None and check.decision:
         d = escape(check.decision)
         when += f' <span class="decision d-{d}">{d}</span>'

@@ -16,10 +16,9 @@ each text this way:
    repetition); a suspect one is cut in two and translated again, down to pieces of
    `Bounds.min_words`, and a piece that cannot be cut is sent once more (a whole output
    loses a "(in English)" the engine invented: `check.without_invented_notes`; an English
-   Title Case title it left in English is sent once more in sentence case:
-   `titles`). A text with a
-   piece still suspect, or a piece the engine fails on (it raises, even alone), is a
-   `SegmentFailure` with the reason; its other pieces are not used.
+   Title Case title it left in English is sent once more in sentence case: `titles`). A
+   text with a piece still suspect, or a piece the engine fails on (it raises, even
+   alone), is a `SegmentFailure` with the reason; its other pieces are not used.
 
 A batch the engine raises on is sent again piece by piece, so one bad text never fails
 the others. A missing model (`ModelMissingError`) is not a failure of a text: it

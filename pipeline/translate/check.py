@@ -109,7 +109,8 @@ _BROKEN_OFF = re.compile(r"\s*\(\w{0,4}\s*$")
 
 def without_invented_notes(source: str, output: str, target: str) -> str:
     """`output` less the engine's "(in English)" in `target` and a gender ending "(a)"
-    set apart at its end (see the module), unless `source` has such a note itself."""
+    set apart at its end (see the module), unless `source` has such a note itself, and
+    less a "(" it left open at its end when `source` closes its own."""
     lang = target.split("-")[0].lower()
     note = _NOTES.get(lang)
     if note is not None and not _SOURCE_NOTE.search(source):
