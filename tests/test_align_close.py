@@ -221,3 +221,37 @@ def test_an_impossible_time_whose_suggestion_is_its_reading_is_repaired() -> Non
                                        2: pairs})
     (check,) = decide(claims, ev, segs, 100_000, st)
     assert check.status == "suspect" and check.suggested_ms == 80_000, check
+
+
+def flag_case(best_elsewhere: float) -> tuple[list[ClaimInput], Evidence, list[Segment]]:
+    """One claim cited at 0 s, where its sentence is ("octopus": the fp32 model's own
+    choice), with int8 support 0.80 there and `best_elsewhere` at segment 3."""
+    segs = [Segment(i * 10_000, i * 10_000 + 9_000,
+                    f"sentence {i}" + (" octopus" if i == 0 else ""), "en") for i in range(10)]
+    sims = np.full((1, 10), 0.1, dtype=np.float32)
+    sims[0, 0], sims[0, 3] = 0.80, best_elsewhere
+    ev = Evidence(np.array([s.start_ms for s in segs]), np.array([s.end_ms for s in segs]),
+                  {1: sims})
+    claims, _, _ = case(0.5, 0.5)
+    return claims, ev, segs
+
+
+def test_a_flag_that_turns_on_int8_rounding_is_decided_in_fp32() -> None:
+    st = AlignSettings()
+    assert st.close_flag == 0.003 and st.for_transcript("ru").close_flag == 0
+    claims, ev, segs = flag_case(0.80 + st.suspect_margin + 0.002)  # just over the line
+    (check,) = decide(claims, ev, segs, 100_000, st)
+    assert check.status == "suspect"  # as the quantised vectors have it
+    precise = Prefers("octopus")
+    (check,) = decide(claims, ev, segs, 100_000, st, close=CloseCalls(precise, None))
+    assert check.status == "ok" and check.score == 1.0  # fp32: the cited sentence is best
+    # the claim and only the sentences of the cited place and the best places
+    assert [claims[0].text] in precise.asked
+    asked = [t for batch in precise.asked for t in batch]
+    assert "sentence 0 octopus" in asked and "sentence 3" in asked and len(asked) <= 4
+    # far from the line: the fp32 model is not asked
+    claims, ev, segs = flag_case(0.95)
+    quiet = Prefers("octopus")
+    (check,) = decide(claims, ev, segs, 100_000, st, close=CloseCalls(quiet, None))
+    assert check.status == "suspect" and not any("sentence 0" in t for b in quiet.asked
+                                                  for t in b)

@@ -6,8 +6,11 @@ that close, int8 rounding picks among them. Within one language the place sugges
 a suspect citation is the single sentence the claim is most similar to, so there the
 sentences within `AlignSettings.close_margin` of the best are scored again by the same
 model in fp32 (`precise_embedder`) and the best of those wins, with the same order prior.
-Only those few texts are embedded again; their similarities are kept in the vector cache
-(`CloseCalls`: one entry per claim and sentences), so a warm alignment asks no model.
+A citation whose margin lies within `AlignSettings.close_flag` of `suspect_margin` is
+judged again the same way (`CloseCalls.vectors`: its place's and the best places'
+sentences, pooled into windows as the evidence is). Only those few texts are embedded
+again; their similarities and vectors are kept in the vector cache (`CloseCalls`: one
+entry per claim and sentences), so a warm alignment asks no model.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelMissingError
-from .embed import Embedder, EmbeddingCache, cached_column, normalise
+from .embed import Embedder, EmbeddingCache, Kind, cached_column, cached_embeddings, normalise
 from .onnx_e5 import OnnxE5Embedder
 
 __all__ = ["CloseCalls", "precise_embedder"]
@@ -54,6 +57,24 @@ class CloseCalls:
         return cached_column(self.cache, self.model_id, "close", claim, texts,
                              lambda: self._compute(claim, texts))
 
+    def vectors(self, texts: Sequence[str], kind: Kind) -> np.ndarray | None:
+        """`texts` embedded as `kind` at full precision (unit rows, cached), or None
+        without the model."""
+        if self.unavailable is not None:
+            return None
+        try:
+            return cached_embeddings(self.embedder, self.cache, texts, kind)
+        except ModelMissingError as exc:
+            self._missing(exc)
+            return None
+
+    def _missing(self, exc: ModelMissingError) -> None:
+        self.unavailable = str(exc)
+        message = f"close calls decided without the fp32 model: {exc}"
+        log.warning("%s", message)
+        if self.cache is not None:
+            self.cache.warn(message)
+
     def _compute(self, claim: str, texts: Sequence[str]) -> np.ndarray | None:
         if self.unavailable is not None:
             return None
@@ -61,9 +82,5 @@ class CloseCalls:
             query = normalise(self.embedder.embed_queries([claim]))[0]
             return np.asarray(normalise(self.embedder.embed_passages(list(texts))) @ query)
         except ModelMissingError as exc:
-            self.unavailable = str(exc)
-            message = f"close calls decided without the fp32 model: {exc}"
-            log.warning("%s", message)
-            if self.cache is not None:
-                self.cache.warn(message)
+            self._missing(exc)
             return None

@@ -9,8 +9,9 @@ from the neighbours whose own citations are trusted). Impossible times are read 
 (`readings`) and the best-supported possible reading kept. Across languages the search for
 a suspect citation's place may ask contextual word vectors (`words`: `WordVectors.recall`)
 to re-rank its few best segments; within one language, close calls between the sentences
-it might point at are decided by the model in fp32 (`close`: `close.CloseCalls`);
-everything else is numpy on the evidence.
+it might point at, and whether a citation whose margin lies near the line is flagged,
+are decided by the model in fp32 (`close`: `close.CloseCalls`); everything else is
+numpy on the evidence.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import numpy as np
 from ..model import Citation, CitationCheck, CitationStatus, Segment
 from ..timecode import hms
 from .close import CloseCalls
-from .evidence import Evidence, hub_adjusted
+from .evidence import Evidence, hub_adjusted, pooled_windows
 from .readings import Reading, is_mmss_form, readings
 from .resolve import context_window
 from .sentences import ends_sentence
@@ -95,6 +96,42 @@ class _Claims:
         local = float(self.support[row, near].max())
         at = float((self.support[row, near] + self.prior[row, near]).max())
         return _Judged(reading, local, float(self.best[row]) - at)
+
+    def borderline(self, j: _Judged) -> bool:
+        """A decision int8 rounding may have made: the margin within `close_flag` of
+        `suspect_margin`, and the fp32 model at hand."""
+        st = self.settings
+        return (self.close is not None and st.close_flag > 0
+                and len(self.segments) == len(self.ev.starts)
+                and abs(j.margin - st.suspect_margin) <= st.close_flag)
+
+    def precise(self, row: int, j: _Judged) -> _Judged:
+        """`j` judged again by the model in fp32 (`close`): the windows that start at the
+        reading and at the `close_flag_top` best places, pooled from the full-precision
+        vectors of their sentences; `j` as it was without the model."""
+        st, n = self.settings, len(self.segments)
+        near = [int(i) for i in _near(self.ev, j.reading.ms, st)]
+        top = [int(i) for i in np.argsort(-(self.support[row] + self.prior[row]),
+                                          kind="stable")[:st.close_flag_top]]
+        sizes = [k for k in self.ev.sims if k in st.windows]
+        runs = {(i, k) for i in {*near, *top} for k in sizes if i + k <= n}
+        need = sorted({m for i, k in runs for m in range(i, i + k)})
+        if self.close is None or not need:
+            return j
+        vecs = self.close.vectors([self.segments[m].text for m in need], "passage")
+        query = self.close.vectors([self.texts[row]], "query")
+        if vecs is None or query is None:
+            return j
+        where = {m: x for x, m in enumerate(need)}
+        weights = np.array([max(len(s.text), 1) for s in self.segments], dtype=np.float64)
+        support: dict[int, float] = {}
+        for i, k in runs:
+            idx = [where[m] for m in range(i, i + k)]
+            pooled = pooled_windows(vecs[idx], weights[i:i + k], k)[0]
+            support[i] = max(support.get(i, -np.inf), float(pooled @ query[0]))
+        here = max(support[i] + float(self.prior[row, i]) for i in near)
+        anywhere = max(here, *(support[i] + float(self.prior[row, i]) for i in top))
+        return _Judged(j.reading, max(support[i] for i in near), anywhere - here)
 
     def set_prior(self, anchors: list[tuple[int, int]], claims: Sequence[ClaimInput]) -> None:
         """Order prior from trusted anchors `(claim position, ms)`, sorted by position."""
@@ -285,6 +322,8 @@ def _check(cl: _Claims, row: int, claim: ClaimInput, c: Citation,
                     f"{c.written!r} {what}, and no reading of it lies inside the video")
     if literal_ok and literal is not None:
         j = cl.judge(row, literal)
+        if checkable and cl.borderline(j):
+            j = cl.precise(row, j)
         if not checkable:
             return made("ok", literal, j, False, "claim too short to check; time is possible")
         if j.margin <= st.suspect_margin:

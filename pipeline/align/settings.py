@@ -97,6 +97,10 @@ class AlignSettings:
     # (`close.CloseCalls`; at most `close_top` of them); within one language
     close_margin: float = 0.01
     close_top: int = 5
+    # a citation whose margin lies this near `suspect_margin` is judged again by the model
+    # in fp32 (`close.CloseCalls`): whether it is flagged does not turn on int8 rounding
+    close_flag: float = 0.003
+    close_flag_top: int = 2  # the best places judged again with the cited one
     # each unit of a reading's cost (0 as written, 1 for MM:SS:00 ...) costs this much support
     reading_cost: float = 0.01
     # claims shorter than this are not judged suspect (too little text to compare)
@@ -115,7 +119,7 @@ class AlignSettings:
         ("repair_margin", 1.0), ("reading_cost", 0.02), ("order_weight", 0.08),
         ("suggest_order_weight", 0.12), ("order_slack_ms", 0), ("windows", (1, 2)),
         ("suggest_windows", (1, 2)), ("hub_weight", 0.75), ("second_opinion", 0.3),
-        ("rerank_weight", 0.4), ("close_margin", 0.0),
+        ("rerank_weight", 0.4), ("close_margin", 0.0), ("close_flag", 0.0),
     )
     # against caption fragments joined into sentences (`join_fragments`) these values
     # replace the ones above: `captions` in the claims' language, `cross_lingual_captions`
