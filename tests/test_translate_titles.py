@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from pipeline.translate import translate_safely
 from pipeline.translate.titles import common_words, echoed, left_over, sentence_cased
 
+from .test_translate_batch import Upper
+
 BODY = [
     "Current data suggest that Donald Trump is significantly ahead in the electoral count.",
     "His standing in the polls grew, while the gap narrowed.",
@@ -69,22 +71,13 @@ def test_sentence_case_only_changes_the_case_of_common_words(words: list[str]) -
     assert out.split(" ")[0] == text.split(" ")[0]  # the first word keeps its capital
 
 
-class TitleEcho:
+class TitleEcho(Upper):
     """An engine that, like Bergamot en->pt, copies a text whose words are all capitalised
     (adding "(a)"), and translates a few words otherwise."""
 
     name = "title-echo"
     WORDS = {"electoral": "eleitoral", "standing": "posição", "gap": "lacuna",
              "the": "a", "bridging": "superando"}
-
-    def __init__(self) -> None:
-        self.sent: list[str] = []
-
-    def model_id(self, source: str, target: str) -> str:
-        return "title-echo"
-
-    def supports(self, source: str, target: str) -> bool:
-        return True
 
     def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
         self.sent += texts

@@ -25,7 +25,7 @@ import numpy as np
 from ..model import Citation, CitationCheck, CitationStatus, Segment
 from ..timecode import hms
 from .close import CloseCalls
-from .evidence import Evidence, hub_adjusted, pooled_windows
+from .evidence import Evidence, hub_adjusted, pooled_windows, segment_weights
 from .readings import Reading, is_mmss_form, readings
 from .resolve import context_window
 from .sentences import ends_sentence
@@ -110,20 +110,22 @@ class _Claims:
         reading and at the `close_flag_top` best places, pooled from the full-precision
         vectors of their sentences; `j` as it was without the model."""
         st, n = self.settings, len(self.segments)
+        if self.close is None:
+            return j
         near = [int(i) for i in _near(self.ev, j.reading.ms, st)]
         top = [int(i) for i in np.argsort(-(self.support[row] + self.prior[row]),
                                           kind="stable")[:st.close_flag_top]]
         sizes = [k for k in self.ev.sims if k in st.windows]
         runs = {(i, k) for i in {*near, *top} for k in sizes if i + k <= n}
         need = sorted({m for i, k in runs for m in range(i, i + k)})
-        if self.close is None or not need:
+        if not need:
             return j
         vecs = self.close.vectors([self.segments[m].text for m in need], "passage")
         query = self.close.vectors([self.texts[row]], "query")
         if vecs is None or query is None:
             return j
         where = {m: x for x, m in enumerate(need)}
-        weights = np.array([max(len(s.text), 1) for s in self.segments], dtype=np.float64)
+        weights = segment_weights(self.segments)
         support: dict[int, float] = {}
         for i, k in runs:
             idx = [where[m] for m in range(i, i + k)]

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import Transcript
+from ..model import Segment, Transcript
 from .embed import Embedder, EmbeddingCache, cached_embeddings, normalise
 
 __all__ = [
     "Evidence", "TranscriptVectors", "blended", "centred", "evidence", "pooled_windows",
-    "transcript_vectors",
+    "segment_weights", "transcript_vectors",
 ]
 
 
@@ -46,6 +46,11 @@ def pooled_windows(vectors: np.ndarray, weights: np.ndarray, k: int) -> np.ndarr
     return normalise(pooled.astype(np.float32))
 
 
+def segment_weights(segments: Sequence[Segment]) -> np.ndarray:
+    """Each segment's weight in a pooled window: its length in characters."""
+    return np.array([max(len(s.text), 1) for s in segments], dtype=np.float64)
+
+
 def _with_windows(starts: np.ndarray, ends: np.ndarray, single: np.ndarray,
                   weights: np.ndarray, windows: Sequence[int]) -> TranscriptVectors:
     vecs = {k: pooled_windows(single, weights, k) for k in sorted(set(windows) | {1})}
@@ -60,7 +65,7 @@ def transcript_vectors(
     """Segment vectors (embedded once, cached on disk) and pooled window vectors."""
     segs = transcript.segments
     single = cached_embeddings(embedder, cache, [s.text for s in segs], "passage")
-    weights = np.array([max(len(s.text), 1) for s in segs], dtype=np.float64)
+    weights = segment_weights(segs)
     return _with_windows(np.array([s.start_ms for s in segs], dtype=np.int64),
                          np.array([s.end_ms for s in segs], dtype=np.int64),
                          single, weights, tuple(windows))
