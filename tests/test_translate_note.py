@@ -11,12 +11,8 @@ import pytest
 from pipeline.glossary import Glossary
 from pipeline.glossary.check import check_translated, glossary_check
 from pipeline.notes import parse_note
-from pipeline.translate.note import (
-    _translate_back,
-    _translate_labels,
-    translate_notes,
-    translate_notes_with_stats,
-)
+from pipeline.translate.lists import translate_back, translate_labels
+from pipeline.translate.note import translate_notes, translate_notes_with_stats
 
 FIXTURES = Path(__file__).parent / "fixtures" / "glossary"
 A = '<a class="yt-timestamp" data-t="00:01:21">[00:01:21]</a>'
@@ -307,7 +303,7 @@ def test_a_list_whose_neighbours_come_back_alike_is_shifted() -> None:
     shifted ("lado" is not "right"); the two alike go again, with other neighbours."""
     said = {"este; lado; direito": "this side; right; right", "lado; direito": "side; right"}
     engine = FnEngine(lambda t: said[t])
-    back = _translate_back(["este", "lado", "direito"], engine, "pt", "en")
+    back = translate_back([["este", "lado", "direito"]], engine, "pt", "en")[0]
     assert back == {"este": "this side", "lado": "side", "direito": "right"}
     assert engine.calls == [["este; lado; direito"], ["lado; direito"]]
 
@@ -317,7 +313,48 @@ def test_a_list_with_one_item_repeated_is_taken_without_it() -> None:
     ("see; we'll" -> "veremos; nós; nós"); the list is not sent again in halves."""
     said = {"see; we'll; sample": "veremos; nós; nós; amostra"}
     engine = FnEngine(lambda t: said[t])
-    batch = _translate_labels(["see", "we'll", "sample"], engine, "en", "pt")
-    assert {k: s.output for k, s in batch.segs.items()} == \
+    got = translate_labels([["see", "we'll", "sample"]], engine, "en", "pt")[0]
+    assert {k: s.output for k, s in got.items()} == \
         {"see": "veremos", "we'll": "nós", "sample": "amostra"}
     assert engine.calls == [["see; we'll; sample"]]
+
+
+def test_each_notes_labels_travel_in_lists_of_their_own() -> None:
+    """Bergamot translates a list's item a little differently beside other items, so a
+    list never mixes two notes' labels: a note translated beside another gives the blocks
+    it gives alone (its stored translation is keyed by its own text). Here a list of more
+    than two labels comes back garbled; together, the three labels would share one."""
+    pt = {"This is a really handy trick.": "Este é um truque realmente útil.",
+          "Let me go into the details.": "Deixe-me entrar nos detalhes.",
+          "The tower is tall.": "A torre é alta.",
+          "handy": "útil", "go": "entrar", "tower": "torre"}
+
+    def fn(text: str) -> str:
+        items = text.split("; ")
+        if len(items) > 2:
+            return "; ".join(x + "zz" for x in items)
+        return "; ".join(pt.get(x, x) for x in items)
+
+    one = parse_note("---\ntitle: t\n---\n\nThis is a really [[h | handy]] trick. "
+                     "Let me [[g | go]] into the details.\n", Path("c/one.md"))
+    two = parse_note("---\ntitle: u\n---\n\nThe [[c | tower]] is tall.\n", Path("c/two.md"))
+    alone = translate_notes([one], "pt", FnEngine(fn), Glossary([]))[0]
+    engine = FnEngine(fn)
+    both = translate_notes([one, two], "pt", engine, Glossary([]))
+    assert both[0].blocks == alone.blocks
+    assert "realmente [[h | útil]]" in "".join(alone.blocks)
+    assert "Deixe-me [[g | entrar]]" in "".join(alone.blocks)
+    assert "A [[c | torre]] é alta." in "".join(both[1].blocks)
+    sent = [t for call in engine.calls for t in call]
+    assert "handy; go" in sent and not any("tower;" in t or "; tower" in t for t in sent)
+
+
+def test_lists_are_packed_per_group_and_sent_in_one_call() -> None:
+    engine = FnEngine(lambda t: t.upper())
+    got = translate_labels([["peace offer", "ledger"], ["derivative", "ledger"]], engine,
+                           "en", "pt")
+    assert engine.calls == [["peace offer; ledger", "derivative; ledger"]]
+    assert [{k: s.output for k, s in g.items()} for g in got] == [
+        {"peace offer": "PEACE OFFER", "ledger": "LEDGER"},
+        {"derivative": "DERIVATIVE", "ledger": "LEDGER"}]
+    assert got[0]["ledger"] is got[1]["ledger"]  # one translation, repaired once

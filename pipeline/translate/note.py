@@ -8,8 +8,8 @@ such as anchors, keep their placeholders). Each unit then ends in one mode:
 
 - `placed`: flat, and each pair's markers put on the words of the translation that render
   its label (`markup.place`: the glossary's renderings, the label as written, the labels
-  the flat translation does not hold translated on their own, in lists, one engine text per
-  `PACK_LABELS`); `loose` when a label was found by one word of several. A label not
+  the flat translation does not hold translated on their own, in `;`-lists of the note's
+  own labels, `lists`); `loose` when a label was found by one word of several. A label not
   found is aligned with the words near its place translated back (target -> source, in
   lists too): `aligned`; a label not aligned either is found by the last words of its
   lead's translation (the sentence up to the label's end: its rendering in context, "This
@@ -60,9 +60,10 @@ from ..glossary import Glossary
 from ..glossary.enforce import TermResult, enforce, needs_of
 from ..glossary.morph import count
 from ..model import Note, TermCheck, TranslatedNote
-from .batch import BoundedEngine, translate_safely
+from .batch import BoundedEngine
 from .engines.base import TranslationEngine
 from .kept import kept_units, plan_block
+from .lists import Batch, Seg, translate_back, translate_labels
 from .markup.fallback import flat, labels
 from .markup.inline import choose_prefix
 from .markup.place import WordSimilarity, atomized, place, room
@@ -92,44 +93,6 @@ class TranslationStats:
         d.pop("unit_modes")
         d["repaired_by"] = dict(self.repaired_by)
         return d
-
-
-@dataclass
-class _Seg:
-    """A distinct engine-level text and its translation."""
-
-    source: str
-    prefix: str
-    checks: list[Callable[[str], bool]] = field(default_factory=list)  # for any output
-    common: frozenset[str] = frozenset()  # its notes' common words (`titles`)
-    output: str | None = None
-    results: list[TermResult] = field(default_factory=list)
-
-
-class _Batch:
-    """Distinct texts to translate in one engine call."""
-
-    def __init__(self) -> None:
-        self.segs: dict[str, _Seg] = {}
-
-    def add(self, text: str, prefix: str, check: Callable[[str], bool] | None = None,
-            common: frozenset[str] = frozenset()) -> _Seg:
-        seg = self.segs.get(text)
-        if seg is None:
-            seg = self.segs[text] = _Seg(text, prefix)
-        if check is not None:
-            seg.checks.append(check)
-        seg.common |= common
-        return seg
-
-    def run(self, engine: TranslationEngine, source: str, target: str) -> None:
-        todo = [s for s in self.segs.values() if s.output is None]
-        if not todo:
-            return
-        result = translate_safely(engine, [s.source for s in todo], source, target,
-                                  common=[s.common for s in todo])
-        for seg, out in zip(todo, result.outputs, strict=True):
-            seg.output = " ".join(out.split()) if out is not None else None
 
 
 def translate_notes(
@@ -177,7 +140,7 @@ def translate_notes_with_stats(
     # 1. one batch: every distinct unit text of every note; a unit with bold or links is
     # sent flat (without its pair markers), the others with placeholders
     gl = glossary.for_lang(target)
-    main = _Batch()
+    main = Batch()
     mode: dict[Unit, str] = dict.fromkeys(kept_units(notes, plans, source), "kept")
     flats: dict[Unit, Unit] = {}
     work: dict[Unit, Unit] = {}  # what the placeholder and piece paths see
@@ -206,48 +169,50 @@ def translate_notes_with_stats(
                    else "pieces")
 
     # 2. labels the flat translation does not hold as written, and not glossary terms:
-    # translated on their own, to be found in the sentence (`markup.place`)
-    wanted: dict[str, None] = {}
-    for u, f in flats.items():
-        if mode[u] == "placed":
-            said = f.restore(main.segs[f.text].output or "") or ""
-            for label in labels(u).values():
-                if not _as_written(label, said) and not _term_renderings(label, gl, target):
-                    wanted[label] = None
-    second = _translate_labels(list(wanted), engine, source, target)
+    # translated on their own, to be found in the sentence (`markup.place`); each note's
+    # in lists of its own (`lists`), so that its translation depends on it alone
+    says = {u: f.restore(main.segs[f.text].output or "") or ""
+            for u, f in flats.items() if mode[u] == "placed"}
+    mine = [[u for u in dict.fromkeys(u for t in plan for u in t.units) if u in says]
+            for plan in plans]
+    second = translate_labels(
+        [list(dict.fromkeys(label for u in us for label in labels(u).values()
+                            if not _as_written(label, says[u])
+                            and not _term_renderings(label, gl, target))) for us in mine],
+        engine, source, target)
 
     # 2b. labels not found: the words near their place translated back (in lists, like
-    # the labels) to align them with what the engine says; never used as text
-    asks: list[tuple[str, ...]] = []
-    for u, f in flats.items():
-        if mode[u] == "placed" and engine.supports(target, source):
-            said = f.restore(main.segs[f.text].output or "") or ""
-            asks.append(place(u, said, _candidates(u, second, gl, target), target).ask)
-    # one window of each sentence in turn: a list's neighbours never overlap ("bordas
-    # deste; deste triângulo" came back as one item)
-    asked = dict.fromkeys(w for turn in zip_longest(*asks) for w in turn if w is not None)
-    back = _translate_back(list(asked), engine, target, source)
+    # the labels) to align them with what the engine says; never used as text. One window
+    # of each sentence in turn: a list's neighbours never overlap ("bordas deste; deste
+    # triângulo" came back as one item)
+    asked: list[list[str]] = [[] for _ in notes]
+    if engine.supports(target, source):
+        for k, (us, own) in enumerate(zip(mine, second, strict=True)):
+            asks = [place(u, says[u], _candidates(u, own, gl, target), target).ask for u in us]
+            asked[k] = list(dict.fromkeys(w for turn in zip_longest(*asks) for w in turn
+                                          if w is not None))
+    back = translate_back(asked, engine, target, source)
 
     # 2c. labels not aligned even so: the sentence up to the label's end translated (its
     # lead), for its last words: the label's rendering in context ("This is a really
     # [[handy]]" -> "Este é um realmente útil"); in lists, like the labels; its text is
     # never used
-    leads: dict[Unit, dict[int, str]] = {}
-    for u, f in flats.items():
-        if mode[u] == "placed":
-            said = f.restore(main.segs[f.text].output or "") or ""
-            ways = place(u, said, _candidates(u, second, gl, target), target, None,
-                         back if asked else None, _alone(u, second, gl, target), source).how
+    leads: list[dict[Unit, dict[int, str]]] = []
+    for us, own, got, ws in zip(mine, second, back, asked, strict=True):
+        leads.append({})
+        for u in us:
+            ways = place(u, says[u], _candidates(u, own, gl, target), target, None,
+                         got if ws else None, _alone(u, own, gl, target), source).how
             opens = [t.pair for t in u.toks if t.kind == "open"]
-            leads[u] = {p: _lead(u, p) for p, w in zip(opens, ways, strict=True)
-                        if w in ("forced", "appended")}
-    led = _translate_labels(list(dict.fromkeys(x for ps in leads.values() for x in ps.values())),
-                            engine, source, target)
-    hint = {u: {p: _tail(led.segs[x].output or "", labels(u)[p]) for p, x in ps.items()}
-            for u, ps in leads.items() if ps}
+            leads[-1][u] = {p: _lead(u, p) for p, w in zip(opens, ways, strict=True)
+                            if w in ("forced", "appended")}
+    led = translate_labels([list(dict.fromkeys(x for ps in ls.values() for x in ps.values()))
+                            for ls in leads], engine, source, target)
+    hints = [{u: {p: _tail(lt[x].output or "", labels(u)[p]) for p, x in ps.items()}
+              for u, ps in ls.items() if ps} for ls, lt in zip(leads, led, strict=True)]
 
     # 3. the rest piece by piece
-    pieces = _Batch()
+    pieces = Batch()
     for u in units:
         if mode[u] == "pieces":
             for piece in work[u].pieces():
@@ -273,7 +238,7 @@ def translate_notes_with_stats(
     name = getattr(engine, "name", type(engine).__name__)
     model = engine.model_id(source, target)
     translated = []
-    for note, plan in zip(notes, plans, strict=True):
+    for note, plan, own, hint, got in zip(notes, plans, second, hints, back, strict=True):
         blocks, failures, terms, title = [], [], _Terms(), note.title
         matched = False
         for block, template in zip(note.blocks, plan, strict=True):
@@ -283,7 +248,7 @@ def translate_notes_with_stats(
             rendered = []
             for unit in template.units:
                 how, text, failed, segs, by_words = _render(
-                    unit, mode[unit], main, second, hint, back, flats, work, pieces, gl, target,
+                    unit, mode[unit], main, own, hint, got, flats, work, pieces, gl, target,
                     source, alike)
                 matched = matched or by_words
                 stats.modes[how] += 1
@@ -331,97 +296,6 @@ def _restores(unit: Unit) -> Callable[[str], bool]:
     return lambda text: unit.restore(text) is not None
 
 
-PACK_LABELS, PACK_WORDS, PACK_BACK = 16, 48, 16
-
-
-def _translate_labels(labels: list[str], engine: TranslationEngine, source: str,
-                      target: str) -> _Batch:
-    """Each label's own translation (or each lead's, `translate_notes` 2c). Labels travel
-    in lists ("peace offer; derivative; ledger": one engine text for up to `PACK_LABELS`
-    labels and `PACK_WORDS` words, which Bergamot translates item by item; see
-    `_in_lists`); the labels still without one are then translated alone."""
-    batch = _Batch()
-    for label in labels:
-        batch.add(label, choose_prefix(label))
-    listed = _in_lists([x for x in labels if ";" not in x], engine, source, target,
-                       rounds=len(labels), whole=True, words=PACK_WORDS)
-    for label, item in listed.items():
-        batch.segs[label].output = item
-    batch.run(engine, source, target)  # the labels still without a translation, alone
-    return batch
-
-
-def _packs(texts: list[str], most: int, words: int | None) -> list[list[str]]:
-    """`texts` in order, in lists of up to `most` texts (and `words` words)."""
-    packs: list[list[str]] = [[]]
-    for text in texts:
-        size = sum(len(x.split()) for x in packs[-1]) + len(text.split())
-        if packs[-1] and (len(packs[-1]) >= most or words is not None and size > words):
-            packs.append([])
-        packs[-1].append(text)
-    return [p for p in packs if p]
-
-
-def _in_lists(texts: list[str], engine: TranslationEngine, source: str, target: str, *,
-              rounds: int, whole: bool, words: int | None = None,
-              most: int = PACK_LABELS) -> dict[str, str]:
-    """Texts translated in `;`-lists (`_packs`), one engine text per list, for at most
-    `rounds` rounds. A list that comes back with as many items gives each text its item
-    (`whole`: only when none is empty, and lists of one are then never sent: the caller
-    translates those alone), but two neighbours alike for different texts are a shift
-    ("este; lado; direito" -> "this side; right; right"): neither is taken. A list with
-    one item too many taken once its one pair of neighbours alike is one ("veremos; nós;
-    nós" for "see; we'll"). The texts not taken go again, together, in a new order (each
-    with other neighbours), in lists of `most`, then halved each round."""
-    out: dict[str, str] = {}
-    todo = list(texts)
-    for turn in range(rounds):
-        packs = [p for p in _packs(todo, max(2, most >> max(0, turn - 1)), words)
-                 if len(p) > 1 or not whole]
-        if not packs:
-            break
-        packed = _Batch()
-        for pack in packs:
-            packed.add("; ".join(pack), "")
-        packed.run(engine, source, target)
-        todo = []
-        for pack in packs:
-            got = _items(pack, packed.segs["; ".join(pack)].output or "", whole)
-            out.update((w, x) for w, x in zip(pack, got, strict=True) if x)
-            todo.extend(w for w, x in zip(pack, got, strict=True) if x is None)
-        todo = todo[::2] + todo[1::2]
-    return out
-
-
-def _items(pack: list[str], output: str, whole: bool) -> list[str | None]:
-    """Per text of `pack`: its item of the list `output`, "" when it came back empty
-    (`whole`: never taken), None when it is not to be trusted (see `_in_lists`)."""
-    items = [x.strip() for x in output.split(";")]
-    alike = [k for k in range(len(items) - 1) if items[k] and _alike(items[k], items[k + 1])]
-    if len(items) == len(pack) + 1 and len(alike) == 1:
-        del items[alike[0] + 1]
-        alike = []
-    if len(items) != len(pack) or whole and not all(items):
-        return [None] * len(pack)
-    got: list[str | None] = list(items)
-    for k in alike:
-        if not _alike(pack[k], pack[k + 1]):
-            got[k] = got[k + 1] = None
-    return got
-
-
-def _alike(a: str, b: str) -> bool:
-    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
-
-
-def _translate_back(windows: list[str], engine: TranslationEngine, source: str,
-                    target: str) -> dict[str, str]:
-    """Windows of translations back into the language of their source, in lists of up to
-    `PACK_BACK` (a lone word comes back worse than in a list: "onda" as "Wave Wave"; most
-    windows are one word), two rounds (`_in_lists`); the windows left are not aligned."""
-    return _in_lists(windows, engine, source, target, rounds=2, whole=False, most=PACK_BACK)
-
-
 def _lead(unit: Unit, pair: int) -> str:
     """The unit's words up to the end of `pair`'s label."""
     close = next(i for i, t in enumerate(unit.toks) if t.kind == "close" and t.pair == pair)
@@ -452,17 +326,18 @@ def _term_renderings(label: str, gl: Glossary, lang: str) -> tuple[str, ...]:
     return needs[0].expected
 
 
-def _candidates(unit: Unit, second: _Batch, gl: Glossary, lang: str) -> dict[int, list[str]]:
+def _candidates(unit: Unit, second: dict[str, Seg], gl: Glossary, lang: str
+                ) -> dict[int, list[str]]:
     """Per pair: the glossary's renderings, the label as written, its own translation."""
     out = {}
     for pair, label in labels(unit).items():
-        seg = second.segs.get(label)
+        seg = second.get(label)
         own = [seg.output] if seg is not None and seg.output else []
         out[pair] = [*_term_renderings(label, gl, lang), label, *own]
     return out
 
 
-def _alone(unit: Unit, second: _Batch, gl: Glossary, lang: str,
+def _alone(unit: Unit, second: dict[str, Seg], gl: Glossary, lang: str,
            hint: dict[int, str] | None = None) -> dict[int, str]:
     """Per pair: the label's rendering on its own (the glossary's, else its translation),
     for a label that cannot be placed on the sentence's words; a translation that left it
@@ -470,7 +345,7 @@ def _alone(unit: Unit, second: _Batch, gl: Glossary, lang: str,
     that has a word of 3 letters or more."""
     out = {}
     for pair, label in labels(unit).items():
-        seg = second.segs.get(label)
+        seg = second.get(label)
         terms = _term_renderings(label, gl, lang)
         said = terms[0] if terms else seg.output if seg is not None else None
         near = (hint or {}).get(pair, "")
@@ -482,12 +357,14 @@ def _alone(unit: Unit, second: _Batch, gl: Glossary, lang: str,
     return out
 
 
-def _used_segments(units: list[Unit], mode: dict[Unit, str], main: _Batch, second: _Batch,
+def _used_segments(units: list[Unit], mode: dict[Unit, str], main: Batch,
+                   second: list[dict[str, Seg]],
                    flats: dict[Unit, Unit], work: dict[Unit, Unit],
-                   pieces: _Batch) -> list[_Seg]:
-    used: dict[int, _Seg] = {id(s): s for s in second.segs.values() if s.output is not None}
+                   pieces: Batch) -> list[Seg]:
+    used: dict[int, Seg] = {id(s): s for own in second for s in own.values()
+                            if s.output is not None}
     for u in units:
-        segs: list[_Seg] = []
+        segs: list[Seg] = []
         if mode[u] == "masked":
             segs = [main.segs[work[u].text]]
         elif mode[u] == "placed":
@@ -500,11 +377,11 @@ def _used_segments(units: list[Unit], mode: dict[Unit, str], main: _Batch, secon
     return list(used.values())
 
 
-def _render(unit: Unit, how: str, main: _Batch, second: _Batch,
+def _render(unit: Unit, how: str, main: Batch, second: dict[str, Seg],
             hint: dict[Unit, dict[int, str]], back: dict[str, str], flats: dict[Unit, Unit],
-            work: dict[Unit, Unit], pieces: _Batch, gl: Glossary, lang: str,
+            work: dict[Unit, Unit], pieces: Batch, gl: Glossary, lang: str,
             source: str, alike: WordSimilarity | None = None
-            ) -> tuple[str, str, list[str], list[_Seg], bool]:
+            ) -> tuple[str, str, list[str], list[Seg], bool]:
     """How the unit ended, its translated text, the source texts kept untranslated, the
     segments used, and whether `alike` placed a pair."""
     if how == "kept":

@@ -36,7 +36,7 @@ _OPENERS = frozenset(".!?:;\n\"'“‘([*#>-—–|")
 def _title_words(text: str) -> list[re.Match[str]] | None:
     """The letter runs of `text` if it is written in Title Case, else None."""
     words = list(_WORD.finditer(text))
-    if len(words) < 2 or ";" in text:  # a list of labels (`note._in_lists`) is no title
+    if len(words) < 2 or ";" in text:  # a list of labels (`lists.in_lists`) is no title
         return None
     for m in words:
         w = m.group()
