@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.model import Segment
-from pipeline.render.common import QUOTE_CHARS, quote_text
+from pipeline.render.common import QUOTE_CHARS, quote_of, quote_text
 from pipeline.transcripts.formats import parse_timings
 from tests.conftest import examples
 
@@ -82,3 +82,20 @@ def test_minutes_of_unpunctuated_speech_quote_a_few_lines(corpus: Path) -> None:
     got = quote_text(segs[at - 1:at + 2], 68_000)
     assert len(got) <= QUOTE_CHARS + 4 and got.startswith("… ") and got.endswith(" …")
     assert "interconnected web of mathematics" in got
+
+
+def test_a_cut_ends_at_a_sentence_when_one_is_in_its_second_half() -> None:
+    # sentences of 10 words (49 characters); cited at the start of the 200 words
+    text = " ".join(" ".join(WORDS[k:k + 10]) + "." for k in range(0, 200, 10))
+    got = quote_of((_seg(0, 200, text),), 0)
+    assert not got.cut_before and got.cut_after
+    assert got.body.endswith(".") and got.body.startswith("w000 ")
+    assert QUOTE_CHARS // 2 <= len(got.body) <= QUOTE_CHARS
+    assert str(got) == got.body + " …" and got.around("x") == "x …"
+
+
+def test_a_sentence_end_before_the_cited_time_is_no_end() -> None:
+    # one sentence end early in the window, then unpunctuated speech past the cited time
+    text = " ".join(WORDS[:30]) + ". " + " ".join(WORDS[30:200])
+    got = quote_text((_seg(0, 200, text),), 25_000)
+    assert got.endswith(" …") and not got[:-2].rstrip().endswith(".")

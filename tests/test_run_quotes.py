@@ -11,7 +11,7 @@ import pytest
 from pipeline.glossary import Glossary
 from pipeline.model import CitationCheck, NoteAlignment, Segment
 from pipeline.notes import parse_note
-from pipeline.render import QUOTE_CHARS, check_quote
+from pipeline.render import QUOTE_CHARS, check_quote, check_quote_of
 from pipeline.run import Keyed, RunContext, compose, render_note, translate_language
 from pipeline.run.outputs import quote_translations
 from pipeline.settings import RunSettings
@@ -52,7 +52,10 @@ def test_a_long_quote_is_cut_and_its_translation_is_of_the_cut(
 
     quotes = quote_translations(alignment, "en", "pt", "ch/a.md", ctx)
     engine = ctx.engines.plain("en", "pt")
-    assert quotes.value == {0: translate_safely(engine, [quote], "en", "pt").outputs[0]}
+    cut = check_quote_of(check)  # the words translated, the cut's marks kept around them
+    said = translate_safely(engine, [cut.body], "en", "pt").outputs[0]
+    assert said is not None and "…" not in said
+    assert quotes.value == {0: f"… {said} …"}
     assert len(quotes.value[0]) < 2 * QUOTE_CHARS
 
     tr = translate_language([note], "pt", ctx).value[str(note.path)]

@@ -3,7 +3,15 @@
 Pure functions returning text; the caller writes the files (atomically).
 """
 
-from .common import QUOTE_CHARS, UNTRANSLATED_QUOTES, UNTRANSLATED_TRACK, check_quote, quote_text
+from .common import (
+    QUOTE_CHARS,
+    UNTRANSLATED_QUOTES,
+    UNTRANSLATED_TRACK,
+    Quote,
+    check_quote,
+    check_quote_of,
+    quote_text,
+)
 from .index import ReviewEntry, review_entry, review_index
 from .markdown import (
     Region,
@@ -25,12 +33,14 @@ __all__ = [
     "UNTRANSLATED_TRACK",
     "CueFlag",
     "NoteSource",
+    "Quote",
     "Region",
     "ReviewEntry",
     "bilingual_block_text",
     "bilingual_note",
     "bilingual_note_regions",
     "check_quote",
+    "check_quote_of",
     "front_matter",
     "provenance_fields",
     "quote_text",

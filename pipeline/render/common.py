@@ -246,30 +246,60 @@ def _position(segments: Sequence[Segment], ms: int | None) -> int:
     return max(pos - 1, 0)
 
 
+@dataclass(frozen=True)
+class Quote:
+    """A piece of what was said, and whether it was cut before and after it ("…")."""
+
+    body: str
+    cut_before: bool = False
+    cut_after: bool = False
+
+    def __str__(self) -> str:
+        return self.around(self.body)
+
+    def around(self, body: str) -> str:
+        """`body` (this quote's translation, say) marked where this quote was cut."""
+        return ("… " if self.cut_before else "") + body + (" …" if self.cut_after else "")
+
+
 def quote_text(segments: Sequence[Segment], ms: int | None, limit: int = QUOTE_CHARS) -> str:
+    """`quote_of` marked "…" where cut."""
+    return str(quote_of(segments, ms, limit))
+
+
+def quote_of(segments: Sequence[Segment], ms: int | None, limit: int = QUOTE_CHARS) -> Quote:
     """The segments' text joined; when longer than `limit` characters, about `limit` of it
-    around `ms` (a quarter before, the rest after: a claim is said at or after the time
-    cited), starting at a sentence's start when one is near, cut between words, and
-    marked "…" where cut."""
+    from `ms` on (a claim is said at or after the time cited): from the start of the
+    sentence `ms` falls in when that is at most half of `limit` before it, else from a
+    quarter of `limit` before it (between words); to the end of the last sentence that ends
+    in the quote's second half after `ms`, else between words. Whole sentences read
+    better, and translate as the transcript's track translated them (the translation
+    memory has them)."""
     text = " ".join(s.text for s in segments)
     if len(text) <= limit:
-        return text
+        return Quote(text)
     at = _position(segments, ms)
-    lo = max(0, min(at - limit // 4, len(text) - limit))
+    starts = [0, *(m.end() for m in _SENTENCE_END.finditer(text, max(0, at - limit // 2), at))]
+    lo = starts[-1] if at - starts[-1] <= limit // 2 else -1
+    if lo < 0:
+        lo = max(0, min(at - limit // 4, len(text) - limit))
+        space = _SPACE.search(text, lo) if lo > 0 else None
+        lo = space.end() if space is not None and space.end() < lo + limit else lo
     hi = lo + limit
-    if lo > 0:
-        sentence = _SENTENCE_END.search(text, lo, max(at, lo))
-        space = _SPACE.search(text, lo)
-        cut = sentence or space
-        lo = cut.end() if cut is not None and cut.end() < hi else lo
     if hi < len(text):
+        ends = [m.end() for m in _SENTENCE_END.finditer(text, max(at, lo + limit // 2), hi + 1)]
         spaces = [m.start() for m in _SPACE.finditer(text, lo, hi)]
-        hi = spaces[-1] if spaces else hi
-    return ("… " if lo > 0 else "") + text[lo:hi].strip() + (" …" if hi < len(text) else "")
+        hi = ends[-1] if ends else spaces[-1] if spaces else hi
+    return Quote(text[lo:hi].strip(), lo > 0, hi < len(text))
 
 
 def check_quote(check: CitationCheck) -> str:
+    """What a citation quotes, marked where cut (`check_quote_of`)."""
+    return str(check_quote_of(check))
+
+
+def check_quote_of(check: CitationCheck) -> Quote:
     """What a citation quotes: its context window (else its segment) around the time it
-    resolved to, cut as `quote_text` cuts."""
+    resolved to, cut as `quote_of` cuts."""
     segs = check.context or ((check.segment,) if check.segment else ())
-    return quote_text(segs, check.resolved_ms)
+    return quote_of(segs, check.resolved_ms)

@@ -32,7 +32,7 @@ from ..render import (
     CueFlag,
     NoteSource,
     bilingual_note_regions,
-    check_quote,
+    check_quote_of,
     relative_href,
     review_entry,
     review_note_page,
@@ -400,21 +400,22 @@ def quote_translations(alignment: NoteAlignment, transcript_lang: str | None, la
     if transcript_lang is None:
         return Outcome({})
     idx = [i for i, c in enumerate(alignment.checks) if c.segment is not None]
-    texts = [check_quote(alignment.checks[i]) for i in idx]
-    if not texts:
+    cut = [check_quote_of(alignment.checks[i]) for i in idx]
+    if not cut:
         return Outcome({})
     lang = model_language(lang)
     if transcript_lang == lang:
-        return Outcome({alignment.checks[i].citation.index: t
-                        for i, t in zip(idx, texts, strict=True) if t})
+        return Outcome({alignment.checks[i].citation.index: str(q)
+                        for i, q in zip(idx, cut, strict=True) if q.body})
     try:
         engine = ctx.engines.plain(transcript_lang, lang)
     except ModelMissingError as exc:
         return Outcome({}, warnings=(Failure("translate", item,
                                              f"quotes not translated: {exc.reason}"),))
-    batch = translate_safely(engine, texts, transcript_lang, lang)
-    quotes = {alignment.checks[i].citation.index: o
-              for i, o in zip(idx, batch.outputs, strict=True) if o}
+    # the words only: a cut's "…" is put back around the translation
+    batch = translate_safely(engine, [q.body for q in cut], transcript_lang, lang)
+    quotes = {alignment.checks[i].citation.index: q.around(o)
+              for i, q, o in zip(idx, cut, batch.outputs, strict=True) if o}
     failures: tuple[Failure, ...] = ()
     if batch.failures:
         cited = ", ".join(alignment.checks[idx[f.index]].citation.written
