@@ -122,6 +122,33 @@ def test_failed_claim_is_a_failure_and_not_stored(ctx: RunContext, tmp_path: Pat
     assert [r.status for r in again.records] == ["ran"]
 
 
+def test_a_claim_is_its_sentence_and_the_memory_answers_it(tmp_path: Path) -> None:
+    """A claim is its note's sentence without the citation and the full stop after it: sent
+    as that sentence, through the notes' engine, the translation memory has it already, and
+    the stop added is taken off again."""
+    sent: list[str] = []
+
+    class Seen(Upper):
+        def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
+            sent.extend(texts)
+            return super().translate(texts, source, target)
+
+    class SeenEngines(Engines):
+        def get(self, source: str, target: str) -> CachedEngine:
+            return CachedEngine(Seen(), self.memory, self.glossary.hash)
+
+    settings = RunSettings(vault=tmp_path / "vault", out=tmp_path / "out", languages=("pt",),
+                           cache_dir=tmp_path / "cache")
+    note = parse_note(note_text("Is it a second claim?"), tmp_path / "vault" / "ch" / "a.md",
+                      "ch")
+    with TranslationMemory(tmp_path / "tm.sqlite3") as memory:
+        ctx = compose(settings, glossary=Glossary([]), memory=memory, engines=SeenEngines)
+        tr = translate_language([note], "pt", ctx).value[str(note.path)].value
+    assert dict(tr.claims) == {0: "A FINE CLAIM", 1: "IS IT A SECOND CLAIM?"}
+    assert sent.count("A fine claim.") == 1 and "A fine claim" not in sent
+    assert "A FINE CLAIM" in "".join(tr.blocks)
+
+
 def test_failed_quote_is_a_failure_of_the_note(ctx: RunContext, tmp_path: Path) -> None:
     note = parse_note(note_text("A second claim"), tmp_path / "vault" / "ch" / "a.md", "ch")
     t = transcript("A fine quote.", "The BOOM quote.")

@@ -110,9 +110,10 @@ class Engines:
         return found
 
     def plain(self, source: str, target: str) -> CachedEngine:
-        """The pair's engine for texts translated without the glossary (quotes, claims,
-        subtitle cues): the memory keys them without the glossary's hash, so a glossary
-        change does not send them to the engine again. ModelMissingError as `get`."""
+        """The pair's engine for texts translated without the glossary (quotes, subtitle
+        cues): the memory keys them without the glossary's hash, so a glossary change does
+        not send them to the engine again. ModelMissingError as `get`. (Claims go through
+        `get`, as the sentences of their note do.)"""
         key = (model_language(source), model_language(target))
         if key not in self._plain:
             inner = self.get(*key).engine

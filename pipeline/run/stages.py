@@ -274,15 +274,22 @@ def _translate_fresh(notes: Sequence[Note], source: str, lang: str,
                                       alike=ctx.words)]
     claims = [(str(n.path), c.index, c.text) for n in notes for c in n.claims if c.text]
     common = {str(n.path): common_words(b.text for b in n.blocks) for n in notes}
-    batch = translate_safely(ctx.engines.plain(source, model), [c[2] for c in claims],
-                             source, model, common=[common[c[0]] for c in claims])
+    # a claim is its note's sentence without the citation, and often without the full
+    # stop the sentence has after it: sent as the sentence (with the stop, through the
+    # notes' engine), it is what the note's translation already sent, which the memory
+    # answers, and it reads as the note's sentence does; the stop added is taken off again
+    sent = [_with_stop(c[2]) for c in claims]
+    batch = translate_safely(ctx.engines.get(source, model), sent, source, model,
+                             common=[common[c[0]] for c in claims])
     by_note: dict[str, list[tuple[int, str]]] = {}
     lost: dict[str, list[str]] = {}
-    for (path, index, _), out in zip(claims, batch.outputs, strict=True):
+    for (path, index, text), out in zip(claims, batch.outputs, strict=True):
         if out is None:
             lost.setdefault(path, []).append(str(index + 1))
         else:
-            by_note.setdefault(path, []).append((index, out))
+            added = _with_stop(text) != text
+            by_note.setdefault(path, []).append(
+                (index, out[:-1].rstrip() if added and out.endswith(".") else out))
     reasons = {f.index: f.reason for f in batch.failures}
     first_reason = next(iter(reasons.values()), "")
     fresh: dict[str, TranslatedNote] = {}
@@ -300,3 +307,8 @@ def _translate_fresh(notes: Sequence[Note], source: str, lang: str,
         fresh[path] = tr
     return fresh, failures
 
+
+def _with_stop(text: str) -> str:
+    """`text` ending in a full stop when it ends in no punctuation of a sentence's end."""
+    text = text.rstrip()
+    return text if not text or text[-1] in ".!?…:;" else text + "."
