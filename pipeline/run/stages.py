@@ -283,11 +283,11 @@ def _translate_fresh(notes: Sequence[Note], source: str, lang: str,
                              common=[common[c[0]] for c in claims])
     by_note: dict[str, list[tuple[int, str]]] = {}
     lost: dict[str, list[str]] = {}
-    for (path, index, text), out in zip(claims, batch.outputs, strict=True):
+    for (path, index, text), asked, out in zip(claims, sent, batch.outputs, strict=True):
         if out is None:
             lost.setdefault(path, []).append(str(index + 1))
         else:
-            added = _with_stop(text) != text
+            added = asked != text
             by_note.setdefault(path, []).append(
                 (index, out[:-1].rstrip() if added and out.endswith(".") else out))
     reasons = {f.index: f.reason for f in batch.failures}
@@ -309,6 +309,7 @@ def _translate_fresh(notes: Sequence[Note], source: str, lang: str,
 
 
 def _with_stop(text: str) -> str:
-    """`text` ending in a full stop when it ends in no punctuation of a sentence's end."""
-    text = text.rstrip()
-    return text if not text or text[-1] in ".!?…:;" else text + "."
+    """`text` ending in a full stop when it ends in no punctuation of a sentence's end
+    (else `text` itself)."""
+    end = text.rstrip()
+    return text if not end or end[-1] in ".!?…:;" else end + "."
