@@ -162,3 +162,47 @@ def test_heartbeats_are_off_on_interlinears_own_server_unless_asked_for(
     monkeypatch.setenv("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "60")
     with _heartbeats(own_server=True):
         assert get_current_settings().flows.heartbeat_frequency == default  # not touched
+
+
+def test_the_server_starts_while_the_run_is_composed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`interlinear run` builds its composition (the aligner's model files on a fresh
+    cache) while Prefect's server starts, not before it; an error of either still reaches
+    the command, the server's first."""
+    import threading
+
+    import pipeline.run
+    from flows.cli import _server_while_composing
+    from pipeline.errors import ConfigError
+    from pipeline.settings import RunSettings
+
+    settings = RunSettings.of(vault=tmp_path, languages="pt", out=tmp_path / "o")
+    composing, serving = threading.Event(), threading.Event()
+    built: list[RunSettings] = []
+
+    def compose(given: RunSettings) -> None:
+        composing.set()
+        assert serving.wait(10), "the composition was built before the server started"
+        built.append(given)
+
+    def server() -> bool:
+        serving.set()
+        assert composing.wait(10), "the server started before the composition was begun"
+        return True
+
+    monkeypatch.setattr(pipeline.run, "context", compose)
+    assert _server_while_composing(settings, server) is True
+    assert built == [settings]
+
+    def broken(given: RunSettings) -> None:
+        raise ConfigError("glossary line 3: no English term")
+
+    monkeypatch.setattr(pipeline.run, "context", broken)
+    with pytest.raises(ConfigError, match="glossary line 3"):
+        _server_while_composing(settings, lambda: True)
+
+    def refused() -> bool:
+        raise ConfigError("Prefect's server did not start")
+
+    with pytest.raises(ConfigError, match="did not start"):
+        _server_while_composing(settings, refused)

@@ -96,6 +96,24 @@ def test_unreachable_language_names_the_install_command(tmp_path: Path) -> None:
         assert allowed.engines.get("en", "pt-BR") is allowed.engines.get("en", "pt")
 
 
+
+def test_the_first_check_builds_nothing_of_the_aligner(tmp_path: Path) -> None:
+    """`check_targets(settings)`, the command's first check, answers as the composition's
+    engines do, without the aligner's model files (built beside the server's start)."""
+    from pipeline.run import check_targets
+
+    cache = tmp_path / "cache"
+    settings = RunSettings(vault=tmp_path, out=tmp_path / "out", languages=("uk", "pt"),
+                           cache_dir=cache)
+    with pytest.raises(ConfigError, match=r"^--to uk: no translation model for en->uk"):
+        check_targets(settings)
+    allowed = RunSettings(vault=tmp_path, out=tmp_path / "out", languages=("uk", "pt"),
+                          allow_missing_models=True, cache_dir=cache)
+    (warning,) = check_targets(allowed)
+    assert warning.startswith("--to uk:")
+    assert not cache.exists()  # no model file, no memory, no transcript cache
+
+
 def _cli(*argv: str) -> tuple[int, str]:
     from flows import cli
 

@@ -13,7 +13,15 @@
 """
 
 from ..errors import Failure
-from .context import GLOSSARY_DIR, Engines, RunContext, compose, context, glossary_dir
+from .context import (
+    GLOSSARY_DIR,
+    Engines,
+    RunContext,
+    check_targets,
+    compose,
+    context,
+    glossary_dir,
+)
 from .manifest import Manifest, finish, provenance, start
 from .outcome import Outcome, Output, TaskRecord
 from .outputs import (
@@ -29,7 +37,8 @@ from .store import ResultStore, content_key
 
 __all__ = [
     "GLOSSARY_DIR", "Engines", "Failure", "Keyed", "Manifest", "Outcome", "Output",
-    "ResultStore", "RunContext", "TaskRecord", "align_video", "claims_tracks", "compose",
+    "ResultStore", "RunContext", "TaskRecord", "align_video", "check_targets", "claims_tracks",
+    "compose",
     "content_key", "context", "fetch_video", "finish", "glossary_dir", "note_item", "provenance",
     "render_note", "render_page", "start", "track_missing", "transcript_tracks",
     "translate_language", "write_note_outputs",

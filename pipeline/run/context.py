@@ -228,6 +228,14 @@ def compose(settings: RunSettings, *, glossary: Glossary | None = None,
                       Detector(settings.cache_dir / "langid"), words)
 
 
+def check_targets(settings: RunSettings) -> list[str]:
+    """`Engines.check_targets` for `settings` without building the rest of the
+    composition (the aligner's model files are its slow part): a run's first check, made
+    before its work and its Prefect server start."""
+    glossary = Glossary.load(glossary_dir(settings))
+    return Engines(settings, TranslationMemory(":memory:"), glossary).check_targets()
+
+
 _build_lock = threading.Lock()
 
 
