@@ -272,8 +272,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _server_while_composing(settings: RunSettings, server: Callable[[], bool]) -> bool:
     """`server()` (Prefect's API: on a new PREFECT_HOME, ~20 s of one core, most of it
     migrating its database) while the run's composition is built on a thread beside it
-    (`context`: on a fresh cache, ~6 s of the other core building the aligner's model
-    file), rather than one after the other. The composition's error, if any, after the
+    (`context`: on a fresh cache, ~8 s of the other core building the aligner's model
+    files), rather than one after the other. The composition's error, if any, after the
     server's."""
     from pipeline.run import context
 
@@ -281,7 +281,7 @@ def _server_while_composing(settings: RunSettings, server: Callable[[], bool]) -
 
     def compose() -> None:
         try:
-            context(settings)
+            context(settings).aligner.prepare()
         except BaseException as exc:  # raised on the command's thread, below
             failed.append(exc)
 

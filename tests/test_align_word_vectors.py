@@ -92,3 +92,23 @@ def test_recall_run_side_by_side_equals_one_text_at_a_time(words: E5WordVectors)
     one, two = alone.recall(claim, texts), side.recall(claim, texts)
     assert one is not None and two is not None
     assert np.array_equal(one, two) and int(one.argmax()) == 0
+
+
+def test_prepare_builds_the_model_files_once_and_loads_nothing(tmp_path: Path) -> None:
+    """`Aligner.prepare` builds the word vectors' and the fp32 model's files (a cold run,
+    while its server starts), and the next call finds them there."""
+    from pipeline.align import Aligner, OnnxE5Embedder, precise_embedder
+
+    main = OnnxE5Embedder(tmp_path)
+    words = E5WordVectors(tmp_path)
+    precise = precise_embedder(main, tmp_path)
+    assert isinstance(precise, OnnxE5Embedder)
+    aligner = Aligner(embedder=main, cache_dir=tmp_path / "emb", words=words, precise=precise)
+    aligner.prepare()
+    built = {p: p.stat().st_mtime_ns for p in (words.model_path, precise.model_path)}
+    assert all(p.stat().st_size > 1_000_000 for p in built)
+    assert not main.model_path.exists()  # the main model is the composition's to build
+    assert words._session is None  # built, not loaded
+    aligner.prepare()
+    assert {p: p.stat().st_mtime_ns for p in built} == built
+    assert words.similarity(["cat"], ["gato"]) is not None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -180,10 +181,10 @@ def test_the_server_starts_while_the_run_is_composed(
     composing, serving = threading.Event(), threading.Event()
     built: list[RunSettings] = []
 
-    def compose(given: RunSettings) -> None:
+    def compose(given: RunSettings) -> SimpleNamespace:
         composing.set()
         assert serving.wait(10), "the composition was built before the server started"
-        built.append(given)
+        return SimpleNamespace(aligner=SimpleNamespace(prepare=lambda: built.append(given)))
 
     def server() -> bool:
         serving.set()

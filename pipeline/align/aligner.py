@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from ..errors import ModelMissingError
 from ..model import CitationCheck, Note, NoteAlignment, Transcript
 from ..signature import Signature
 from .close import CloseCalls
@@ -110,6 +112,16 @@ class Aligner:
                                     self.settings.all_windows())
             self._vectors[key] = tv
         return tv
+
+    def prepare(self) -> None:
+        """Build the model files of the close calls and of the word vectors unless they
+        are there (a cold run does it while its server starts, not in its first
+        alignments); a file that cannot be built is left to its first use to report."""
+        for model in (self.precise, self.words):
+            build = getattr(model, "prepare", None)
+            if build is not None:
+                with contextlib.suppress(ModelMissingError):
+                    build()
 
     def _recall(self) -> WordVectors | None:
         """The word vectors, their answers kept in the vector cache when there is one."""

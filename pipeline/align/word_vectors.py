@@ -77,25 +77,36 @@ class E5WordVectors:
     def model_path(self) -> Path:
         return model_folder(self.cache_dir, self.weights) / f"e5-small-words-layer{self.layer}.onnx"
 
+    def prepare(self) -> Path:
+        """Build the model file unless it is there; ModelMissingError when it cannot be."""
+        with self._lock:
+            return self._built()
+
     def _load(self) -> Any:
         import onnxruntime as ort
 
-        path = self.model_path
-        if self._bundle is None:
+        path = self._built()
+        if self._bundle is None:  # its tokenizer and word embeddings
             self._bundle = E5Bundle(self.weights)
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = 1
+        opts.log_severity_level = 3
+        return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+
+    def _built(self) -> Path:
+        path = self.model_path
         if not path.is_file():
             log.info("building %s from %s", path, self.weights)
             try:
+                if self._bundle is None:
+                    self._bundle = E5Bundle(self.weights)
                 path.parent.mkdir(parents=True, exist_ok=True)
                 model = build_graph(self._bundle, layers=self.layer)
                 atomic_write_bytes(path, bytes(model.SerializeToString()))
             except Exception as exc:  # onnx errors have no common base
                 raise ModelMissingError(f"cannot build {path}: {type(exc).__name__}: {exc}"
                                         ) from exc
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = 1
-        opts.log_severity_level = 3
-        return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        return path
 
     def vectors(self, words: Sequence[str]) -> np.ndarray:
         """One L2-normalised row per word: the mean of its tokens' states in the sentence
