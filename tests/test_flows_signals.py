@@ -54,6 +54,7 @@ class Run:
     cache: Path
     log: Path
     seen: dict[int, str] = field(default_factory=dict)  # pid -> command line
+    cpu_at_server: dict[Path, float] | None = None  # per thread, once the server answered
 
     def watch(self) -> dict[int, tuple[int, int, str, str]]:
         table = processes()
@@ -129,14 +130,21 @@ def server_answers(run: Run) -> bool:
 
 
 def translating(run: Run) -> bool:
-    """A thread other than the main one, or a Bergamot worker process, has used
-    NATIVE_CPU_S of CPU: with no citation to align, that is the native thread inside the
-    one long Bergamot call, or a worker translating the note's paragraphs."""
+    """Since the server answered, a thread other than the main one, or a Bergamot worker
+    process, has used NATIVE_CPU_S of CPU: with no citation to align, that is the native
+    thread inside the one long Bergamot call, or a worker translating the note's
+    paragraphs. (Before the server answers, a thread of the command builds the aligner's
+    model files: seconds of CPU, not a translation.)"""
     stats = [Path(f"/proc/{run.proc.pid}/task/{tid.name}/stat")
              for tid in _listing(Path(f"/proc/{run.proc.pid}/task"))
              if int(tid.name) != run.proc.pid]
     stats += _workers(run)
-    return any(_cpu_s(path) >= NATIVE_CPU_S for path in stats)
+    if run.cpu_at_server is None:
+        if not server_answers(run):
+            return False
+        run.cpu_at_server = {path: _cpu_s(path) for path in stats}
+    return any(_cpu_s(path) - run.cpu_at_server.get(path, 0.0) >= NATIVE_CPU_S
+               for path in stats)
 
 
 def worker_translating(run: Run) -> bool:
