@@ -96,7 +96,6 @@ def test_unreachable_language_names_the_install_command(tmp_path: Path) -> None:
         assert allowed.engines.get("en", "pt-BR") is allowed.engines.get("en", "pt")
 
 
-
 def test_the_first_check_builds_nothing_of_the_aligner(tmp_path: Path) -> None:
     """`check_targets(settings)`, the command's first check, answers as the composition's
     engines do, without the aligner's model files (built beside the server's start)."""

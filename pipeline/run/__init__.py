@@ -38,8 +38,7 @@ from .store import ResultStore, content_key
 __all__ = [
     "GLOSSARY_DIR", "Engines", "Failure", "Keyed", "Manifest", "Outcome", "Output",
     "ResultStore", "RunContext", "TaskRecord", "align_video", "check_targets", "claims_tracks",
-    "compose",
-    "content_key", "context", "fetch_video", "finish", "glossary_dir", "note_item", "provenance",
-    "render_note", "render_page", "start", "track_missing", "transcript_tracks",
+    "compose", "content_key", "context", "fetch_video", "finish", "glossary_dir", "note_item",
+    "provenance", "render_note", "render_page", "start", "track_missing", "transcript_tracks",
     "translate_language", "write_note_outputs",
 ]
