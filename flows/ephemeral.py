@@ -57,10 +57,11 @@ def server() -> bool:
     """The run's API: PREFECT_API_URL's when set; else the kept server
     (`flows.kept_server`), or with INTERLINEAR_SERVER_IDLE_S=0 a temporary server of the
     run's own (`start`). Whether the server is one of these two (interlinear's own)."""
-    from . import kept_server
+    from . import kept_server, prefect_db
 
     if not needed():
         return False
+    prefect_db.seed()  # a new home: a migrated database rather than ~14 s of migrations
     if kept_server.idle_s() > 0:
         kept_server.use()
     else:
