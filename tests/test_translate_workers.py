@@ -4,6 +4,7 @@ thread, order kept, empty texts not sent, a stuck text stopped, the worker count
 from __future__ import annotations
 
 import multiprocessing
+from typing import Any
 
 import pytest
 
@@ -38,6 +39,37 @@ def test_two_workers_give_one_workers_outputs_in_order(one: BergamotEngine) -> N
     assert got[5] == got[6] == ""
     assert "matriz" in got[4].lower()
     assert two.translate(texts[::-1], "en", "pt") == got[::-1]  # the workers again, reused
+
+
+def test_once_the_workers_run_small_batches_go_to_them_too(
+        one: BergamotEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch under POOL_MIN_TEXTS stays on the native thread only while no worker runs
+    (the quotes of a run come a few at a time, from several threads)."""
+    monkeypatch.setattr(bergamot, "_POOLS", {})
+    small = SENTENCES[:3]
+    expected = one.translate(small, "en", "pt")
+    native: list[str] = []
+    real = bergamot.on_native_thread
+
+    def recorded(fn: Any, *args: Any) -> Any:
+        if getattr(fn, "func", None) is bergamot._translate:
+            native.append(fn.args[-1])
+        return real(fn, *args)
+
+    monkeypatch.setattr(bergamot, "on_native_thread", recorded)
+    two = BergamotEngine(workers=2)
+    assert len(small) < bergamot.POOL_MIN_TEXTS
+    first = two.translate(small, "en", "pt")
+    assert native == small  # no workers yet: the native thread
+    native.clear()
+    two.translate(SENTENCES, "en", "pt")  # starts the workers
+    assert native == []
+    assert two.translate(small, "en", "pt") == first == expected
+    assert native == []  # on the workers
+    for pool in bergamot._POOLS.values():
+        pool.close(kill=True)
+    assert two.translate(small[:1], "en", "pt") == first[:1]
+    assert native == small[:1]  # stopped: the native thread again
 
 
 def test_a_text_past_its_time_limit_stops_the_workers(one: BergamotEngine) -> None:

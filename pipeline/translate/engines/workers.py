@@ -64,6 +64,11 @@ class BergamotPool:
         self._executor: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
 
+    @property
+    def running(self) -> bool:
+        """Whether the workers are started (until `close`)."""
+        return self._executor is not None
+
     def translate(self, texts: Sequence[str], direction: str, timeout_s: float | None
                   ) -> list[str]:
         """Each text's translation, in order (empty texts are not sent)."""
