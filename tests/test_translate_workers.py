@@ -4,6 +4,8 @@ thread, order kept, empty texts not sent, a stuck text stopped, the worker count
 from __future__ import annotations
 
 import multiprocessing
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -79,6 +81,30 @@ def test_a_text_past_its_time_limit_stops_the_workers(one: BergamotEngine) -> No
         pool.translate([long_text, *SENTENCES], "en-pt", 0.01)
     assert pool._executor is None  # killed; the next batch starts new workers
     assert pool.translate(SENTENCES[:3], "en-pt", 60) == one.translate(SENTENCES[:3], "en", "pt")
+    pool.close()
+
+
+def test_waiting_behind_other_batches_does_not_count_against_the_limit(
+        one: BergamotEngine) -> None:
+    """A run's task threads share the workers: a text queued behind another batch's
+    texts for longer than its limit is not stopped (only its own running time counts)."""
+    pool = BergamotPool(1)
+    text = " ".join(SENTENCES * 3)
+    began = time.monotonic()
+    pool.translate([text], "en-pt", None)
+    alone = time.monotonic() - began
+    limit = 2 * alone + 1  # the ahead batch takes about 6 * alone: more than that
+    ahead = threading.Thread(target=pool.translate, args=([text] * 6, "en-pt", None))
+    ahead.start()
+    deadline = time.monotonic() + 30
+    while pool.pending() < 6 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    waited = time.monotonic()
+    assert pool.translate(SENTENCES[:1], "en-pt", limit) == one.translate(
+        SENTENCES[:1], "en", "pt")
+    assert time.monotonic() - waited > limit  # it did wait longer than its limit
+    ahead.join()
+    assert pool.running
     pool.close()
 
 

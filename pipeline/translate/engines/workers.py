@@ -9,9 +9,13 @@ order; each text is the same single native call as on the native thread, so the 
 are the same as one worker's (`bench/bench_translate_workers.py` checks it on 1,000
 corpus sentences).
 
-A text still untranslated `timeout_s` after the one before it came back (or after the
-batch was sent, for the first) fails the batch with `NativeTimeoutError`, and the workers
-are killed: unlike a thread, a process can be stopped, so no late call goes on running;
+A text still untranslated `timeout_s` after it started (when the executor hands it to a
+worker's queue, which holds one text more than there are workers; seen within
+`POLL_S`) fails the batch with `NativeTimeoutError`, and the workers are killed. Time a
+text spends waiting behind other batches' texts does not count: a run's task threads
+share the workers, and 30 videos' tracks queued at once are minutes of work, which
+used to time out the last batches' first texts and kill the workers under every batch
+in flight. Once killed: unlike a thread, a process can be stopped, so no late call goes on running;
 the next batch starts new workers. A worker that dies (a crash in native code) fails its
 batch with `TranslationError`, and the next batch starts new ones too.
 
@@ -34,12 +38,13 @@ import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures import wait as futures_wait
 from concurrent.futures.process import BrokenProcessPool
 
 from ...errors import ConfigError, NativeTimeoutError, TranslationError
 
 WORKERS_ENV = "INTERLINEAR_TRANSLATE_WORKERS"
+POLL_S = 0.25  # how often a waiting batch looks whether its next text has started
 
 
 def worker_count() -> int:
@@ -69,6 +74,11 @@ class BergamotPool:
         """Whether the workers are started (until `close`)."""
         return self._executor is not None
 
+    def pending(self) -> int:
+        """How many texts the workers have been given and not yet finished."""
+        executor = self._executor
+        return len(getattr(executor, "_pending_work_items", ())) if executor else 0
+
     def translate(self, texts: Sequence[str], direction: str, timeout_s: float | None
                   ) -> list[str]:
         """Each text's translation, in order (empty texts are not sent)."""
@@ -82,12 +92,11 @@ class BergamotPool:
                 if future is None:
                     out.append("")
                     continue
-                try:
-                    out.append(future.result(timeout=timeout_s))
-                except FutureTimeout:
+                if not _finished(future, timeout_s):
                     raise NativeTimeoutError(
                         f"Bergamot {direction} on {len(texts[i]):,} characters did not "
-                        f"finish within {timeout_s:g} s (its worker was stopped)") from None
+                        f"finish within {timeout_s:g} s (its worker was stopped)")
+                out.append(future.result())
         except (NativeTimeoutError, BrokenProcessPool) as exc:
             self.close(kill=True)  # the batch's other texts fail with the workers
             if isinstance(exc, BrokenProcessPool):
@@ -121,6 +130,24 @@ class BergamotPool:
         # (killed: the executor fails the futures left; cancelling them too trips
         # Python 3.11's executor, which then sets an exception on a cancelled future)
         executor.shutdown(wait=not kill, cancel_futures=not kill)
+
+
+def _finished(future: Future[str], timeout_s: float | None) -> bool:
+    """Wait for `future`; False when it ran `timeout_s` without finishing (the limit counts
+    from when it is first seen started, not while it waits its turn)."""
+    if timeout_s is None:
+        futures_wait([future])
+        return True
+    deadline = None
+    while True:
+        now = time.monotonic()
+        if deadline is None and future.running():
+            deadline = now + timeout_s
+        step = POLL_S if deadline is None else min(POLL_S, max(0.0, deadline - now))
+        if futures_wait([future], timeout=step).done:
+            return True
+        if deadline is not None and time.monotonic() >= deadline:
+            return False
 
 
 def _init_worker(parent: int) -> None:
