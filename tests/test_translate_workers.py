@@ -13,7 +13,12 @@ import pytest
 from pipeline.errors import ConfigError, TranslationError
 from pipeline.translate import BergamotEngine
 from pipeline.translate.engines import bergamot
-from pipeline.translate.engines.workers import WORKERS_ENV, BergamotPool, worker_count
+from pipeline.translate.engines.workers import (
+    WORKERS_ENV,
+    BergamotPool,
+    in_background,
+    worker_count,
+)
 
 SENTENCES = [
     "The vector is scaled by two.", "A line stays a line.", "Grid lines remain parallel.",
@@ -105,6 +110,38 @@ def test_waiting_behind_other_batches_does_not_count_against_the_limit(
     assert time.monotonic() - waited > limit  # it did wait longer than its limit
     ahead.join()
     assert pool.running
+    pool.close()
+
+
+def test_a_background_batch_gives_way_to_the_others(one: BergamotEngine) -> None:
+    """The tracks' texts (in_background) are fed a few at a time, so another batch is
+    queued behind those few, not behind the whole background batch; the outputs are the
+    same."""
+    pool = BergamotPool(1)
+    text = " ".join(SENTENCES * 3)
+    pool.translate(SENTENCES[:1], "en-pt", None)  # the worker started
+    began = time.monotonic()
+    alone = pool.translate([text], "en-pt", None)
+    one_text = time.monotonic() - began
+    got: list[list[str]] = []
+
+    def background() -> None:
+        with in_background():
+            got.append(pool.translate([text] * 8, "en-pt", 60))
+
+    behind = threading.Thread(target=background)
+    behind.start()
+    deadline = time.monotonic() + 30
+    while pool.pending() < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert pool.pending() == 2  # 2 * n of its texts given to the worker, no more
+    began = time.monotonic()
+    assert pool.translate(SENTENCES[:2], "en-pt", 60) == one.translate(
+        SENTENCES[:2], "en", "pt")
+    assert time.monotonic() - began < 5 * one_text  # behind 2 texts, not 8
+    assert not got  # the background batch is not done
+    behind.join()
+    assert got == [alone * 8]
     pool.close()
 
 

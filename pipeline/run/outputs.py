@@ -49,7 +49,7 @@ from ..subtitles import (
     translated_cues,
     write_track,
 )
-from ..translate import translate_safely
+from ..translate import in_background, translate_safely
 from .context import RunContext
 from .manifest import provenance
 from .outcome import Failure, Outcome, Output, TaskRecord
@@ -129,7 +129,8 @@ def transcript_tracks(video_id: str, transcript: Transcript | None, ctx: RunCont
         return hit
     parts = []
     for lang in [tlang, *(x for x in s.languages if model_language(x) != tlang)]:
-        made = track_cues(video_id, transcript, lang, ctx)
+        with in_background():  # nothing else waits for the tracks: the notes go first
+            made = track_cues(video_id, transcript, lang, ctx)
         if made.value:
             cues, prov = made.value
             path, kept = _track_place(ctx, ctx.layout.transcript_track(video_id, lang))

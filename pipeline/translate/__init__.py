@@ -42,6 +42,7 @@ from .engines.base import (
 from .engines.bergamot import BergamotEngine
 from .engines.memory import CachedEngine, MemoryKey, MemoryStats, TranslationMemory
 from .engines.pivot import PivotEngine
+from .engines.workers import in_background
 from .route import PIVOT, Route, plan
 
 __all__ = [
@@ -49,6 +50,6 @@ __all__ = [
     "BergamotEngine", "BoundedEngine", "Bounds", "CachedEngine", "ConstrainedEngine",
     "EngineOptions", "MemoryKey", "MemoryStats", "ModelInfo", "NBestEngine", "PIVOT",
     "PivotEngine", "Route", "SegmentFailure", "TranslationEngine", "TranslationMemory",
-    "capabilities", "choose_engine", "engine_signature", "options_key", "plan",
+    "capabilities", "choose_engine", "engine_signature", "in_background", "options_key", "plan",
     "translate_safely",
 ]

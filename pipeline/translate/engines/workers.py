@@ -19,6 +19,12 @@ in flight. Once killed: unlike a thread, a process can be stopped, so no late ca
 the next batch starts new workers. A worker that dies (a crash in native code) fails its
 batch with `TranslationError`, and the next batch starts new ones too.
 
+Batches translated `in_background()` (a run's transcript tracks: minutes of work, that no
+other stage waits for) give way to the others: they are fed to the workers one batch
+after the other, at most `2 * n` texts at a time, so a batch of the notes' translation,
+which the notes' outputs wait for, is queued behind a few texts rather than behind every
+track of the vault.
+
 Workers ignore SIGINT, SIGTERM and SIGHUP, which a terminal or `timeout` send to the whole
 process group: the parent decides (`flows.signals` kills the `multiprocessing` children on
 its way out), and a worker whose parent is gone (killed outright) exits within a second.
@@ -31,12 +37,13 @@ worker per core).
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import multiprocessing
 import os
 import signal
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import wait as futures_wait
 from concurrent.futures.process import BrokenProcessPool
@@ -45,6 +52,20 @@ from ...errors import ConfigError, NativeTimeoutError, TranslationError
 
 WORKERS_ENV = "INTERLINEAR_TRANSLATE_WORKERS"
 POLL_S = 0.25  # how often a waiting batch looks whether its next text has started
+
+
+_BACKGROUND = contextvars.ContextVar("interlinear_translate_background", default=False)
+
+
+@contextlib.contextmanager
+def in_background() -> Iterator[None]:
+    """Translation in this block (this thread or task) gives way to the rest (see the
+    module)."""
+    token = _BACKGROUND.set(True)
+    try:
+        yield
+    finally:
+        _BACKGROUND.reset(token)
 
 
 def worker_count() -> int:
@@ -68,6 +89,8 @@ class BergamotPool:
         self.n = n
         self._executor: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
+        self._feeding = threading.Lock()  # background batches: one fed at a time
+        self._slots = threading.Semaphore(2 * n)  # their texts given to the workers
 
     @property
     def running(self) -> bool:
@@ -83,11 +106,14 @@ class BergamotPool:
                   ) -> list[str]:
         """Each text's translation, in order (empty texts are not sent)."""
         executor = self._start()
-        futures: list[Future[str] | None] = [
-            executor.submit(_translate, direction, text) if text.strip() else None
-            for text in texts]
+        futures: list[Future[str] | None] = []
         out: list[str] = []
         try:
+            if _BACKGROUND.get():
+                self._feed(executor, texts, direction, futures, timeout_s)
+            else:
+                futures += [executor.submit(_translate, direction, text) if text.strip()
+                            else None for text in texts]
             for i, future in enumerate(futures):
                 if future is None:
                     out.append("")
@@ -108,6 +134,27 @@ class BergamotPool:
                     f.cancel()
             raise
         return out
+
+    def _feed(self, executor: ProcessPoolExecutor, texts: Sequence[str], direction: str,
+              futures: list[Future[str] | None], timeout_s: float | None) -> None:
+        """A background batch's texts, each once one of the background slots is free (or
+        `timeout_s` later: nothing of the background finishing, as with a stuck worker,
+        must not hold the batch back from its own time limits)."""
+        with self._feeding:
+            for text in texts:
+                if not text.strip():
+                    futures.append(None)
+                    continue
+                slot = self._slots.acquire(timeout=timeout_s)
+                try:
+                    future = executor.submit(_translate, direction, text)
+                except BaseException:
+                    if slot:
+                        self._slots.release()
+                    raise
+                if slot:
+                    future.add_done_callback(lambda _: self._slots.release())
+                futures.append(future)
 
     def _start(self) -> ProcessPoolExecutor:
         with self._lock:
