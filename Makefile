@@ -19,11 +19,12 @@ $(STAMP): pyproject.toml $(LOCK)
 	# The CPU build of torch first (argostranslate -> stanza -> torch); any other pulls CUDA.
 	$(BIN)/pip install --quiet -c $(LOCK) torch==2.13.0
 	$(BIN)/pip install --quiet -c $(LOCK) -e '.[dev]'
-	# Prefect's database, migrated once for every new PREFECT_HOME (flows/prefect_db.py).
-	$(BIN)/python -m flows.prefect_db
 	touch $(STAMP)
 
+# Prefect's database migrated once, for every new PREFECT_HOME (flows/prefect_db.py):
+# made on the first `make install` of a Prefect version, then found (about 1.5 s).
 install: $(STAMP)
+	$(BIN)/python -m flows.prefect_db > /dev/null
 
 demo: install
 	$(BIN)/interlinear run examples/vault --transcripts examples/transcripts \

@@ -3,8 +3,10 @@
 Per video a fetch, an align, a transcript-tracks and an outputs task; per language one
 translation task (one batch over the notes that need it); one outputs task for the pages
 (notes of no video). A video's tracks need only its transcript, so they start as soon as
-it is fetched: their translation keeps the second core busy while the notes' translation
-waits on its last texts (on a cold 30-note run, about 20 s with one core idle otherwise).
+it is fetched, and translate in the background (`pipeline.translate.in_background`: the
+notes' batches, which the notes' outputs wait for, go first): their translation keeps
+the second core busy while the notes' translation waits on its last texts (on a cold
+30-note run, about 20 s with one core idle otherwise).
 Every stage looks its result up first, so an unchanged note is not aligned, translated or
 rendered again. A failing video or note ends its own task Failed (the others go on) and
 the run still ends with the summary and the manifest. Only fetching is retried
