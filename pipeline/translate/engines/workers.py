@@ -11,12 +11,13 @@ corpus sentences).
 
 A text still untranslated `timeout_s` after it started (when the executor hands it to a
 worker's queue, which holds one text more than there are workers; seen within
-`POLL_S`) fails the batch with `NativeTimeoutError`, and the workers are killed. Time a
-text spends waiting behind other batches' texts does not count: a run's task threads
-share the workers, and 30 videos' tracks queued at once are minutes of work, which
-used to time out the last batches' first texts and kill the workers under every batch
-in flight. Once killed: unlike a thread, a process can be stopped, so no late call goes on running;
-the next batch starts new workers. A worker that dies (a crash in native code) fails its
+`POLL_S`, or within the limit when that is shorter) fails the batch with
+`NativeTimeoutError`, and the workers are killed. Time a text spends waiting behind
+other batches' texts does not count: a run's task threads share the workers, and 30
+videos' tracks queued at once are minutes of work, which used to time out the last
+batches' first texts and kill the workers under every batch in flight. The workers are
+killed because, unlike a thread, a process can be stopped, so no late call goes on
+running; the next batch starts new workers. A worker that dies (a crash in native code) fails its
 batch with `TranslationError`, and the next batch starts new ones too.
 
 Batches translated `in_background()` (a run's transcript tracks: minutes of work, that no
@@ -186,11 +187,12 @@ def _finished(future: Future[str], timeout_s: float | None) -> bool:
         futures_wait([future])
         return True
     deadline = None
+    poll = min(POLL_S, timeout_s)  # a limit shorter than the poll: its start is not missed
     while True:
         now = time.monotonic()
         if deadline is None and future.running():
             deadline = now + timeout_s
-        step = POLL_S if deadline is None else min(POLL_S, max(0.0, deadline - now))
+        step = poll if deadline is None else min(poll, max(0.0, deadline - now))
         if futures_wait([future], timeout=step).done:
             return True
         if deadline is not None and time.monotonic() >= deadline:
