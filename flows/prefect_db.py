@@ -75,10 +75,8 @@ def seed(template: Path | None = None) -> Path | None:
     try:
         _copy(template, partial)
         os.link(partial, target)  # never over a database another run has just made
-    except FileExistsError:
-        return None
-    except (OSError, sqlite3.Error):
-        return None  # the server makes its own, as without a template
+    except (OSError, sqlite3.Error):  # that one (FileExistsError), or no copy: the
+        return None  # server uses or makes its own, as without a template
     finally:
         partial.unlink(missing_ok=True)
     return target
