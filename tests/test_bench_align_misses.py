@@ -85,3 +85,31 @@ def test_russian_rows_skip_citations_without_a_russian_transcript(build: Path) -
         {"status": "suspect", "suggested_ms": 1000}, {"status": "ok"},
         {"status": "ok"}, {"status": "ok"}]), "ru", tool)
     assert got == {"found": 1}
+
+
+def test_a_russian_entry_timed_for_other_english_text_is_its_own_kind(
+        build: Path, tmp_path: Path) -> None:
+    tool = misses._align_eval() if (misses.SHARED / "tools" / "align_eval.py").is_file() \
+        else pytest.skip("no shared align_eval.py")
+    corpus = tmp_path / "corpus"
+    ru = corpus / "transcripts" / "vid00000001" / "ru"
+    ru.mkdir(parents=True)
+    # the cat sentence's entry is timed for its own English; the rocket sentence's time
+    # carries other English text (the corpus's drifted files), so its claim cannot be found
+    ru.joinpath("sentence_translations.json").write_text(json.dumps([
+        {"input": SENTENCES[0][0], "translatedText": "Кошки мурлычут.", "start": 0.0,
+         "end": 6.0},
+        {"input": "and then the fuel", "translatedText": "Ракета сожгла топливо.",
+         "start": 6.0, "end": 13.0},
+    ]), encoding="utf-8")
+    (build / "truth.json").write_text(json.dumps([truth(0, 0), truth(1, 1)]),
+                                      encoding="utf-8")
+    got, _ = misses.classify(build, report([
+        {"status": "ok"}, {"status": "suspect", "suggested_ms": 30000},
+        {"status": "ok"}, {"status": "ok"}]), "ru", tool, corpus)
+    assert got == {"decision: not flagged": 1, "Russian timing: flagged elsewhere": 1}
+    # in English the same miss is the checker's decision: the Russian file is not asked
+    got, _ = misses.classify(build, report([
+        {"status": "ok"}, {"status": "suspect", "suggested_ms": 30000},
+        {"status": "ok"}, {"status": "ok"}]), "en", tool, corpus)
+    assert got == {"decision: not flagged": 1, "decision: flagged elsewhere": 1}
