@@ -90,20 +90,41 @@ def test_a_sentence_begun_inside_a_fragment_starts_there() -> None:
 def test_a_capitalised_common_word_after_an_open_fragment_starts_a_sentence() -> None:
     """Subtitles that drop a period: "... un oxymore" | "Une variation ..." is cut there,
     as the transcript writes "une" in lower case elsewhere; a name ("Fourier", never in
-    lower case) does not cut, nor a capital after punctuation of any kind (a comma)."""
+    lower case) does not cut, nor a capital after a dash."""
     cues = (Segment(0, 3000, "Mais quand on y pense, c'est en fait un oxymore", "fr"),
             Segment(3100, 6000, "Une variation se définit sur une durée", "fr"),
             Segment(6100, 9000, "Fourier pensait autrement.", "fr"),
-            Segment(9100, 12000, "Et c'est une idée,", "fr"),
+            Segment(9100, 12000, "Et c'est une idée —", "fr"),
             Segment(12100, 15000, "Vraiment étrange, vraiment.", "fr"))
     joined = join_fragments(cues)
     assert [s.text for s in joined] == [
         "Mais quand on y pense, c'est en fait un oxymore",
         "Une variation se définit sur une durée Fourier pensait autrement.",
-        "Et c'est une idée, Vraiment étrange, vraiment."]
+        "Et c'est une idée — Vraiment étrange, vraiment."]
     assert [(s.start_ms, s.end_ms) for s in joined] == [(0, 3000), (3100, 9000),
                                                         (9100, 15000)]
     assert len(join_fragments(cues, capitals=False)) == 2
+    assert join_fragments(cues, clauses=False) == joined
+
+
+def test_a_capitalised_common_word_after_a_comma_or_colon_starts_a_sentence() -> None:
+    """Community subtitles close a sentence with a comma or a colon ("... умножается на 3,"
+    | "Поэтому, глядя на матрицу ..."): a capitalised word the transcript writes in lower
+    case elsewhere starts the next sentence there, at a cue's start or inside one; a name
+    after a comma ("Фурье") and a lower-case word do not cut."""
+    cues = (Segment(0, 3000, "Численно каждый компонент умножается на 3,", "ru"),
+            Segment(3000, 6000, "Поэтому, глядя на матрицу, Фурье видит,", "ru"),
+            Segment(6000, 9000, "что поэтому всё так: Вот она", "ru"),
+            Segment(9000, 12000, "и вот итог.", "ru"))
+    joined = join_fragments(cues)
+    assert [s.text for s in joined] == [
+        "Численно каждый компонент умножается на 3,",
+        "Поэтому, глядя на матрицу, Фурье видит, что поэтому всё так:",
+        "Вот она и вот итог."]
+    assert [(s.start_ms, s.end_ms) for s in joined] == [(0, 3000), (3000, 8143),
+                                                        (8250, 12000)]
+    assert len(join_fragments(cues, clauses=False)) == 1
+    assert len(join_fragments(cues, capitals=False)) == 3
 
 
 fragments = st.lists(st.tuples(st.text(alphabet="aB .?", min_size=1, max_size=20),

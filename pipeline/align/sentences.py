@@ -3,7 +3,8 @@
 YouTube captions come in 2-5 s fragments that cut sentences anywhere; a claim is rarely
 said within one. `join_fragments` cuts the fragments' running text into its sentences:
 at sentence punctuation, inside a fragment too ("... ни прерывистый. Но Фурье думал
-больше" ends one sentence and starts the next: `pipeline.sentence_ends`), at a pause, and
+больше" ends one sentence and starts the next: `pipeline.sentence_ends`), before a
+capitalised common word where the punctuation was dropped or is a comma, at a pause, and
 a sentence that grows too long at a fragment boundary. A sentence's times are read off
 the fragments it spans, inside a fragment in proportion to its characters, so a
 suggestion at the start of a sentence begun mid-fragment points into that fragment.
@@ -28,6 +29,7 @@ _SENTENCE_END = re.compile(r"[.!?\u2026\u3002\uff01\uff1f][\"'\u00bb\u201d\u2019
 _OPEN_END = re.compile(r"[^\w\s]$")  # a fragment ending in punctuation of any kind
 _FIRST_WORD = re.compile(r"[\"'\u00ab\u201c\u2018(\[-]*([^\W\d_]+)")
 _WORDS = re.compile(r"[^\W\d_]+")
+_CLAUSE = re.compile(r"[,;:][ \t]+(?=[\"'\u00ab\u201c\u2018(\[-]*[^\W\d_])")
 
 
 def ends_sentence(text: str) -> bool:
@@ -52,15 +54,17 @@ def is_fragmented(segments: Sequence[Segment], share: float = 0.6) -> bool:
 
 def join_fragments(segments: Sequence[Segment], *, max_chars: int = 300,
                    max_gap_ms: int = 1_500, share: float = 0.6,
-                   within: bool = True, capitals: bool = True) -> tuple[Segment, ...]:
+                   within: bool = True, capitals: bool = True, clauses: bool = True
+                   ) -> tuple[Segment, ...]:
     """The sentences `segments` make up (unchanged unless `is_fragmented`).
 
     Sentences end at a fragment ending with sentence punctuation, at a sentence end inside
-    a fragment (`within`), at a fragment without closing punctuation followed by one that
-    starts with a capitalised word the transcript also writes in lower case ("... c'est en
-    fait un oxymore" | "Une variation se définit ...": `capitals`; a name or a German
-    noun, never written in lower case, does not cut), and at a fragment followed by a
-    pause longer than `max_gap_ms`;
+    a fragment (`within`), before a capitalised word the transcript also writes in lower
+    case where it follows a fragment without closing punctuation ("... c'est en fait un
+    oxymore" | "Une variation se définit ...": `capitals`) or a comma, semicolon or colon
+    ("... умножается на 3," | "Поэтому, глядя на матрицу ...": `clauses`; a name or a
+    German noun, never written in lower case, cuts neither), and at a fragment followed by
+    a pause longer than `max_gap_ms`;
     one longer than `max_chars` is cut at the fragment boundaries that keep its pieces
     within it. A sentence starts at the time of its first character and ends at that of
     its last, each read off its fragment in proportion to the characters before it.
@@ -68,10 +72,11 @@ def join_fragments(segments: Sequence[Segment], *, max_chars: int = 300,
     if not is_fragmented(segments, share):
         return tuple(segments)
     lower = {w for s in segments for w in _WORDS.findall(s.text) if w.islower()} \
-        if capitals else set()
+        if capitals or clauses else set()
     out: list[Segment] = []
     for run in _runs(segments, max_gap_ms):
-        out.extend(_Run(run).sentences(max_chars, within, lower))
+        out.extend(_Run(run).sentences(max_chars, within, lower if capitals else set(),
+                                       lower if clauses else set()))
     return tuple(out)
 
 
@@ -79,8 +84,12 @@ def _starts_anew(text: str, following: str, lower: set[str]) -> bool:
     """Whether `following` starts a sentence after `text`, which has no closing
     punctuation: its first word capitalised (not all capitals) and written in lower case
     elsewhere in the transcript."""
-    if _OPEN_END.search(text):
-        return False
+    return not _OPEN_END.search(text) and _capitalised(following, lower)
+
+
+def _capitalised(following: str, lower: set[str]) -> bool:
+    """`following` starts with a capitalised word (not all capitals) that the transcript
+    also writes in lower case."""
     m = _FIRST_WORD.match(following)
     word = m.group(1) if m else ""
     return (len(word) > 1 and word[0].isupper() and not word.isupper()
@@ -117,12 +126,19 @@ class _Run:
         share = min(max((at - self.starts[i]) / size, 0.0), 1.0)
         return seg.start_ms + round(share * (seg.end_ms - seg.start_ms))
 
-    def sentences(self, max_chars: int, within: bool, lower: set[str]) -> list[Segment]:
+    def sentences(self, max_chars: int, within: bool, capitals: set[str],
+                  clauses: set[str]) -> list[Segment]:
+        """Cut as `join_fragments` says; `capitals`, `clauses`: the words the transcript
+        writes in lower case, for each rule that is on (empty: off)."""
         cuts = {at + len(t) + 1 for at, t in zip(self.starts, self.texts, strict=True)
                 if ends_sentence(t)}
-        if lower:
+        if capitals:
             cuts.update(at for at, t, nxt in zip(self.starts[1:], self.texts, self.texts[1:],
-                                                 strict=False) if _starts_anew(t, nxt, lower))
+                                                 strict=False)
+                        if _starts_anew(t, nxt, capitals))
+        if clauses:
+            cuts.update(m.end() for m in _CLAUSE.finditer(self.text)
+                        if _capitalised(self.text[m.end():], clauses))
         if within:
             cuts.update(sentence_ends(self.text))
         bounds = [0, *sorted(c for c in cuts if 0 < c < len(self.text)), len(self.text)]

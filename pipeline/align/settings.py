@@ -44,10 +44,12 @@ class AlignSettings:
     # `join_gap_ms`, at most `join_chars` characters); claims are checked against those.
     # `join_within`: sentences also end (and start) at punctuation inside a fragment;
     # `join_capitals`: and before a fragment starting with a capitalised common word after
-    # one without closing punctuation
+    # one without closing punctuation; `join_clauses`: and before a capitalised common word
+    # after a comma, semicolon or colon
     join_fragments: bool = True
     join_within: bool = True
     join_capitals: bool = True
+    join_clauses: bool = True
     join_chars: int = 300
     join_gap_ms: int = 1_500
     # on joined captions a suggestion moves to the tail of its sentence (from a fragment
@@ -156,7 +158,8 @@ class AlignSettings:
         if not self.join_fragments:
             return tuple(segments)
         return join_fragments(segments, max_chars=self.join_chars, max_gap_ms=self.join_gap_ms,
-                              within=self.join_within, capitals=self.join_capitals)
+                              within=self.join_within, capitals=self.join_capitals,
+                              clauses=self.join_clauses)
 
     def _sentence_run(self, segments: Sequence[Segment]) -> int:
         if self.sentence_chars <= 0 or not segments:
