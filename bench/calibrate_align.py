@@ -67,6 +67,7 @@ from pipeline.align import (  # noqa: E402
     precise_embedder,
     word_vectors,
 )
+from pipeline.align.decide import cited_reach  # noqa: E402
 from pipeline.align.refine import refined  # noqa: E402
 from pipeline.align.word_vectors import WordVectors  # noqa: E402
 from pipeline.errors import TranscriptError  # noqa: E402
@@ -252,7 +253,10 @@ def score(items: list[Item], settings: AlignSettings, seeds: list[int],
             if item.second is not None:
                 ev = blended(ev, item.second[resolved.centre_transcript],
                              resolved.second_opinion)
-            decided = decide(claims, ev, item.segments, item.limit_ms, resolved, words, close)
+            # the video's length unknown, as in `interlinear align` offline: the note's
+            # latest well-formed time says how far the video runs (`Aligner.align`)
+            decided = decide(claims, ev, item.segments, item.limit_ms, resolved, words, close,
+                             cited_reach(claims))
             if item.fragments and resolved.refine_tails and passages is not None:
                 decided = refined(decided, item.claim_vectors, item.fragments, passages)
             checks = {c.citation.index: c for c in decided}
