@@ -408,7 +408,9 @@ def cmd_review(args: argparse.Namespace) -> int:
         key = note.path.resolve().relative_to(root).as_posix()
         decided = cites(note.path, key)
         for lang in sorted(wanted | approvals.langs(key)) or ["-"]:
-            gk = {i: glossary_terms_key(glossary, b.text, lang) for i, b in enumerate(note.blocks)}
+            def gk(text: str, lang: str = lang) -> str:
+                return glossary_terms_key(glossary, text, lang)
+
             n = (review_counts(note, block_reviews(note, key, lang, approvals, gk))
                  if lang != "-" else {"approved": "-", "machine": "-", "review_again": "-"})
             table.add_row(key, lang, str(n["approved"]), str(n["machine"]),

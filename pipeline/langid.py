@@ -129,25 +129,38 @@ def label_transcript(transcript: Transcript, detect: Detect = detect_language
     return replace(transcript, language=found.lang, segments=segments), found
 
 
-def letter_scripts(text: str) -> list[str]:
-    """The Unicode script of each letter of `text` (LATIN, CYRILLIC, CJK...)."""
-    return [unicodedata.name(ch, "?").split()[0] for ch in text if ch.isalpha()]
+@functools.lru_cache(maxsize=8192)
+def _char_script(ch: str) -> str | None:
+    """The Unicode script of a letter (None for any other character)."""
+    return unicodedata.name(ch, "?").split()[0] if ch.isalpha() else None
+
+
+def script_counts(text: str) -> Counter[str]:
+    """How many of `text`'s letters are in each Unicode script (LATIN, CYRILLIC, CJK...):
+    each distinct character looked up once."""
+    found: Counter[str] = Counter()
+    for ch, n in Counter(text).items():
+        name = _char_script(ch)
+        if name is not None:
+            found[name] += n
+    return found
 
 
 def script(text: str) -> str | None:
     """The Unicode script most of `text`'s letters are in."""
-    found = Counter(letter_scripts(text))
+    found = script_counts(text)
     return found.most_common(1)[0][0] if found else None
 
 
 def in_main_script(texts: list[str]) -> list[str]:
     """The texts in the script most letters of all of them are in (each text judged
     whole), and those without letters."""
-    scripts = [script(t) for t in texts]
+    counts = [script_counts(t) for t in texts]
+    scripts = [c.most_common(1)[0][0] if c else None for c in counts]
     weight: Counter[str] = Counter()
-    for text, found in zip(texts, scripts, strict=True):
+    for found, count in zip(scripts, counts, strict=True):
         if found is not None:
-            weight[found] += sum(ch.isalpha() for ch in text)
+            weight[found] += count.total()
     main = weight.most_common(1)[0][0] if weight else None
     return [t for t, found in zip(texts, scripts, strict=True) if found in (main, None)]
 

@@ -215,6 +215,28 @@ def test_find_longest_first_whole_words_case_rules(glossary: Glossary) -> None:
     assert (hit.start, hit.end) == (7, 14)
 
 
+def test_terms_in_kept_per_text_and_per_glossary(glossary: Glossary, monkeypatch) -> None:
+    """A text's terms are found once per glossary and handed out as a copy; the memo
+    holds at most TERMS_IN_KEPT texts, and each glossary (each language's) has its own."""
+    from pipeline.glossary import terms as terms_mod
+
+    text = "Putin met NATO in the Kremlin."
+    first = glossary.terms_in(text)
+    first.append(first[0])  # the caller's copy: the kept answer is not changed
+    assert [t.source for t in glossary.terms_in(text)] == ["Putin", "NATO", "Kremlin"]
+    calls: list[str] = []
+    find = Glossary.find
+    monkeypatch.setattr(Glossary, "find", lambda self, t: calls.append(t) or find(self, t))
+    glossary.terms_in(text)
+    assert calls == []  # kept
+    sub = glossary.from_lang("ru")  # the same hash, other terms: not the same answers
+    assert sub.terms_in(text) == [] and calls == [text]
+    monkeypatch.setattr(terms_mod, "TERMS_IN_KEPT", 3)
+    for i in range(5):
+        glossary.terms_in(f"Putin {i}")
+    assert len(glossary._terms_in) <= 3
+
+
 _PIECES = ["Putin", "putin", "PUTIN", "Vladimir", "Kremlin", "NATO", "nato", "special",
            "military", "operation", "Ministry", "of", "Defense", "Politburo", "2.0", "the",
            "Putin's", "Putinism", "São", "Zelensky", "**", "[[", "]]", "_", "-", "é", "ß"]

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.glossary import Glossary
 from pipeline.langid import (
@@ -22,6 +24,8 @@ from pipeline.langid import (
     likelihood,
     note_language,
     sample_text,
+    script,
+    script_counts,
 )
 from pipeline.model import Segment, Transcript
 from pipeline.notes import parse_note
@@ -173,3 +177,15 @@ def test_caption_fragments_of_the_corpus(corpus: Path) -> None:
         right = sum((detect_language(c) or detect_language("x")).lang == lang  # type: ignore[union-attr]
                     for c in sample)
         assert right >= 0.9 * len(sample), (lang, right, len(sample))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aZé ß1,.\nЖжѣΩωআ中かカ한\u0301\u02b0ǅ"), max_size=60))
+def test_script_counts_count_each_letter_by_its_unicode_name(text: str) -> None:
+    """Each letter counted under the first word of its Unicode name, nothing else counted."""
+    import unicodedata
+    from collections import Counter
+
+    want = Counter(unicodedata.name(ch, "?").split()[0] for ch in text if ch.isalpha())
+    assert script_counts(text) == want
+    assert script(text) == (want.most_common(1)[0][0] if want else None)

@@ -93,13 +93,17 @@ def test_block_reviews_approved_review_again_and_stale(tmp_path: Path) -> None:
         approval("a.md", idx[0], note.blocks[idx[0]].text, "Olá.\n", glossary="g1"),
         approval("a.md", idx[1], note.blocks[idx[1]].text, "Segundo.\n", glossary="g1"),
         approval("a.md", idx[2], "Third block, as it was.\n", "Terceiro.\n")])
+    keys = {note.blocks[idx[0]].text: "g1", note.blocks[idx[1]].text: "g2",
+            note.blocks[idx[2]].text: "g1"}
+    asked: list[str] = []
     found = block_reviews(note, "a.md", "pt", approvals_store.load(),
-                          {idx[0]: "g1", idx[1]: "g2", idx[2]: "g1"})
+                          lambda text: asked.append(text) or keys[text])
     assert found[idx[0]].status == "approved" and found[idx[0]].text == "Olá.\n"
     assert found[idx[1]].status == "review_again" and found[idx[1]].text == "Segundo.\n"
     assert found[idx[2]].status == "stale" and found[idx[2]].text == "Terceiro.\n"
     assert review_counts(note, found) == {"approved": 1, "machine": 0, "review_again": 2}
-    assert block_reviews(note, "a.md", "ru", approvals_store.load(), {}) == {}
+    assert asked == [note.blocks[idx[0]].text, note.blocks[idx[1]].text]  # approved ones only
+    assert block_reviews(note, "a.md", "ru", approvals_store.load(), keys.__getitem__) == {}
 
 
 def test_every_region_of_the_example_notes_reads_back_as_its_block() -> None:

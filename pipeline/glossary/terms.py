@@ -89,6 +89,9 @@ class TermHit:
     text: str  # as written in the text
 
 
+TERMS_IN_KEPT = 1024
+
+
 class Glossary:
     """Merged terms of one or more glossary files, with a fast matcher."""
 
@@ -103,6 +106,7 @@ class Glossary:
         self._regex = _compile(ordered)
         self._starts = _compile_tree(ordered)
         self._by_lang: dict[str, Glossary] = {}
+        self._terms_in: dict[str, list[Term]] = {}  # text -> terms_in(text), recent texts
 
     # -- construction
     @classmethod
@@ -195,8 +199,16 @@ class Glossary:
             pos = m.end() if m is not None else cand.start() + 1
 
     def terms_in(self, text: str) -> list[Term]:
-        """The distinct terms that occur in `text`, in order of first occurrence."""
-        return list(dict.fromkeys(h.term for h in self.find(text)))
+        """The distinct terms that occur in `text`, in order of first occurrence. Kept for
+        the last `TERMS_IN_KEPT` texts: a run asks of each note's text at least twice (its
+        translation's key and its outputs' provenance)."""
+        found = self._terms_in.get(text)
+        if found is None:
+            found = list(dict.fromkeys(h.term for h in self.find(text)))
+            if len(self._terms_in) >= TERMS_IN_KEPT:
+                self._terms_in.clear()
+            self._terms_in[text] = found
+        return list(found)
 
     def __len__(self) -> int:
         return len(self.terms)

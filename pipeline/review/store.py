@@ -20,7 +20,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -152,9 +152,10 @@ class BlockReview:
 
 
 def block_reviews(note: Note, note_key: str, lang: str, approvals: Approvals,
-                  glossary_key: Mapping[int, str]) -> dict[int, BlockReview]:
+                  glossary_key: Callable[[str], str]) -> dict[int, BlockReview]:
     """Each reviewable block's review in `lang` (blocks without one are machine-only).
-    `glossary_key`: the glossary renderings that apply to each block now."""
+    `glossary_key(text)`: the glossary renderings that apply to a block's text now
+    (asked only of blocks the store holds an approval for)."""
     found = {}
     present = {source_hash(b.text) for b in note.blocks}
     for i, block in enumerate(note.blocks):
@@ -162,7 +163,7 @@ def block_reviews(note: Note, note_key: str, lang: str, approvals: Approvals,
             continue
         hit = approvals.by_source.get((lang, source_hash(block.text)))
         if hit is not None:
-            status: Status = "approved" if hit.glossary == glossary_key.get(i) else (
+            status: Status = "approved" if hit.glossary == glossary_key(block.text) else (
                 "review_again")
             found[i] = BlockReview(status, hit.text, hit.reviewer, hit.at)
             continue

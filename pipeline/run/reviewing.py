@@ -37,7 +37,7 @@ from ..review import (
     source_hash,
 )
 from ..review.decisions import boxes_as_written
-from ..review.store import REVIEWABLE, now
+from ..review.store import now
 from ..translate.note import excerpt
 from .context import RunContext
 from .store import content_key, glossary_terms_key
@@ -182,9 +182,8 @@ def apply_reviews(note: Note, tr: TranslatedNote, ctx: RunContext
     review, and what the review store could not read."""
     store = ReviewStore(ctx.settings.review_path)
     approvals = store.load()
-    keys = {i: glossary_terms_key(ctx.glossary, b.text, tr.lang)
-            for i, b in enumerate(note.blocks) if b.kind in REVIEWABLE}
-    reviews = block_reviews(note, note_key(note, ctx), tr.lang, approvals, keys)
+    reviews = block_reviews(note, note_key(note, ctx), tr.lang, approvals,
+                            lambda text: glossary_terms_key(ctx.glossary, text, tr.lang))
     blocks = list(tr.blocks)
     for i, review in reviews.items():
         if review.status != "stale":

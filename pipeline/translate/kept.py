@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 
 from ..glossary.lines import VaultLines
-from ..langid import letter_scripts, likelihood
+from ..langid import likelihood, script_counts
 from ..model import Block, Note
 from .markup.segment import Template, Unit, segment_block, segment_text
 
@@ -49,12 +49,13 @@ def in_language(text: str, lang: str) -> bool:
     """Whether most letters of `text` are in the script of `lang` (a Russian video title
     quoted in an English note is not sent to an en->pt engine: it is kept as written)."""
     want = _SCRIPTS.get(lang, "LATIN")
-    letters = letter_scripts(text)
-    if not letters:
+    letters = script_counts(text)
+    total = letters.total()
+    if not total:
         return True
     if want == "CJK":
-        return sum(s in ("CJK", "HIRAGANA", "KATAKANA") for s in letters) * 2 >= len(letters)
-    return sum(s == want for s in letters) * 2 >= len(letters)
+        return sum(letters[s] for s in ("CJK", "HIRAGANA", "KATAKANA")) * 2 >= total
+    return letters[want] * 2 >= total
 
 
 QUOTED_TITLE = 0.05  # a web page's title less likely than this in the source: kept
