@@ -114,8 +114,7 @@ class _OwnSession:
     """`subprocess` for Prefect's launch of the server: its own session (a terminal's
     Ctrl-C or `kill -INT -PGID` reaches the run, which stops the server itself, not the
     server in the middle of a request), and its output in a log file, not the terminal
-    (a server stopped mid-request logs the cancelled database call as a traceback), and
-    `kept_server.SERVER_DEFAULTS` under the settings Prefect passes it."""
+    (a server stopped mid-request logs the cancelled database call as a traceback)."""
 
     def __init__(self, log: IO[bytes]) -> None:
         self._log = log
@@ -124,11 +123,8 @@ class _OwnSession:
         return getattr(subprocess, name)
 
     def Popen(self, *args: Any, **kwargs: Any) -> subprocess.Popen[Any]:  # noqa: N802
-        from .kept_server import SERVER_DEFAULTS
-
         kwargs.update(start_new_session=True, stdin=subprocess.DEVNULL, stdout=self._log,
-                      stderr=self._log,
-                      env={**SERVER_DEFAULTS, **(kwargs.get("env") or os.environ)})
+                      stderr=self._log)
         return subprocess.Popen(*args, **kwargs)
 
 

@@ -8,8 +8,6 @@ session of its own, and the runs after it, with the same Prefect settings (PREFE
 variables; the state files live in PREFECT_HOME), use it: every run is still a real
 Prefect flow run with its task runs. The keeper stops the server when no run has used it
 for `INTERLINEAR_SERVER_IDLE_S` seconds (default 300), and exits when the server dies.
-The server records task runs in batches (`SERVER_DEFAULTS`; a PREFECT_* variable the user
-sets stands).
 
 Signals stop a run as before (`flows.signals`); the server is not the run's and stays for
 the next one (the keeper's session is not the run's process group, which a terminal or
@@ -39,13 +37,6 @@ from pipeline.fileio import atomic_write_text
 
 IDLE_ENV = "INTERLINEAR_SERVER_IDLE_S"
 DEFAULT_IDLE_S = 300.0
-# Prefect's settings for interlinear's own servers (kept or per run), under any PREFECT_*
-# variable the user sets. The task run recorder writes each task-run event in a
-# transaction of its own by default (batch size 1): about 7 s of the server's CPU for an
-# unchanged 30-note run's 121 task runs, most of it after the run, where it slows the next
-# one. In batches (at most 1 s late) the same runs cost it about 2.5 s.
-SERVER_DEFAULTS = {"PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE": "100",
-                   "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_FLUSH_INTERVAL": "1"}
 _LEASES: list[int] = []  # the lease's file descriptor, held until the process ends
 
 # argv: idle seconds, lease file, state file, port, Prefect's app dir, log file
@@ -165,7 +156,7 @@ def _start(f: dict[str, Path], idle: float) -> str:
             [sys.executable, "-c", KEEPER, str(idle), str(f["lease"]), str(f["json"]),
              str(port), app_dir, str(f["log"])],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True, cwd=f["json"].parent, env={**SERVER_DEFAULTS, **os.environ})
+            start_new_session=True, cwd=f["json"].parent)
         url = f"http://127.0.0.1:{port}/api"
         deadline = time.monotonic() + wait_s
         while keeper.poll() is None and time.monotonic() < deadline:

@@ -323,21 +323,6 @@ def test_the_watchdog_stops_the_server_of_a_killed_process(released: bool) -> No
             os.killpg(proc.pid, signal.SIGKILL)
 
 
-def test_a_temporary_server_records_task_runs_in_batches(tmp_path: Path) -> None:
-    """`flows.ephemeral`'s launch of Prefect's server adds `SERVER_DEFAULTS` (the task run
-    recorder in batches) under the settings Prefect passes, which stand."""
-    from flows import ephemeral
-    from flows.kept_server import SERVER_DEFAULTS
-
-    batch, flush = SERVER_DEFAULTS
-    with open(tmp_path / "log", "wb") as log:
-        proc = ephemeral._OwnSession(log).Popen(
-            ["/bin/sh", "-c", f'echo "${batch}|${flush}"'],
-            env={"PATH": os.environ["PATH"], batch: "7"})
-        assert proc.wait(10) == 0
-    assert (tmp_path / "log").read_text().strip() == f"7|{SERVER_DEFAULTS[flush]}"
-
-
 def test_the_server_is_watched_from_the_moment_its_process_exists(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """`flows.ephemeral.start`: the watchdog is running before Prefect starts waiting for
