@@ -1,12 +1,14 @@
 """The vault flow: wires `pipeline.run`'s stages into Prefect tasks.
 
-Per video a fetch, an align, a transcript-tracks and an outputs task; per language one
-translation task (one batch over the notes that need it); one outputs task for the pages
-(notes of no video). A video's tracks need only its transcript, so they start as soon as
-it is fetched, and translate in the background (`pipeline.translate.in_background`: the
-notes' batches, which the notes' outputs wait for, go first): their translation keeps
-the second core busy while the notes' translation waits on its last texts (on a cold
-30-note run, about 20 s with one core idle otherwise).
+Per video a fetch, an align-and-tracks and an outputs task; per language one translation
+task (one batch over the notes that need it); one outputs task for the pages (notes of no
+video). Once a video is fetched, its notes are aligned and its transcript tracks made side
+by side in one task (the tracks on a thread of their own: the video's outputs wait for
+both, and one task run fewer per video is a tenth of an unchanged run's Prefect work). The
+tracks translate in the background (`pipeline.translate.in_background`: the notes'
+batches, which the notes' outputs wait for, go first): their translation keeps the
+second core busy while the notes' translation waits on its last texts (on a cold 30-note
+run, about 20 s with one core idle otherwise).
 Every stage looks its result up first, so an unchanged note is not aligned, translated or
 rendered again. A failing video or note ends its own task Failed (the others go on) and
 the run still ends with the summary and the manifest. Only fetching is retried
@@ -18,7 +20,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 from prefect import flow, task
@@ -58,6 +62,7 @@ FETCH_LIMIT = "youtube-fetch"  # a global concurrency limit, when created on the
 T = TypeVar("T")
 Aligned = Outcome[dict[str, Keyed[NoteAlignment]]]
 Translated = Outcome[dict[str, Keyed[TranslatedNote]]]
+V = TypeVar("V")
 
 
 def _state(done: Outcome[Any]) -> Outcome[Any] | State[Outcome[Any]]:
@@ -68,6 +73,26 @@ def _state(done: Outcome[Any]) -> Outcome[Any] | State[Outcome[Any]]:
     if done.all_cached:
         return Completed(name="Cached", data=done)
     return done
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A video's alignment and transcript tracks, each an outcome or, when that part
+    crashed (a bug), its exception: the other part stands, as if they were two tasks."""
+
+    aligned: Aligned | BaseException
+    tracks: Outcome[None] | BaseException
+
+    def parts(self) -> list[Outcome[Any] | BaseException]:
+        return [self.aligned, self.tracks]
+
+
+def _attempt(what: str, work: Callable[[], Outcome[V]]) -> Outcome[V] | BaseException:
+    try:
+        return work()
+    except Exception as exc:  # noqa: BLE001 - recorded by the flow as that part's crash
+        log.exception("%s crashed", what)
+        return exc
 
 
 @contextmanager
@@ -96,22 +121,32 @@ def fetch_task(request: FetchRequest, settings: RunSettings) -> Any:
     return _state(fetch_video(request, context(settings), slot=youtube_slot))
 
 
-@task(name="align notes", cache_policy=NONE)
-def align_task(notes: Sequence[Note], transcript: Transcript | None,
-               settings: RunSettings) -> Any:
-    return _state(align_video(notes, transcript, context(settings)))
+@task(name="align and tracks", cache_policy=NONE)
+def prepare_task(video_id: str, notes: Sequence[Note], transcript: Transcript | None,
+                 settings: RunSettings) -> Any:
+    """The video's notes aligned and, at the same time, its transcript tracks in its own
+    language and each target language. Failed when either part failed or crashed."""
+    ctx = context(settings)
+    with ThreadPoolExecutor(1, thread_name_prefix=f"tracks-{video_id}") as pool:
+        tracks = pool.submit(_attempt, f"tracks {video_id}",
+                             lambda: transcript_tracks(video_id, transcript, ctx))
+        aligned = _attempt(f"align {video_id}", lambda: align_video(notes, transcript, ctx))
+        done = Prepared(aligned, tracks.result())
+    crashed = [p for p in done.parts() if isinstance(p, BaseException)]
+    failed = [p for p in done.parts() if isinstance(p, Outcome) and p.failures]
+    if crashed or failed:
+        message = "; ".join([*(f"crashed: {type(e).__name__}: {e}" for e in crashed),
+                             *(p.failed for p in failed)])
+        return Failed(message=message, data=done)
+    if all(isinstance(p, Outcome) and p.all_cached for p in done.parts()):
+        return Completed(name="Cached", data=done)
+    return done
 
 
 @task(name="translate notes", cache_policy=NONE)
 def translate_task(notes: Sequence[Note], lang: str, settings: RunSettings) -> Any:
     """All notes into one language: stored translations reused, the rest in one batch."""
     return _state(translate_language(notes, lang, context(settings)))
-
-
-@task(name="transcript tracks", cache_policy=NONE)
-def tracks_task(video_id: str, transcript: Transcript | None, settings: RunSettings) -> Any:
-    """The video's transcript tracks, in its own language and each target language."""
-    return _state(transcript_tracks(video_id, transcript, context(settings)))
 
 
 @task(name="video outputs", cache_policy=NONE)
@@ -183,36 +218,36 @@ def vault_flow(
                                            _q(settings))
                     for vid, notes in scan.by_video.items()}
         fetched: dict[str, Outcome[FetchResult]] = {}
-        aligning, tracking = {}, {}
+        preparing = {}
         for vid, fut in _completed(fetching):  # each video aligned as soon as it is fetched
             fetched[vid] = _value(fut, lambda exc, v=vid: Outcome(  # type: ignore[misc]
                 FetchResult(v, None, "", "", 0, error=Failure.of("fetch", v, exc).reason)))
             report("fetch", vid)
-            transcript = fetched[vid].value.transcript
-            aligning[vid] = align_task.submit(_q(scan.by_video[vid]), _q(transcript),
-                                              _q(settings))
-            tracking[vid] = tracks_task.submit(vid, _q(transcript), _q(settings))
+            preparing[vid] = prepare_task.submit(vid, _q(scan.by_video[vid]),
+                                                 _q(fetched[vid].value.transcript), _q(settings))
         translations: dict[str, Translated] = {}
         for lang, fut in translating.items():
             translations[lang] = _value(fut, _crash(crashed, "translate", lang, Outcome({})))
             report("translate", lang, len(scan.notes) + len(scan.pages))
         aligned: dict[str, Aligned] = {}
-        for vid, fut in _completed(aligning):
-            got = _value(fut, _crash(crashed, "align", vid, None))
-            if got is not None:
-                aligned[vid] = got
-            report("align", vid, len(scan.by_video[vid]))
         writing = {}
-        for vid, fut in _completed(tracking):  # each video's outputs once its tracks are
-            tracks = _value(fut, _crash(crashed, "tracks", vid, Outcome(None)))
-            if vid in aligned:
+        written: dict[str, Outcome[None]] = {}  # a video not aligned: its tracks alone
+        for vid, fut in _completed(preparing):  # each video's outputs once it is aligned
+            done = _value(fut, lambda exc: Prepared(exc, exc))
+            got = _part(cast("Aligned | None | BaseException", done.aligned),
+                        _crash(crashed, "align", vid, None))
+            tracks = _part(done.tracks, _crash(crashed, "tracks", vid, Outcome(None)))
+            report("align", vid, len(scan.by_video[vid]))
+            if got is None:
+                written[vid] = tracks
+            else:
+                aligned[vid] = got
                 writing[vid] = video_task.submit(
                     vid, _q(scan.by_video[vid]), _q(fetched[vid].value.transcript),
-                    _q(tracks), _q(aligned[vid]),
+                    _q(tracks), _q(got),
                     _q(_for_notes(translations, scan.by_video[vid])), _q(settings))
         paging = pages_task.submit(_q(scan.pages), _q(_for_notes(translations, scan.pages)),
                                    _q(settings)) if scan.pages else None
-        written: dict[str, Outcome[None]] = {}
         for vid, fut in _completed(writing):
             written[vid] = _value(fut, _crash(crashed, "render", vid, Outcome(None)))
             report("render", vid, len(scan.by_video[vid]))
@@ -250,6 +285,11 @@ def _value(future: PrefectFuture[Any], fallback: Callable[[BaseException], T]) -
     if isinstance(value, BaseException):
         return fallback(value)
     return value
+
+
+def _part(part: T | BaseException, crashed: Callable[[BaseException], T]) -> T:
+    """A part of a task's value, or `crashed(exc)` for a part that crashed."""
+    return crashed(part) if isinstance(part, BaseException) else part
 
 
 def _crash(failures: list[Failure], stage: str, item: str, empty: T

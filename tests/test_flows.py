@@ -233,6 +233,45 @@ def test_a_failing_video_fails_its_own_task_not_the_run(first: Run) -> None:
     assert (first.out / "notes" / "pt" / CHANNEL / "no_transcript.md").is_file()
 
 
+def test_a_crashed_alignment_keeps_its_videos_tracks_and_the_other_videos(
+        first: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug in one video's alignment: its part of the "align and tracks" task is recorded
+    as a crash and its notes are not rendered; its transcript tracks, made beside it in
+    the same task, and the other video's notes still are; the task alone ends Failed."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    import flows.vault as fv
+
+    real = fv.align_video
+
+    def align(notes: Any, transcript: Any, ctx: Any) -> Any:
+        if transcript is not None and transcript.video_id == "AWZr7BhFSyE":
+            raise RuntimeError("a bug in the aligner")
+        return real(notes, transcript, ctx)
+
+    monkeypatch.setattr(fv, "align_video", align)
+    state = fv.vault_flow(**example_params(first.vault, first.out, first.cache,
+                                           glossary=str(first.glossary)), return_state=True)
+    assert state.is_completed()
+    manifest = state.result()
+    crashes = [(f["stage"], f["item"]) for f in manifest["failures"]
+               if "a bug in the aligner" in f["reason"]]
+    assert crashes == [("align", "AWZr7BhFSyE")]
+    status = tasks_by_status(manifest)
+    done = status["ran"] | status["cached"]
+    assert ("tracks", "AWZr7BhFSyE") in done
+    rendered = {item for task, item in done if task == "render"}
+    assert f"{note_path(first.vault, 'peace_terms_after_kherson')} [pt]" in rendered
+    assert f"{note_path(first.vault, 'kremlins_answer_to_the_peace_offer')} [pt]" not in rendered
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(
+            id=FlowRunFilterId(any_=[state.state_details.flow_run_id])))
+    prepared = sorted(r.state.type.value for r in runs
+                      if r.name.startswith("align and tracks") and r.state is not None)
+    assert prepared == sorted(["FAILED"] + ["COMPLETED"] * (len(manifest["videos"]) - 1))
+
+
 def test_an_index_page_is_translated_and_never_fetched(first: Run) -> None:
     """A note of no video (a channel's index page: no videoId, no citations) is translated
     and rendered like the others, its Russian video titles and its own name kept; no fetch
