@@ -3,12 +3,12 @@
 Per video a fetch, an align-and-tracks and an outputs task; per language one translation
 task (one batch over the notes that need it); one outputs task for the pages (notes of no
 video). Once a video is fetched, its notes are aligned and its transcript tracks made side
-by side in one task (the tracks on a thread of their own: the video's outputs wait for
-both, and one task run fewer per video is a tenth of an unchanged run's Prefect work). The
-tracks translate in the background (`pipeline.translate.in_background`: the notes'
-batches, which the notes' outputs wait for, go first): their translation keeps the
-second core busy while the notes' translation waits on its last texts (on a cold 30-note
-run, about 20 s with one core idle otherwise).
+by side in one task (the tracks on a thread of their own; the video's outputs wait for
+both, and an unchanged 30-note run makes 91 task runs instead of 121). The tracks
+translate in the background (`pipeline.translate.in_background`: the notes' batches,
+which the notes' outputs wait for, go first): their translation keeps the second core
+busy while the notes' translation waits on its last texts (on a cold 30-note run, about
+20 s with one core idle otherwise).
 Every stage looks its result up first, so an unchanged note is not aligned, translated or
 rendered again. A failing video or note ends its own task Failed (the others go on) and
 the run still ends with the summary and the manifest. Only fetching is retried
