@@ -62,15 +62,20 @@ FETCH_LIMIT = "youtube-fetch"  # a global concurrency limit, when created on the
 T = TypeVar("T")
 Aligned = Outcome[dict[str, Keyed[NoteAlignment]]]
 Translated = Outcome[dict[str, Keyed[TranslatedNote]]]
-V = TypeVar("V")
 
 
-def _state(done: Outcome[Any]) -> Outcome[Any] | State[Outcome[Any]]:
-    """A task's end: Failed (with its value) when some item failed, `Cached` when every
-    item was reused, else the value."""
-    if done.failures:
-        return Failed(message=done.failed, data=done)
-    if done.all_cached:
+def _state(done: T, parts: Sequence[Outcome[Any] | BaseException] | None = None
+           ) -> T | State[T]:
+    """A task's end: Failed (with its value) when some item of its outcome (or `parts`)
+    failed or a part crashed, `Cached` when every item was reused, else the value."""
+    parts = [cast(Outcome[Any], done)] if parts is None else parts
+    crashed = [p for p in parts if isinstance(p, BaseException)]
+    failed = [p for p in parts if isinstance(p, Outcome) and p.failures]
+    if crashed or failed:
+        return Failed(message="; ".join([
+            *(f"crashed: {type(e).__name__}: {e}" for e in crashed),
+            *(p.failed for p in failed)]), data=done)
+    if all(isinstance(p, Outcome) and p.all_cached for p in parts):
         return Completed(name="Cached", data=done)
     return done
 
@@ -87,7 +92,7 @@ class Prepared:
         return [self.aligned, self.tracks]
 
 
-def _attempt(what: str, work: Callable[[], Outcome[V]]) -> Outcome[V] | BaseException:
+def _attempt(what: str, work: Callable[[], Outcome[T]]) -> Outcome[T] | BaseException:
     try:
         return work()
     except Exception as exc:  # noqa: BLE001 - recorded by the flow as that part's crash
@@ -132,15 +137,7 @@ def prepare_task(video_id: str, notes: Sequence[Note], transcript: Transcript | 
                              lambda: transcript_tracks(video_id, transcript, ctx))
         aligned = _attempt(f"align {video_id}", lambda: align_video(notes, transcript, ctx))
         done = Prepared(aligned, tracks.result())
-    crashed = [p for p in done.parts() if isinstance(p, BaseException)]
-    failed = [p for p in done.parts() if isinstance(p, Outcome) and p.failures]
-    if crashed or failed:
-        message = "; ".join([*(f"crashed: {type(e).__name__}: {e}" for e in crashed),
-                             *(p.failed for p in failed)])
-        return Failed(message=message, data=done)
-    if all(isinstance(p, Outcome) and p.all_cached for p in done.parts()):
-        return Completed(name="Cached", data=done)
-    return done
+    return _state(done, done.parts())
 
 
 @task(name="translate notes", cache_policy=NONE)

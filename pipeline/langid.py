@@ -148,20 +148,23 @@ def script_counts(text: str) -> Counter[str]:
 
 def script(text: str) -> str | None:
     """The Unicode script most of `text`'s letters are in."""
-    found = script_counts(text)
-    return found.most_common(1)[0][0] if found else None
+    return _most(script_counts(text))
+
+
+def _most(counts: Counter[str]) -> str | None:
+    return counts.most_common(1)[0][0] if counts else None
 
 
 def in_main_script(texts: list[str]) -> list[str]:
     """The texts in the script most letters of all of them are in (each text judged
     whole), and those without letters."""
     counts = [script_counts(t) for t in texts]
-    scripts = [c.most_common(1)[0][0] if c else None for c in counts]
+    scripts = [_most(c) for c in counts]
     weight: Counter[str] = Counter()
     for found, count in zip(scripts, counts, strict=True):
         if found is not None:
             weight[found] += count.total()
-    main = weight.most_common(1)[0][0] if weight else None
+    main = _most(weight)
     return [t for t, found in zip(texts, scripts, strict=True) if found in (main, None)]
 
 
