@@ -281,6 +281,34 @@ def test_a_transcript_that_stops_before_the_video_does() -> None:
     assert alone[0][0] == "out_of_range"
 
 
+def test_a_time_past_the_transcript_out_of_the_notes_order_is_suspect() -> None:
+    """Past the transcript's end nothing can be checked, but when the claims right before
+    and after it cite trusted times minutes earlier, the claim is inside the transcript:
+    flagged, and the reviewer is sent to where it is said."""
+    got = align(note(("Cats sleep sixteen hours each day", "00:00:10"),
+                     ("Glaciers carve valleys slowly over thousands years", "00:05:10"),
+                     ("Submarine sonar detects objects using sound echoes", "00:01:30"),
+                     ("Penguins huddle together in winter storms", "00:06:05")))
+    assert [s for s, _ in got] == ["ok", "suspect", "ok", "no_transcript"]
+    late = got[1][1]
+    assert (late.resolved_ms, late.suggested_ms, late.segment) == (310_000, 60_000, None)
+    assert "past the transcript's end (00:02:09)" in late.reason
+    assert "the claims before and after it cite 00:00:10 and 00:01:30" in late.reason
+    # a later citation close to the transcript's end says nothing about a time just past it,
+    # nor one that is not the next claim's (a summary citing the start, after a run of
+    # claims past the transcript's end)
+    near = align(note(("Cats sleep sixteen hours each day", "00:00:10"),
+                      ("Glaciers carve valleys slowly over thousands years", "00:02:30"),
+                      ("Thanks for watching and see you next time", "00:01:50"),
+                      ("Penguins huddle together in winter storms", "00:03:05")))
+    assert [s for s, _ in near] == ["ok", "no_transcript", "ok", "no_transcript"]
+    summary = align(note(("Cats sleep sixteen hours each day", "00:00:10"),
+                         ("Glaciers carve valleys slowly over thousands years", "00:05:10"),
+                         ("Penguins huddle together in winter storms", "00:06:05"),
+                         ("Submarine sonar detects objects using sound echoes", "00:01:30")))
+    assert [s for s, _ in summary] == ["ok", "no_transcript", "no_transcript", "ok"]
+
+
 def test_settings_validate_and_sign() -> None:
     with pytest.raises(ConfigError):
         AlignSettings(context_before=-1)

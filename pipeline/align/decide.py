@@ -6,7 +6,9 @@ tolerance (claims cite the start of a sentence, or a little before or after) aga
 best place in the whole transcript; the best place is searched with an order prior (notes
 mostly follow the video: a claim is expected between the places its neighbours cite, taken
 from the neighbours whose own citations are trusted). Impossible times are read again
-(`readings`) and the best-supported possible reading kept. Across languages the search for
+(`readings`) and the best-supported possible reading kept. A time past the end of a
+transcript that stops before the video does is not checked, unless the note's order shows
+it wrong (`_Claims.out_of_order`). Across languages the search for
 a suspect citation's place may ask contextual word vectors (`words`: `WordVectors.recall`)
 to re-rank its few best segments; within one language, close calls between the sentences
 it might point at, and whether a citation whose margin lies near the line is flagged,
@@ -16,7 +18,7 @@ numpy on the evidence.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -89,6 +91,8 @@ class _Claims:
         self.best_raw = self.support.max(axis=1)
         self.outside = np.zeros_like(self.support)  # 0 inside the expected span .. 1 far out
         self.prior = np.zeros_like(self.support)
+        # per claim, the trusted times the nearest claims before and after it cite
+        self.between: list[tuple[int, int] | None] = [None] * len(claims)
         self.best = self.best_raw.copy()
 
     def judge(self, row: int, reading: Reading) -> _Judged:
@@ -141,6 +145,8 @@ class _Claims:
         if not anchors:
             return
         starts = self.ev.starts.astype(np.float64)
+        past = [any(r.rule == "as_written" and r.ms > self.limit_ms
+                    for c in claim.citations for r in readings(c.written)) for claim in claims]
         for row in range(len(claims)):
             before = [ms for pos, ms in anchors if pos < row]
             after = [ms for pos, ms in anchors if pos > row]
@@ -148,12 +154,27 @@ class _Claims:
                 continue
             ends = [before[-1]] if before else []
             ends += [after[0]] if after else []
+            if before and after and not any(
+                    past[r] for r in range(_pos(anchors, row, -1) + 1, _pos(anchors, row, 1))
+                    if r != row):
+                self.between[row] = (before[-1], after[0])
             lo = min(ends) - st.order_slack_ms if before else 0
             hi = max(ends) + st.order_slack_ms if after else float("inf")
             dist = np.maximum(lo - starts, 0) + np.maximum(starts - hi, 0)
             self.outside[row] = np.minimum(dist / max(st.order_scale_ms, 1), 1.0)
         self.prior = -st.order_weight * self.outside
         self.best = (self.support + self.prior).max(axis=1)
+
+    def out_of_order(self, row: int, ms: int, suggested: Callable[[], int]
+                     ) -> tuple[int, int] | None:
+        """The trusted times the nearest claims before and after this one cite (no claim
+        between them cites past the transcript's end), when both lie `order_scale_ms` or
+        more before `ms` and the claim's best place is between them; else None (nothing
+        in the note's order says `ms` is wrong)."""
+        pair = self.between[row]
+        if pair is None or ms - max(pair) < self.settings.order_scale_ms:
+            return None
+        return pair if self.outside[row, suggested()] == 0 else None
 
     def suggestion(self, row: int) -> int:
         """Index of the segment that best supports the claim (within the best window)."""
@@ -198,6 +219,12 @@ class _Claims:
             return best
         gain = st.rerank_weight * (found - found.mean())
         return int(top[int(np.argmax(score[top] + gain))])
+
+
+def _pos(anchors: list[tuple[int, int]], row: int, step: int) -> int:
+    """The position of the nearest trusted anchor before (`step` -1) or after (1) `row`."""
+    found = [pos for pos, _ in anchors if (pos - row) * step > 0]
+    return (max(found) if step < 0 else min(found)) if found else row
 
 
 def sentence_at(segments: Sequence[Segment], i: int, st: AlignSettings) -> tuple[Segment, ...]:
@@ -308,7 +335,13 @@ def _check(cl: _Claims, row: int, claim: ClaimInput, c: Citation,
     checkable = cl.checkable[row]
     if (literal is not None and cl.limit_ms < literal.ms <= cl.reach_ms
             and not is_mmss_form(c.written)):
-        # a time the video has and the transcript does not: not read as another time
+        # a time the video has and the transcript does not: not read as another time;
+        # flagged only when the note's order puts the claim well inside the transcript
+        pair = cl.out_of_order(row, literal.ms, suggested) if checkable else None
+        if pair is not None:
+            return made("suspect", literal, None, True,
+                        f"past the transcript's end ({hms(cl.limit_ms)}), while the claims "
+                        f"before and after it cite {hms(pair[0])} and {hms(pair[1])}")
         return made("no_transcript", literal, None, False,
                     f"past the transcript's end ({hms(cl.limit_ms)}), which stops before the "
                     f"video does (the note cites up to {hms(cl.reach_ms)}): not checked")
