@@ -127,6 +127,19 @@ def test_a_capitalised_common_word_after_a_comma_or_colon_starts_a_sentence() ->
     assert len(join_fragments(cues, capitals=False)) == 3
 
 
+def test_a_sentence_mark_without_its_space_still_ends_a_sentence() -> None:
+    """"... числа.Так или иначе ..." (the space after the period dropped) is cut there, as
+    "так" is written in lower case elsewhere; "Node.Js" (never in lower case), a decimal
+    and an initial are not."""
+    cues = (Segment(0, 4000, "Вот и всё про числа.Так или иначе, так", "ru"),
+            Segment(4000, 8000, "работает Node.Js и число 3.14, писал А.Пушкин", "ru"),
+            Segment(8000, 9000, "в письме.", "ru"))
+    assert [s.text for s in join_fragments(cues)] == [
+        "Вот и всё про числа.",
+        "Так или иначе, так работает Node.Js и число 3.14, писал А.Пушкин в письме."]
+    assert len(join_fragments(cues, clauses=False)) == 1
+
+
 fragments = st.lists(st.tuples(st.text(alphabet="aB .?", min_size=1, max_size=20),
                                st.integers(0, 3000)), min_size=1, max_size=30)
 

@@ -30,6 +30,7 @@ _OPEN_END = re.compile(r"[^\w\s]$")  # a fragment ending in punctuation of any k
 _FIRST_WORD = re.compile(r"[\"'\u00ab\u201c\u2018(\[-]*([^\W\d_]+)")
 _WORDS = re.compile(r"[^\W\d_]+")
 _CLAUSE = re.compile(r"[,;:][ \t]+(?=[\"'\u00ab\u201c\u2018(\[-]*[^\W\d_])")
+_GLUED = re.compile(r"(?<=[^\W\d_])[.!?](?=[\"'\u00ab\u201c\u2018(\[-]*[^\W\d_])")
 
 
 def ends_sentence(text: str) -> bool:
@@ -62,7 +63,8 @@ def join_fragments(segments: Sequence[Segment], *, max_chars: int = 300,
     a fragment (`within`), before a capitalised word the transcript also writes in lower
     case where it follows a fragment without closing punctuation ("... c'est en fait un
     oxymore" | "Une variation se définit ...": `capitals`) or a comma, semicolon or colon
-    ("... умножается на 3," | "Поэтому, глядя на матрицу ...": `clauses`; a name or a
+    ("... умножается на 3," | "Поэтому, глядя на матрицу ...": `clauses`, which also cuts
+    after a sentence mark with no space after it, "числа.Так или иначе"; a name or a
     German noun, never written in lower case, cuts neither), and at a fragment followed by
     a pause longer than `max_gap_ms`;
     one longer than `max_chars` is cut at the fragment boundaries that keep its pieces
@@ -139,6 +141,9 @@ class _Run:
         if clauses:
             cuts.update(m.end() for m in _CLAUSE.finditer(self.text)
                         if _capitalised(self.text[m.end():], clauses))
+            cuts.update(m.end() for m in _GLUED.finditer(self.text)
+                        if self.text[m.start() - 1].islower()
+                        and _capitalised(self.text[m.end():], clauses))
         if within:
             cuts.update(sentence_ends(self.text))
         bounds = [0, *sorted(c for c in cuts if 0 < c < len(self.text)), len(self.text)]
