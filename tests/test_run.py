@@ -149,6 +149,30 @@ def test_a_claim_is_its_sentence_and_the_memory_answers_it(tmp_path: Path) -> No
     assert "A FINE CLAIM" in "".join(tr.blocks)
 
 
+def test_claims_carry_the_glossarys_repairs(tmp_path: Path) -> None:
+    """An engine that gets a term wrong: the note's sentence is repaired by the glossary,
+    and so is its claim, so that the claims track reads as the translated note does."""
+
+    class Palace(Upper):
+        def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
+            return [t.replace("Kremlin", "Palácio") for t in texts]
+
+    class PalaceEngines(Engines):
+        def get(self, source: str, target: str) -> CachedEngine:
+            return CachedEngine(Palace(), self.memory, self.glossary.hash)
+
+    settings = RunSettings(vault=tmp_path / "vault", out=tmp_path / "out", languages=("pt",),
+                           cache_dir=tmp_path / "cache")
+    glossary = Glossary.from_csv("en,pt,case,note\nKremlin,Kremlin,insensitive,\n")
+    note = parse_note(note_text("The Kremlin answered at once"),
+                      tmp_path / "vault" / "ch" / "a.md", "ch")
+    with TranslationMemory(tmp_path / "tm.sqlite3") as memory:
+        ctx = compose(settings, glossary=glossary, memory=memory, engines=PalaceEngines)
+        tr = translate_language([note], "pt", ctx).value[str(note.path)].value
+    assert "The Kremlin answered at once" in "".join(tr.blocks)
+    assert dict(tr.claims)[1] == "The Kremlin answered at once"
+
+
 def test_failed_quote_is_a_failure_of_the_note(ctx: RunContext, tmp_path: Path) -> None:
     note = parse_note(note_text("A second claim"), tmp_path / "vault" / "ch" / "a.md", "ch")
     t = transcript("A fine quote.", "The BOOM quote.")

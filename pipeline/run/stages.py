@@ -20,13 +20,14 @@ from dataclasses import dataclass, replace
 from typing import Generic, Literal, TypeVar
 
 from ..errors import InterlinearError, ModelMissingError, WriteError
+from ..glossary.enforce import enforce
 from ..langid import NOTE_LANG_KEY, NoteLanguage, note_language
 from ..languages import model_language
 from ..model import Note, NoteAlignment, Transcript, TranslatedNote
 from ..review import decisions as review
 from ..review.store import default_reviewer
 from ..transcripts import FetchRequest, FetchResult, fetch_many
-from ..translate import PIVOT, translate_safely
+from ..translate import PIVOT, BoundedEngine, TranslationEngine, translate_safely
 from ..translate.note import translate_notes
 from ..translate.titles import common_words
 from .context import RunContext
@@ -279,11 +280,13 @@ def _translate_fresh(notes: Sequence[Note], source: str, lang: str,
     # notes' engine), it is what the note's translation already sent, which the memory
     # answers, and it reads as the note's sentence does; the stop added is taken off again
     sent = [_with_stop(c[2]) for c in claims]
-    batch = translate_safely(ctx.engines.get(source, model), sent, source, model,
+    engine = ctx.engines.get(source, model)
+    batch = translate_safely(engine, sent, source, model,
                              common=[common[c[0]] for c in claims])
+    outputs = _glossary_kept(sent, batch.outputs, engine, source, model, ctx)
     by_note: dict[str, list[tuple[int, str]]] = {}
     lost: dict[str, list[str]] = {}
-    for (path, index, text), asked, out in zip(claims, sent, batch.outputs, strict=True):
+    for (path, index, text), asked, out in zip(claims, sent, outputs, strict=True):
         if out is None:
             lost.setdefault(path, []).append(str(index + 1))
         else:
@@ -306,6 +309,23 @@ def _translate_fresh(notes: Sequence[Note], source: str, lang: str,
             ctx.store.put("translate", keys[path], tr)
         fresh[path] = tr
     return fresh, failures
+
+
+def _glossary_kept(sources: Sequence[str], outputs: Sequence[str | None],
+                   engine: TranslationEngine, source: str, target: str, ctx: RunContext
+                   ) -> list[str | None]:
+    """Claims' translations with the glossary's terms repaired as the notes' are
+    (`glossary.enforce`), so that a claims track reads as the translated note does."""
+    gl = ctx.glossary.for_lang(target)
+    done = [i for i, out in enumerate(outputs) if out is not None]
+    if not len(gl) or not done:
+        return list(outputs)
+    repaired, _ = enforce([sources[i] for i in done], [outputs[i] or "" for i in done],
+                          BoundedEngine(engine), gl, source, target, prefixes=[""] * len(done))
+    got = list(outputs)
+    for i, out in zip(done, repaired, strict=True):
+        got[i] = out
+    return got
 
 
 def _with_stop(text: str) -> str:
