@@ -293,7 +293,8 @@ def test_a_time_past_the_transcript_out_of_the_notes_order_is_suspect() -> None:
     late = got[1][1]
     assert (late.resolved_ms, late.suggested_ms, late.segment) == (310_000, 60_000, None)
     assert "past the transcript's end (00:02:09)" in late.reason
-    assert "the claims before and after it cite 00:00:10 and 00:01:30" in late.reason
+    assert ("the nearest claims around it whose times the transcript confirms cite 00:00:10 "
+            "and 00:01:30") in late.reason
     # a later citation close to the transcript's end says nothing about a time just past it,
     # nor one that is not the next claim's (a summary citing the start, after a run of
     # claims past the transcript's end)

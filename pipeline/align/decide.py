@@ -340,8 +340,9 @@ def _check(cl: _Claims, row: int, claim: ClaimInput, c: Citation,
         pair = cl.out_of_order(row, literal.ms, suggested) if checkable else None
         if pair is not None:
             return made("suspect", literal, None, True,
-                        f"past the transcript's end ({hms(cl.limit_ms)}), while the claims "
-                        f"before and after it cite {hms(pair[0])} and {hms(pair[1])}")
+                        f"past the transcript's end ({hms(cl.limit_ms)}), while the nearest "
+                        "claims around it whose times the transcript confirms cite "
+                        f"{hms(pair[0])} and {hms(pair[1])}")
         return made("no_transcript", literal, None, False,
                     f"past the transcript's end ({hms(cl.limit_ms)}), which stops before the "
                     f"video does (the note cites up to {hms(cl.reach_ms)}): not checked")
