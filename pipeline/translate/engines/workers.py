@@ -92,6 +92,8 @@ class BergamotPool:
         self._lock = threading.Lock()
         self._feeding = threading.Lock()  # background batches: one fed at a time
         self._slots = threading.Semaphore(2 * n)  # their texts given to the workers
+        self._given = 0  # texts given to the workers and not yet finished
+        self._count = threading.Lock()
 
     @property
     def running(self) -> bool:
@@ -100,8 +102,8 @@ class BergamotPool:
 
     def pending(self) -> int:
         """How many texts the workers have been given and not yet finished."""
-        executor = self._executor
-        return len(getattr(executor, "_pending_work_items", ())) if executor else 0
+        with self._count:
+            return self._given
 
     def translate(self, texts: Sequence[str], direction: str, timeout_s: float | None
                   ) -> list[str]:
@@ -113,7 +115,7 @@ class BergamotPool:
             if _BACKGROUND.get():
                 self._feed(executor, texts, direction, futures, timeout_s)
             else:
-                futures += [executor.submit(_translate, direction, text) if text.strip()
+                futures += [self._submit(executor, direction, text) if text.strip()
                             else None for text in texts]
             for i, future in enumerate(futures):
                 if future is None:
@@ -148,7 +150,7 @@ class BergamotPool:
                     continue
                 slot = self._slots.acquire(timeout=timeout_s)
                 try:
-                    future = executor.submit(_translate, direction, text)
+                    future = self._submit(executor, direction, text)
                 except BaseException:
                     if slot:
                         self._slots.release()
@@ -156,6 +158,19 @@ class BergamotPool:
                 if slot:
                     future.add_done_callback(lambda _: self._slots.release())
                 futures.append(future)
+
+    def _submit(self, executor: ProcessPoolExecutor, direction: str, text: str
+                ) -> Future[str]:
+        """`text` given to the workers, counted until it finishes (`pending`)."""
+        future = executor.submit(_translate, direction, text)
+        with self._count:
+            self._given += 1
+        future.add_done_callback(self._finished)
+        return future
+
+    def _finished(self, _: Future[str]) -> None:
+        with self._count:
+            self._given -= 1
 
     def _start(self) -> ProcessPoolExecutor:
         with self._lock:
