@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -53,6 +54,13 @@ def _limit_ms(transcript: Transcript, duration_ms: int | None, settings: AlignSe
         return duration_ms
     last = transcript.segments[-1].end_ms if transcript.segments else 0
     return last + settings.end_grace_ms
+
+
+@runtime_checkable
+class Buildable(Protocol):
+    """A model whose files are built on first use, or ahead of it by `prepare`."""
+
+    def prepare(self) -> Path: ...
 
 
 class Aligner:
@@ -118,10 +126,9 @@ class Aligner:
         are there (a cold run does it while its server starts, not in its first
         alignments); a file that cannot be built is left to its first use to report."""
         for model in (self.precise, self.words):
-            build = getattr(model, "prepare", None)
-            if build is not None:
+            if isinstance(model, Buildable):
                 with contextlib.suppress(ModelMissingError):
-                    build()
+                    model.prepare()
 
     def _recall(self) -> WordVectors | None:
         """The word vectors, their answers kept in the vector cache when there is one."""
