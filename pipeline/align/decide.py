@@ -148,16 +148,15 @@ class _Claims:
         past = [any(r.rule == "as_written" and r.ms > self.limit_ms
                     for c in claim.citations for r in readings(c.written)) for claim in claims]
         for row in range(len(claims)):
-            before = [ms for pos, ms in anchors if pos < row]
-            after = [ms for pos, ms in anchors if pos > row]
+            before = [a for a in anchors if a[0] < row]  # (position, ms)
+            after = [a for a in anchors if a[0] > row]
             if not before and not after:
                 continue
-            ends = [before[-1]] if before else []
-            ends += [after[0]] if after else []
+            ends = [before[-1][1]] if before else []
+            ends += [after[0][1]] if after else []
             if before and after and not any(
-                    past[r] for r in range(_pos(anchors, row, -1) + 1, _pos(anchors, row, 1))
-                    if r != row):
-                self.between[row] = (before[-1], after[0])
+                    past[r] for r in range(before[-1][0] + 1, after[0][0]) if r != row):
+                self.between[row] = (before[-1][1], after[0][1])
             lo = min(ends) - st.order_slack_ms if before else 0
             hi = max(ends) + st.order_slack_ms if after else float("inf")
             dist = np.maximum(lo - starts, 0) + np.maximum(starts - hi, 0)
@@ -219,12 +218,6 @@ class _Claims:
             return best
         gain = st.rerank_weight * (found - found.mean())
         return int(top[int(np.argmax(score[top] + gain))])
-
-
-def _pos(anchors: list[tuple[int, int]], row: int, step: int) -> int:
-    """The position of the nearest trusted anchor before (`step` -1) or after (1) `row`."""
-    found = [pos for pos, _ in anchors if (pos - row) * step > 0]
-    return (max(found) if step < 0 else min(found)) if found else row
 
 
 def sentence_at(segments: Sequence[Segment], i: int, st: AlignSettings) -> tuple[Segment, ...]:
